@@ -1,0 +1,25 @@
+package dev.myelin.core;
+
+import java.util.Optional;
+
+/**
+ * A kernel backend as found at run time through {@link java.util.ServiceLoader}. Implementations live
+ * in the {@code reference} and {@code simd} modules; users choose one with {@link Backends}.
+ */
+public interface Backend {
+
+    /** The name users select it by ({@code myelin.backend=...}). */
+    String name();
+
+    /**
+     * Why this backend cannot run in this JVM, with the fix ("pass --add-modules=jdk.incubator.vector"),
+     * or empty if it can.
+     */
+    Optional<String> unavailableReason();
+
+    /** One line about how it computes, e.g. the vector species and lane count. */
+    String description();
+
+    /** The kernels. Throws {@link IllegalStateException} with the reason if {@link #unavailableReason()} is present. */
+    Kernels kernels();
+}

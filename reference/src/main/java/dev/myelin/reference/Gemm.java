@@ -1,0 +1,52 @@
+package dev.myelin.reference;
+
+import dev.myelin.core.Matrix;
+import dev.myelin.core.Trans;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Reference GEMM: the specification of {@code C = alpha * op(A) * op(B) + beta * C}.
+ *
+ * <p>Plain loops, no blocking, no unrolling, no FMA. Summation order, for each element (i, j):
+ * <pre>
+ *   s = 0f;  for l = 0 .. k-1:  s = s + op(A)[i][l] * op(B)[l][j]     (each product rounded, then the sum)
+ *   C[i][j] = beta == 0 ? alpha * s : alpha * s + beta * C[i][j]
+ * </pre>
+ * so its forward error is at most {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} per element
+ * (docs/kernels.md). Arguments are checked by the caller ({@link ReferenceKernels}).
+ */
+final class Gemm {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private Gemm() {
+    }
+
+    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
+        int m = c.rows();
+        int n = c.cols();
+        int k = opA.cols(a);
+        MemorySegment as = a.segment();
+        MemorySegment bs = b.segment();
+        MemorySegment cs = c.segment();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long cij = c.offset() + (long) i * c.ld() + j;
+                float s = 0f;
+                for (int l = 0; alpha != 0 && l < k; l++) {
+                    float x = as.getAtIndex(F, opA == Trans.N ? a.offset() + (long) i * a.ld() + l : a.offset() + (long) l * a.ld() + i);
+                    float y = bs.getAtIndex(F, opB == Trans.N ? b.offset() + (long) l * b.ld() + j : b.offset() + (long) j * b.ld() + l);
+                    s += x * y;
+                }
+                float r;
+                if (alpha == 0) {
+                    r = beta == 0 ? 0f : beta * cs.getAtIndex(F, cij);
+                } else {
+                    r = beta == 0 ? alpha * s : alpha * s + beta * cs.getAtIndex(F, cij);
+                }
+                cs.setAtIndex(F, cij, r);
+            }
+        }
+    }
+}
