@@ -1,0 +1,89 @@
+package dev.myelin.core;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Seeded generators for property tests, public so users can test their own kernels the way Myelin
+ * tests its backends. Sizes come first from an edge list relative to the lane count N
+ * ({@code 1, N-1, N, N+1, 2N+1, 3N, 8N+2}), then at random. Every generated case carries its own seed
+ * and prints it on failure, so one failing case can be rerun alone.
+ *
+ * <p>System properties: {@code myelin.seed} (the base seed; fixed in CI) and {@code myelin.cases}
+ * (a multiplier for the number of random cases, default 1).
+ */
+public final class Cases {
+
+    /** Base seed: {@code -Dmyelin.seed=...}, default 20261122. */
+    public static final long SEED = Long.getLong("myelin.seed", 20261122L);
+
+    /** Multiplier for the number of random cases: {@code -Dmyelin.cases=...}, default 1. */
+    public static final int SCALE = Math.max(1, Integer.getInteger("myelin.cases", 1));
+
+    private Cases() {
+    }
+
+    /** The edge sizes for lane count {@code lanes}, deduplicated, all >= 1, in increasing order. */
+    public static int[] edgeSizes(int lanes) {
+        int n = lanes;
+        return java.util.stream.IntStream.of(1, n - 1, n, n + 1, 2 * n + 1, 3 * n, 8 * n + 2)
+                .filter(s -> s >= 1).distinct().sorted().toArray();
+    }
+
+    /** A generator for one case: derived from the base seed and the case's index. */
+    public static SplittableRandom random(long caseIndex) {
+        return new SplittableRandom(SEED * 0x9E3779B97F4A7C15L + caseIndex);
+    }
+
+    /** A readable tag for a failure message: how to rerun. */
+    public static String tag(long caseIndex) {
+        return "[seed " + SEED + ", case " + caseIndex + "; rerun with -Dmyelin.seed=" + SEED + "]";
+    }
+
+    /**
+     * A {@code rows x cols} matrix in {@code arena}, filled with uniform values in {@code [-1, 1)}, placed
+     * at random as a view: sometimes with a leading dimension larger than cols and an odd element
+     * offset (a segment that is not vector-aligned), sometimes contiguous.
+     */
+    public static Matrix matrix(Arena arena, SplittableRandom rnd, int rows, int cols) {
+        Matrix m = layout(arena, rnd, rows, cols);
+        fill(rnd, m, -1, 1);
+        return m;
+    }
+
+    /** A {@code rows x cols} view with a random layout (see {@link #matrix}), contents zero. */
+    public static Matrix layout(Arena arena, SplittableRandom rnd, int rows, int cols) {
+        if (rnd.nextInt(3) == 0) {
+            return Matrix.allocate(arena, rows, cols);
+        }
+        int padCols = rnd.nextInt(1, 20);        // ld > cols
+        int row0 = rnd.nextInt(0, 3);
+        int col0 = 1 + 2 * rnd.nextInt(0, 4);    // odd offset: misaligned start
+        Matrix parent = Matrix.allocate(arena, rows + row0 + 1, cols + col0 + padCols);
+        fill(rnd, parent, -1e3f, 1e3f);          // garbage around the view must never leak in
+        return parent.view(row0, col0, rows, cols);
+    }
+
+    /** Fills {@code m} with uniform values in {@code [lo, hi)}. */
+    public static void fill(SplittableRandom rnd, Matrix m, float lo, float hi) {
+        float[] v = new float[(int) m.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rnd.nextDouble(lo, hi);
+        }
+        m.copyFrom(v);
+    }
+
+    /** Sizes to test: every edge size, then {@code randomCount * SCALE} random sizes in {@code [1, max]}. */
+    public static List<Integer> sizes(int lanes, int randomCount, int max, SplittableRandom rnd) {
+        List<Integer> list = new ArrayList<>();
+        for (int s : edgeSizes(lanes)) {
+            list.add(s);
+        }
+        for (int i = 0; i < randomCount * SCALE; i++) {
+            list.add(rnd.nextInt(1, max + 1));
+        }
+        return list;
+    }
+}
