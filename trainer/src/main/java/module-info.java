@@ -1,0 +1,16 @@
+/**
+ * The trainer: layers, losses, optimizers and a fit loop over the kernel interface; data readers,
+ * checkpoints, the command line and the seed examples.
+ */
+module dev.myelin.trainer {
+    requires dev.myelin.core;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    requires me.tongfei.progressbar;
+    requires org.apache.commons.csv;
+    requires xchart;
+    requires java.desktop;
+
+    exports dev.myelin.trainer.data;
+
+}
