@@ -96,4 +96,131 @@ public final class Check {
     public static String shape(Matrix m) {
         return m.rows() + "x" + m.cols() + (m.ld() != m.cols() ? " (ld " + m.ld() + ")" : "");
     }
+    // ---------------------------------------------------------------- non-GEMM kernels
+
+    /** {@code out} and {@code in} are valid and have the same shape; out is the very same view as in, or disjoint. */
+    public static void elementwise(String nameOut, Matrix out, String nameIn, Matrix in) {
+        sameShape(nameOut, out, nameIn, in);
+        inPlaceOrDisjoint(nameOut, out, nameIn, in);
+    }
+
+    /**
+     * The buffers are valid, all have the shape of the first, and no two share memory: the parameter,
+     * state and gradient buffers of an optimizer, none of which may alias another. {@code names[k]}
+     * names {@code buffers[k]}.
+     */
+    public static void buffers(String[] names, Matrix... buffers) {
+        if (names.length != buffers.length) {
+            throw new IllegalArgumentException(names.length + " names for " + buffers.length + " buffers");
+        }
+        for (int k = 0; k < buffers.length; k++) {
+            sameShape(names[0], buffers[0], names[k], buffers[k]);
+        }
+        for (int k = 0; k < buffers.length; k++) {
+            for (int l = k + 1; l < buffers.length; l++) {
+                if (buffers[k].overlaps(buffers[l])) {
+                    throw new IllegalArgumentException(names[k] + " (" + shape(buffers[k]) + ") and " + names[l] + " ("
+                            + shape(buffers[l]) + ") share memory; each buffer needs its own");
+                }
+            }
+        }
+    }
+
+    /** {@code v} is {@code rows x 1} for an {@code x} of {@code rows} rows: one value per row. */
+    public static void column(String name, Matrix v, String nameX, Matrix x) {
+        matrix(nameX, x);
+        matrix(name, v);
+        if (v.rows() != x.rows() || v.cols() != 1) {
+            throw new IllegalArgumentException(name + " must be " + x.rows() + "x1 (one value per row of " + nameX
+                    + " " + shape(x) + "), got " + shape(v));
+        }
+    }
+
+    /** {@code v} is {@code 1 x cols} for an {@code x} of {@code cols} columns: one value per column. */
+    public static void row(String name, Matrix v, String nameX, Matrix x) {
+        matrix(nameX, x);
+        matrix(name, v);
+        if (v.rows() != 1 || v.cols() != x.cols()) {
+            throw new IllegalArgumentException(name + " must be 1x" + x.cols() + " (one value per column of " + nameX
+                    + " " + shape(x) + "), got " + shape(v));
+        }
+    }
+
+    /** The index array is non-null and holds one entry per row of {@code x}. */
+    public static void indices(String name, int[] index, Matrix x) {
+        if (index == null) {
+            throw new NullPointerException(name + " is null");
+        }
+        if (index.length < x.rows()) {
+            throw new IllegalArgumentException(name + " has length " + index.length + ", needs at least " + x.rows()
+                    + " (one per row of a " + shape(x) + " matrix)");
+        }
+    }
+
+    /** {@code value} is finite (not NaN, not infinite). */
+    public static void finite(String name, float value) {
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite, got " + value);
+        }
+    }
+
+    /** {@code value} is finite and {@code >= 0}. */
+    public static void nonNegative(String name, float value) {
+        if (!(Float.isFinite(value) && value >= 0)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+        }
+    }
+
+    /** {@code value} is finite and {@code > 0}. */
+    public static void positive(String name, float value) {
+        if (!(Float.isFinite(value) && value > 0)) {
+            throw new IllegalArgumentException(name + " must be finite and > 0, got " + value);
+        }
+    }
+
+    /** {@code value} lies in {@code [0, 1)}: a moment decay rate. */
+    public static void decay(String name, float value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+        }
+    }
+
+    /** An optimizer step counts from 1. */
+    public static void step(int step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("step counts from 1, got " + step);
+        }
+    }
+
+    /**
+     * Checks a backward kernel {@code dX = f(dY, saved)}: all three the same shape, dX the very same view
+     * as dY or as the saved forward value, or disjoint from it.
+     */
+    public static void backward(Matrix dX, Matrix dY, String nameSaved, Matrix saved) {
+        elementwise("dX", dX, "dY", dY);
+        elementwise("dX", dX, nameSaved, saved);
+    }
+
+    /** Checks the arguments of {@link Kernels#sgdUpdate}. */
+    public static void sgd(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
+        buffers(new String[] {"W", "V", "dW"}, w, v, dW);
+        nonNegative("lr", lr);
+        nonNegative("momentum", momentum);
+        nonNegative("weightDecay", weightDecay);
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("nesterov needs momentum > 0, got momentum " + momentum);
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#adamUpdate} and {@link Kernels#adamwUpdate}. */
+    public static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
+                            float weightDecay, int step) {
+        buffers(new String[] {"W", "M", "V", "dW"}, w, mom, vel, dW);
+        nonNegative("lr", lr);
+        decay("beta1", beta1);
+        decay("beta2", beta2);
+        positive("eps", eps);
+        nonNegative("weightDecay", weightDecay);
+        step(step);
+    }
 }
