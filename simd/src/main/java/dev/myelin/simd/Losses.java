@@ -1,0 +1,183 @@
+package dev.myelin.simd;
+
+import static dev.myelin.simd.Elementwise.NATIVE;
+import static dev.myelin.simd.Elementwise.bytes;
+import static dev.myelin.simd.Elementwise.flat;
+import static dev.myelin.simd.Elementwise.load;
+import static dev.myelin.simd.Elementwise.row;
+import static dev.myelin.simd.Vectors.F;
+import static dev.myelin.simd.Vectors.L;
+
+import dev.myelin.core.Matrix;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SIMD losses fused with their gradients. Loops as in {@link Elementwise}.
+ *
+ * <p>Totals are double, as in the reference, but summed in a different order: each float vector of
+ * terms is widened into two double vectors ({@code F2D}, parts 0 and 1) added to two double
+ * accumulators; a row's accumulators are reduced (lanes in an unspecified order) and added to the
+ * total in row order. The per-element terms are float:
+ * <ul>
+ *   <li>MSE: {@code d = P - T} in float, {@code d^2} exact in double; {@code dP = d * scale} as the
+ *       reference, so dP is bit for bit the reference's and the loss differs only by the double
+ *       summation order.</li>
+ *   <li>BCE: {@code max(x, 0) - x y + log1p(exp(-|x|))} in float with {@code EXP} and {@code LOG1P};
+ *       {@code dX = (sigmoid(x) - y) * (float) (1 / (m n))}, sigmoid in the stable form of
+ *       {@link Activations#sigmoid}.</li>
+ *   <li>Softmax cross-entropy, per row: max (exact), {@code e = exp(x - max)} stored in dX and summed in
+ *       float with one vector accumulator, row term {@code ((double) max - x[label]) + log(sum)} in
+ *       double ({@link Math#log}); {@code dX = (e / sum) * (float) (1 / m)}, then
+ *       {@code dX[label] = (e[label] / sum - 1) * (float) (1 / m)}.</li>
+ * </ul>
+ */
+final class Losses {
+
+    /** Doubles in a vector of F's size: half as many lanes. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+
+    private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private Losses() {
+    }
+
+    // dP, p, t are (m, n)
+    static float mseLoss(Matrix dP, Matrix p, Matrix t) {
+        float scale = (float) (2.0 / ((double) p.rows() * p.cols()));
+        boolean flat = flat(dP, p, t);
+        int rows = flat ? 1 : p.rows();
+        int n = flat ? (int) p.size() : p.cols();
+        MemorySegment ds = dP.segment();
+        MemorySegment ps = p.segment();
+        MemorySegment ts = t.segment();
+        double total = 0;
+        for (int i = 0; i < rows; i++) {
+            long d0 = row(dP, i);
+            long p0 = row(p, i);
+            long t0 = row(t, i);
+            DoubleVector acc0 = DoubleVector.zero(D);
+            DoubleVector acc1 = DoubleVector.zero(D);
+            int bound = F.loopBound(n);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector d = load(ps, p0 + bytes(j)).sub(load(ts, t0 + bytes(j)));
+                d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
+                acc0 = acc0.add(lo.mul(lo));
+                acc1 = acc1.add(hi.mul(hi));
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector d = load(ps, p0 + bytes(j), m).sub(load(ts, t0 + bytes(j), m));   // 0 - 0 outside m
+                d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
+                acc0 = acc0.add(lo.mul(lo));
+                acc1 = acc1.add(hi.mul(hi));
+            }
+            total += acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        return (float) (total / ((double) p.rows() * p.cols()));
+    }
+
+    // dX, x, y are (m, n)
+    static float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) {
+        double count = (double) x.rows() * x.cols();
+        float scale = (float) (1 / count);
+        boolean flat = flat(dX, x, y);
+        int rows = flat ? 1 : x.rows();
+        int n = flat ? (int) x.size() : x.cols();
+        MemorySegment ds = dX.segment();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        double total = 0;
+        for (int i = 0; i < rows; i++) {
+            long d0 = row(dX, i);
+            long x0 = row(x, i);
+            long y0 = row(y, i);
+            DoubleVector acc0 = DoubleVector.zero(D);
+            DoubleVector acc1 = DoubleVector.zero(D);
+            int bound = F.loopBound(n);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = load(xs, x0 + bytes(j));
+                FloatVector target = load(ys, y0 + bytes(j));
+                FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
+                FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+                s.sub(target).mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                acc0 = acc0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
+                acc1 = acc1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = load(xs, x0 + bytes(j), m);
+                FloatVector target = load(ys, y0 + bytes(j), m);
+                FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
+                FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+                s.sub(target).mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                term = FloatVector.zero(F).blend(term, m);                   // lanes outside m hold log(2): drop them
+                acc0 = acc0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
+                acc1 = acc1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+            }
+            total += acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        return (float) (total / count);
+    }
+
+    // dX, x are (m, classes); dX may be x itself (the label logit is read first)
+    static float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) {
+        int rows = x.rows();
+        int n = x.cols();
+        float invM = (float) (1.0 / rows);
+        MemorySegment ds = dX.segment();
+        MemorySegment xs = x.segment();
+        double total = 0;
+        for (int i = 0; i < rows; i++) {
+            long x0 = row(x, i);
+            long d0 = row(dX, i);
+            int label = labels[i];
+            float xLabel = xs.get(FL, x0 + bytes(label));
+            float max = Elementwise.rowMax(xs, x0, n);
+            // pass 2: e = exp(x - max) into dX, summed in one vector accumulator
+            FloatVector acc = FloatVector.zero(F);
+            int bound = F.loopBound(n);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector e = load(xs, x0 + bytes(j)).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                acc = acc.add(e);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector e = load(xs, x0 + bytes(j), m).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                acc = acc.add(e, m);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            total += ((double) max - xLabel) + Math.log(sum);
+            float eLabel = ds.get(FL, d0 + bytes(label));
+            // pass 3: dX = (e / sum) * invM, then the label's - 1
+            j = 0;
+            for (; j < bound; j += L) {
+                long at = d0 + bytes(j);
+                load(ds, at).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                long at = d0 + bytes(j);
+                load(ds, at, m).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE, m);
+            }
+            ds.set(FL, d0 + bytes(label), (eLabel / sum - 1f) * invM);
+        }
+        return (float) (total / rows);
+    }
+}
