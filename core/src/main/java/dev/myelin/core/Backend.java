@@ -20,6 +20,15 @@ public interface Backend {
     /** One line about how it computes, e.g. the vector species and lane count. */
     String description();
 
-    /** The kernels. Throws {@link IllegalStateException} with the reason if {@link #unavailableReason()} is present. */
-    Kernels kernels();
+    /**
+     * Kernels that use up to {@code threads} threads (never more than the cores; a single-threaded
+     * backend ignores it). Throws {@link IllegalStateException} with the reason if
+     * {@link #unavailableReason()} is present.
+     */
+    Kernels kernels(int threads);
+
+    /** Kernels with the default thread count, {@link Backends#defaultThreads()}. */
+    default Kernels kernels() {
+        return kernels(Backends.defaultThreads());
+    }
 }

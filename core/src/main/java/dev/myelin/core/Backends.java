@@ -16,6 +16,9 @@ public final class Backends {
     /** System property that selects the default backend by name. */
     public static final String PROPERTY = "myelin.backend";
 
+    /** System property that sets the default thread count. */
+    public static final String THREADS_PROPERTY = "myelin.threads";
+
     private static final System.Logger LOG = System.getLogger("dev.myelin");
 
     private Backends() {
@@ -34,6 +37,31 @@ public final class Backends {
     /** The backend named {@code name} ("reference" or "simd"); throws if it is unknown or cannot run here. */
     public static Kernels get(String name) {
         return backend(name).kernels();
+    }
+
+    /** The backend named {@code name} with up to {@code threads} threads (capped at the cores). */
+    public static Kernels get(String name, int threads) {
+        return backend(name).kernels(threads);
+    }
+
+    /**
+     * The default thread count: {@code -Dmyelin.threads=N} if set (at least 1), else the number of
+     * available processors.
+     */
+    public static int defaultThreads() {
+        String p = System.getProperty(THREADS_PROPERTY);
+        if (p == null || p.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int t = Integer.parseInt(p.trim());
+            if (t >= 1) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + p + " must be an integer >= 1");
     }
 
     /** The scalar reference backend. */

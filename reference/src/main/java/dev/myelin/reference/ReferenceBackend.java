@@ -24,8 +24,12 @@ public final class ReferenceBackend implements Backend {
         return "scalar Java loops, one thread (the specification)";
     }
 
+    /** The reference is single-threaded: {@code threads} is checked and otherwise ignored. */
     @Override
-    public Kernels kernels() {
+    public Kernels kernels(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         return KERNELS;
     }
 }

@@ -18,12 +18,11 @@ import jdk.incubator.vector.VectorMask;
  * SIMD GEMM, {@code C = alpha * op(A) * op(B) + beta * C}, organised as in BLIS:
  *
  * <pre>
- *   for pc in 0..k step KC                      k blocks: C gets beta at the first, then accumulates
+ *   for each k block [pc, pc + kc)               ceil(k / KC) even blocks; C gets beta at the first
  *     pack op(B)[pc:pc+kc, 0:n]   -> Bp         panels of NR columns, zero-padded, transposes absorbed here
- *     for ic in 0..m step MC
- *       pack op(A)[ic:ic+mc, pc:pc+kc] -> Ap    micro-panels of MR rows, zero-padded
- *       macro-kernel: for each A micro-panel, for each B panel:
- *         micro-kernel (MR x NR tile into float[] scratch), then write the valid part of the tile to C
+ *     pack op(A)[0:m, pc:pc+kc]   -> Ap         micro-panels of MR rows, zero-padded      (parts share the panels)
+ *     macro-kernel: for each A micro-panel, for each B panel                           (parts split the tiles)
+ *       micro-kernel (MR x NR tile into float[] scratch), then write the valid part of the tile to C
  * </pre>
  *
  * <p><b>Micro-kernel contract</b> ({@link #kernel6x4}, {@link #kernel4x2}): given {@code kc >= 1}, an A
@@ -39,47 +38,35 @@ import jdk.incubator.vector.VectorMask;
  * stored with a lane mask, so every shape takes the same path.
  *
  * <p>Summation order: element (i, j) sums its k products in KC blocks, in order within a block, and
- * the blocks in order; it does not depend on m, n, views or the thread that computes it. Error bound:
+ * the blocks in order; it depends only on k, not on m, n, views, or the number of threads. Error bound:
  * {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} (docs/kernels.md).
  */
 final class Gemm {
 
-    /** Depth of a k block: measured best in 384..512 on Zen 4. */
+    /** Deepest k block: measured best in 384..512 on Zen 4. Blocks are cut evenly: k = 784 gives 2 x 392. */
     static final int KC = 384;
-    /** Rows of op(A) packed at once: a multiple of MR. */
-    static final int MC = MR * 24;
+
+    /**
+     * B panels per block of packed B that the macro-kernel streams: a {@code KC x NC} block of floats
+     * within {@code L2_BUDGET} bytes, so it stays in L2 while every A micro-panel passes over it.
+     */
+    static final int L2_BUDGET = 256 * 1024;
+    static final int NC_PANELS = Math.max(1, L2_BUDGET / (KC * Float.BYTES * NR));
+
+    /** Below this many multiply-adds (m n k) a second thread costs more than it saves. */
+    static final long PARALLEL_MIN_WORK = 64L * 64 * 64;
 
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    /** Per-thread packing buffers, grown on demand and kept: a warm call allocates nothing. */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** One reusable job per calling thread, with its packing buffers: a warm call allocates nothing. */
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
     private Gemm() {
     }
 
-    static final class Scratch {
-        float[] ap = new float[0];
-        float[] bp = new float[0];
-        final float[] tile = new float[MR * NR];
-
-        float[] ap(int size) {
-            if (ap.length < size) {
-                ap = new float[size];
-            }
-            return ap;
-        }
-
-        float[] bp(int size) {
-            if (bp.length < size) {
-                bp = new float[size];
-            }
-            return bp;
-        }
-    }
-
-    /** Arguments are checked by {@link SimdKernels}. */
-    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
+    /** Arguments are checked by {@link SimdKernels}; {@code threads >= 1}. */
+    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int threads) {
         int m = c.rows();
         int n = c.cols();
         int k = opA.cols(a);
@@ -87,36 +74,133 @@ final class Gemm {
             scaleC(c, beta);
             return;
         }
-        Scratch s = SCRATCH.get();
-        int panelsB = (n + NR - 1) / NR;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            float[] bp = s.bp(panelsB * NR * kc);
-            packB(bp, b, opB, pc, kc, n);
-            boolean first = pc == 0;
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = Math.min(MC, m - ic);
-                float[] ap = s.ap(((mc + MR - 1) / MR) * MR * kc);
-                packA(ap, a, opA, ic, mc, pc, kc);
-                macroKernel(c, ic, mc, n, kc, ap, bp, s.tile, alpha, first ? beta : 1f, first && beta == 0);
+        long work = (long) m * n * k;
+        boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
+        int parts = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
+        int blocks = (k + KC - 1) / KC;
+        int kcMax = (k + blocks - 1) / blocks;
+        Job job = JOBS.get();
+        job.start(c, a, opA, b, opB, alpha, beta, parts);
+        for (int pc = 0; pc < k; pc += kcMax) {
+            job.block(pc, Math.min(kcMax, k - pc), pc == 0);
+            job.packing = true;
+            Parallel.run(job, parts);
+            job.packing = false;
+            Parallel.run(job, parts);
+        }
+        job.finish();
+    }
+
+    /**
+     * One GEMM call's state, split into parts that run on {@link Parallel}: first every part packs its
+     * share of the B panels and A micro-panels of a k block, then every part computes its share of the
+     * tiles. Parts own disjoint tiles of C, and each tile's sum runs in the same order whatever the part,
+     * so the result is bit-identical for any thread count.
+     */
+    static final class Job implements Parallel.Job {
+        private Matrix c;
+        private Matrix a;
+        private Matrix b;
+        private Trans opA;
+        private Trans opB;
+        private float alpha;
+        private float beta;
+        private int parts;
+        private int pc;
+        private int kc;
+        private boolean first;
+        volatile boolean packing;
+        private float[] ap = new float[0];
+        private float[] bp = new float[0];
+        private final float[][] tiles = new float[Parallel.MAX_THREADS][MR * NR];
+
+        void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int parts) {
+            this.c = c;
+            this.a = a;
+            this.b = b;
+            this.opA = opA;
+            this.opB = opB;
+            this.alpha = alpha;
+            this.beta = beta;
+            this.parts = parts;
+        }
+
+        void block(int pc, int kc, boolean first) {
+            this.pc = pc;
+            this.kc = kc;
+            this.first = first;
+            int m = c.rows();
+            int n = c.cols();
+            int needA = (m + MR - 1) / MR * MR * kc;
+            int needB = (n + NR - 1) / NR * NR * kc;
+            if (ap.length < needA) {
+                ap = new float[needA];
             }
+            if (bp.length < needB) {
+                bp = new float[needB];
+            }
+        }
+
+        /** Drops the references to the user's matrices so they can be freed. */
+        void finish() {
+            c = null;
+            a = null;
+            b = null;
+        }
+
+        @Override
+        public void run(int part) {
+            int m = c.rows();
+            int n = c.cols();
+            int panelsA = (m + MR - 1) / MR;
+            int panelsB = (n + NR - 1) / NR;
+            if (packing) {
+                for (int q = part; q < panelsB; q += parts) {
+                    packB(bp, b, opB, pc, kc, q * NR, n);
+                }
+                for (int p = part; p < panelsA; p += parts) {
+                    packA(ap, a, opA, p * MR, m, pc, kc);
+                }
+                return;
+            }
+            // Split the longer side of the tile grid into contiguous ranges, one per part.
+            int a0 = 0, a1 = panelsA, b0 = 0, b1 = panelsB;
+            if (panelsA >= panelsB) {
+                a0 = (int) ((long) panelsA * part / parts);
+                a1 = (int) ((long) panelsA * (part + 1) / parts);
+            } else {
+                b0 = (int) ((long) panelsB * part / parts);
+                b1 = (int) ((long) panelsB * (part + 1) / parts);
+            }
+            macroKernel(c, a0, a1, b0, b1, kc, ap, bp, tiles[part], alpha, first ? beta : 1f, first && beta == 0);
         }
     }
 
-    /** For each A micro-panel, stream every B panel through the micro-kernel and store the tile. */
-    private static void macroKernel(Matrix c, int ic, int mc, int n, int kc, float[] ap, float[] bp, float[] tile,
-                                    float alpha, float beta, boolean overwrite) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int ao = ir * kc;
-            int mr = Math.min(MR, mc - ir);
-            for (int jr = 0; jr < n; jr += NR) {
-                int bo = jr * kc;
-                if (MR == 6) {
-                    kernel6x4(kc, ap, ao, bp, bo, tile);
-                } else {
-                    kernel4x2(kc, ap, ao, bp, bo, tile);
+    /**
+     * The tiles of A micro-panels {@code [a0, a1)} x B panels {@code [b0, b1)}. The B panels are taken in
+     * groups of {@link #NC_PANELS} (a kc x NC block of packed B, sized to stay in L2); for each group,
+     * every A micro-panel (kc x MR, in L1) streams that block through the micro-kernel.
+     */
+    private static void macroKernel(Matrix c, int a0, int a1, int b0, int b1, int kc, float[] ap, float[] bp,
+                                    float[] tile, float alpha, float beta, boolean overwrite) {
+        int m = c.rows();
+        int n = c.cols();
+        for (int jc = b0; jc < b1; jc += NC_PANELS) {
+            int jcEnd = Math.min(b1, jc + NC_PANELS);
+            for (int pa = a0; pa < a1; pa++) {
+                int ao = pa * MR * kc;
+                int i0 = pa * MR;
+                int mr = Math.min(MR, m - i0);
+                for (int pb = jc; pb < jcEnd; pb++) {
+                    int bo = pb * NR * kc;
+                    if (MR == 6) {
+                        kernel6x4(kc, ap, ao, bp, bo, tile);
+                    } else {
+                        kernel4x2(kc, ap, ao, bp, bo, tile);
+                    }
+                    int j0 = pb * NR;
+                    store(c, i0, j0, mr, Math.min(NR, n - j0), tile, alpha, beta, overwrite);
                 }
-                store(c, ic + ir, jr, mr, Math.min(NR, n - jr), tile, alpha, beta, overwrite);
             }
         }
     }
@@ -213,66 +297,62 @@ final class Gemm {
     }
 
     /**
-     * Packs {@code op(B)[pc:pc+kc, 0:n]} into panels of NR columns: element (l, jr + col) of panel
-     * {@code jr / NR} goes to {@code bp[jr*kc + l*NR + col]}; columns past n are zero.
+     * Packs the panel of NR columns starting at column {@code jr} of {@code op(B)[pc:pc+kc, 0:n]}: element
+     * (l, jr + col) goes to {@code bp[jr*kc + l*NR + col]}; columns past n are zero.
      */
-    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int n) {
+    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int jr, int n) {
         MemorySegment bs = b.segment();
         long base = b.offset();
         int ld = b.ld();
-        for (int jr = 0; jr < n; jr += NR) {
-            int nr = Math.min(NR, n - jr);
-            int panel = jr * kc;
-            if (opB == Trans.N) {          // op(B)(l, j) = B(pc + l, j): rows of B are contiguous
+        int nr = Math.min(NR, n - jr);
+        int panel = jr * kc;
+        if (opB == Trans.N) {          // op(B)(l, j) = B(pc + l, j): rows of B are contiguous
+            for (int l = 0; l < kc; l++) {
+                int dst = panel + l * NR;
+                MemorySegment.copy(bs, FL, (base + (long) (pc + l) * ld + jr) * Float.BYTES, bp, dst, nr);
+                Arrays.fill(bp, dst + nr, dst + NR, 0f);
+            }
+        } else {                       // op(B)(l, j) = B(j, pc + l): read along a row of B, scatter by NR
+            for (int col = 0; col < nr; col++) {
+                long src = base + (long) (jr + col) * ld + pc;
                 for (int l = 0; l < kc; l++) {
-                    int dst = panel + l * NR;
-                    MemorySegment.copy(bs, FL, (base + (long) (pc + l) * ld + jr) * Float.BYTES, bp, dst, nr);
-                    Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                    bp[panel + l * NR + col] = bs.getAtIndex(FL, src + l);
                 }
-            } else {                       // op(B)(l, j) = B(j, pc + l): read along a row of B, scatter by NR
-                for (int col = 0; col < nr; col++) {
-                    long src = base + (long) (jr + col) * ld + pc;
-                    for (int l = 0; l < kc; l++) {
-                        bp[panel + l * NR + col] = bs.getAtIndex(FL, src + l);
-                    }
-                }
-                for (int col = nr; col < NR; col++) {
-                    for (int l = 0; l < kc; l++) {
-                        bp[panel + l * NR + col] = 0f;
-                    }
+            }
+            for (int col = nr; col < NR; col++) {
+                for (int l = 0; l < kc; l++) {
+                    bp[panel + l * NR + col] = 0f;
                 }
             }
         }
     }
 
     /**
-     * Packs {@code op(A)[ic:ic+mc, pc:pc+kc]} into micro-panels of MR rows: element (ir + row, l) goes
-     * to {@code ap[ir*kc + l*MR + row]}; rows past mc are zero.
+     * Packs the micro-panel of MR rows starting at row {@code ir} of {@code op(A)[0:m, pc:pc+kc]}: element
+     * (ir + row, l) goes to {@code ap[ir*kc + l*MR + row]}; rows past m are zero.
      */
-    private static void packA(float[] ap, Matrix a, Trans opA, int ic, int mc, int pc, int kc) {
+    private static void packA(float[] ap, Matrix a, Trans opA, int ir, int m, int pc, int kc) {
         MemorySegment as = a.segment();
         long base = a.offset();
         int ld = a.ld();
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int panel = ir * kc;
-            if (opA == Trans.T) {          // op(A)(i, l) = A(pc + l, i): rows of A are contiguous in i
+        int mr = Math.min(MR, m - ir);
+        int panel = ir * kc;
+        if (opA == Trans.T) {          // op(A)(i, l) = A(pc + l, i): rows of A are contiguous in i
+            for (int l = 0; l < kc; l++) {
+                int dst = panel + l * MR;
+                MemorySegment.copy(as, FL, (base + (long) (pc + l) * ld + ir) * Float.BYTES, ap, dst, mr);
+                Arrays.fill(ap, dst + mr, dst + MR, 0f);
+            }
+        } else {                       // op(A)(i, l) = A(i, pc + l): read along a row of A, scatter by MR
+            for (int row = 0; row < mr; row++) {
+                long src = base + (long) (ir + row) * ld + pc;
                 for (int l = 0; l < kc; l++) {
-                    int dst = panel + l * MR;
-                    MemorySegment.copy(as, FL, (base + (long) (pc + l) * ld + ic + ir) * Float.BYTES, ap, dst, mr);
-                    Arrays.fill(ap, dst + mr, dst + MR, 0f);
+                    ap[panel + l * MR + row] = as.getAtIndex(FL, src + l);
                 }
-            } else {                       // op(A)(i, l) = A(i, pc + l): read along a row of A, scatter by MR
-                for (int row = 0; row < mr; row++) {
-                    long src = base + (long) (ic + ir + row) * ld + pc;
-                    for (int l = 0; l < kc; l++) {
-                        ap[panel + l * MR + row] = as.getAtIndex(FL, src + l);
-                    }
-                }
-                for (int row = mr; row < MR; row++) {
-                    for (int l = 0; l < kc; l++) {
-                        ap[panel + l * MR + row] = 0f;
-                    }
+            }
+            for (int row = mr; row < MR; row++) {
+                for (int l = 0; l < kc; l++) {
+                    ap[panel + l * MR + row] = 0f;
                 }
             }
         }

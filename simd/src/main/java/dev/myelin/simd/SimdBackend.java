@@ -32,17 +32,16 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
-    public Kernels kernels() {
+    public Kernels kernels(int threads) {
         Optional<String> why = unavailableReason();
         if (why.isPresent()) {
             throw new IllegalStateException("the simd backend cannot run here: " + why.get());
         }
-        return Holder.KERNELS;
+        return new SimdKernels(threads);
     }
 
     /** Initialised only after the module check, so the Vector API classes load only when present. */
     private static final class Holder {
         static final String PROBLEM = Vectors.PROBLEM;
-        static final Kernels KERNELS = PROBLEM == null ? new SimdKernels() : null;
     }
 }
