@@ -26,24 +26,6 @@ public final class SimdKernels implements Kernels {
         return threads;
     }
 
-    private final int threads;
-
-    /**
-     * Kernels that use up to {@code threads} threads (capped at the number of cores) where the work is
-     * large enough to pay; results are bit-identical for any thread count.
-     */
-    SimdKernels(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        }
-        this.threads = Math.min(threads, Parallel.MAX_THREADS);
-    }
-
-    /** Threads this instance uses at most. */
-    public int threads() {
-        return threads;
-    }
-
     @Override
     public String name() {
         return "simd";
