@@ -18,7 +18,8 @@ import dev.myelin.core.Matrix;
  *   <li>A formula of {@code + - * /} only is evaluated in float, one rounding per operator, left to
  *       right as written, so that the SIMD backend can reproduce it bit for bit (relu, leaky relu,
  *       sigmoid and tanh backward). The one float row sum (softmax backward) runs in index order
- *       starting from 0.</li>
+ *       starting from 0. A backward pass that multiplies dY by a transcendental derivative (gelu)
+ *       rounds the derivative to float and multiplies in float, like the others.</li>
  * </ul>
  *
  * <p>Special values, the same in both backends (docs/kernels.md): a NaN input gives NaN in every output
@@ -161,11 +162,12 @@ final class Activations {
         }
     }
 
-    // dX, dY, x are (m, n): dX = dY * GELU'(X), the product in double, rounded once
+    // dX, dY, x are (m, n): dX = dY * (float) GELU'(X): the derivative rounded to float once, then a float product,
+    // so that an infinite or huge dY meets the same float derivative in both backends
     static void geluBackward(Matrix dX, Matrix dY, Matrix x) {
         for (int i = 0; i < x.rows(); i++) {
             for (int j = 0; j < x.cols(); j++) {
-                set(dX, i, j, (float) (get(dY, i, j) * geluDerivative(get(x, i, j))));
+                set(dX, i, j, get(dY, i, j) * (float) geluDerivative(get(x, i, j)));
             }
         }
     }
