@@ -11,6 +11,8 @@ module dev.myelin.trainer {
     requires xchart;
     requires java.desktop;
 
+    exports dev.myelin.trainer;
     exports dev.myelin.trainer.data;
+    exports dev.myelin.trainer.examples;
 
 }

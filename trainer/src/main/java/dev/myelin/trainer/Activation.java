@@ -1,0 +1,116 @@
+package dev.myelin.trainer;
+
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+/**
+ * An elementwise activation layer, {@code y = f(x)}, {@code dX = f'(.) * dY}. ReLU, leaky ReLU and GELU
+ * differentiate at the forward input x; sigmoid and tanh at the forward output y (cheaper: no exp).
+ */
+public final class Activation implements Layer {
+
+    /** Which function. */
+    public enum Kind { IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, GELU }
+
+    private final Kind kind;
+    private final float slope;
+    private Kernels k;
+    private int width;
+    private Buffer y;
+    private Buffer dX;
+    private Matrix x;      // the last forward input
+    private Matrix out;    // the last forward output
+
+    private Activation(Kind kind, float slope) {
+        this.kind = kind;
+        this.slope = slope;
+    }
+
+    public static Activation identity() {
+        return new Activation(Kind.IDENTITY, 0);
+    }
+
+    public static Activation relu() {
+        return new Activation(Kind.RELU, 0);
+    }
+
+    /** {@code y = x > 0 ? x : slope * x}. */
+    public static Activation leakyRelu(float slope) {
+        return new Activation(Kind.LEAKY_RELU, slope);
+    }
+
+    public static Activation sigmoid() {
+        return new Activation(Kind.SIGMOID, 0);
+    }
+
+    public static Activation tanh() {
+        return new Activation(Kind.TANH, 0);
+    }
+
+    public static Activation gelu() {
+        return new Activation(Kind.GELU, 0);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    @Override
+    public int build(Kernels kernels, int inputs, Arena arena, SplittableRandom rnd) {
+        this.k = kernels;
+        this.width = inputs;
+        return inputs;
+    }
+
+    @Override
+    public void reserve(Arena arena, int maxBatch) {
+        y = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(arena, maxBatch, width);
+    }
+
+    @Override
+    public Matrix forward(Matrix x) {
+        this.x = x;
+        out = y.rows(x.rows());
+        switch (kind) {
+            case IDENTITY -> k.identityForward(out, x);
+            case RELU -> k.reluForward(out, x);
+            case LEAKY_RELU -> k.leakyReluForward(out, x, slope);
+            case SIGMOID -> k.sigmoidForward(out, x);
+            case TANH -> k.tanhForward(out, x);
+            case GELU -> k.geluForward(out, x);
+        }
+        return out;
+    }
+
+    @Override
+    public Matrix backward(Matrix dY, boolean needInput) {
+        if (!needInput) {
+            return null;
+        }
+        Matrix dx = dX.rows(dY.rows());
+        switch (kind) {
+            case IDENTITY -> k.identityBackward(dx, dY);
+            case RELU -> k.reluBackward(dx, dY, x);
+            case LEAKY_RELU -> k.leakyReluBackward(dx, dY, x, slope);
+            case SIGMOID -> k.sigmoidBackward(dx, dY, out);
+            case TANH -> k.tanhBackward(dx, dY, out);
+            case GELU -> k.geluBackward(dx, dY, x);
+        }
+        return dx;
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case IDENTITY -> "Identity";
+            case RELU -> "ReLU";
+            case LEAKY_RELU -> "LeakyReLU(" + slope + ")";
+            case SIGMOID -> "Sigmoid";
+            case TANH -> "Tanh";
+            case GELU -> "GELU";
+        };
+    }
+}

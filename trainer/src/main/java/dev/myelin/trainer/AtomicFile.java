@@ -1,0 +1,59 @@
+package dev.myelin.trainer;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+
+/**
+ * Writes a file all or nothing: into a temporary file in the same folder, flushed to disk, then renamed
+ * over the target with {@link StandardCopyOption#ATOMIC_MOVE}. A crash or an exception at any point
+ * leaves either the previous file or the complete new one, never a partial file.
+ */
+public final class AtomicFile {
+
+    /** Writes the content to a stream. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private AtomicFile() {
+    }
+
+    public static void write(Path target, Content content) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(target + ": the folder " + dir + " does not exist");
+        }
+        // Not Files.createTempFile: it makes the file owner-only (0600), and the result should have the
+        // permissions any new file gets here.
+        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                content.writeTo(out);
+                out.flush();
+                ch.force(true);                  // the bytes are on disk before the name points at them
+            }
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException | Error e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);                       // and the rename itself survives a power cut
+        } catch (IOException e) {
+            // some file systems cannot sync a directory; the rename is still atomic
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.myelin.trainer;
+
+/**
+ * Stops training when the monitored loss (the test loss if there is held-out data, else the training
+ * loss) has not improved by more than {@code minDelta} for {@code patience} epochs in a row.
+ */
+public final class EarlyStopping implements TrainingListener {
+
+    private final int patience;
+    private final double minDelta;
+    private double best = Double.POSITIVE_INFINITY;
+    private int bestEpoch;
+    private int waited;
+
+    public EarlyStopping(int patience, double minDelta) {
+        if (patience < 1) {
+            throw new IllegalArgumentException("patience must be >= 1, got " + patience);
+        }
+        this.patience = patience;
+        this.minDelta = minDelta;
+    }
+
+    @Override
+    public void onEpochEnd(EpochResult r, Trainer trainer) {
+        double loss = Double.isNaN(r.testLoss()) ? r.trainLoss() : r.testLoss();
+        if (loss < best - minDelta) {
+            best = loss;
+            bestEpoch = r.epoch();
+            waited = 0;
+        } else if (++waited >= patience) {
+            trainer.stop();
+        }
+    }
+
+    /** The epoch with the lowest monitored loss so far (0 before any). */
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    public double bestLoss() {
+        return best;
+    }
+}

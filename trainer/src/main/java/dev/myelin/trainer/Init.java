@@ -1,0 +1,22 @@
+package dev.myelin.trainer;
+
+import java.util.SplittableRandom;
+
+/** Weight initialisation for a (fanIn, fanOut) weight matrix; biases start at zero. */
+public enum Init {
+    /** He (Kaiming) normal: {@code N(0, 2 / fanIn)}, for ReLU layers. */
+    HE,
+    /** Xavier (Glorot) uniform: {@code U(-a, a)}, {@code a = sqrt(6 / (fanIn + fanOut))}, for tanh, sigmoid and linear layers. */
+    XAVIER;
+
+    /** fanIn * fanOut values, row-major, drawn from {@code rnd}. */
+    public float[] sample(int fanIn, int fanOut, SplittableRandom rnd) {
+        float[] w = new float[fanIn * fanOut];
+        double std = Math.sqrt(2.0 / fanIn);
+        double a = Math.sqrt(6.0 / (fanIn + fanOut));
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (this == HE ? std * rnd.nextGaussian() : rnd.nextDouble(-a, a));
+        }
+        return w;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.myelin.trainer;
+
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import dev.myelin.core.Trans;
+
+/**
+ * Kernels that compute nothing: every method returns at once (losses return 0). With them, a training
+ * step runs only the trainer's own code (batch gathering, layer dispatch, views, metrics), which is
+ * what the allocation test isolates.
+ */
+final class NoOpKernels implements Kernels {
+
+    @Override public String name() { return "no-op"; }
+    @Override public void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) { }
+    @Override public void fill(Matrix x, float value) { }
+    @Override public void copy(Matrix y, Matrix x) { }
+    @Override public void scale(Matrix y, float alpha) { }
+    @Override public void axpy(Matrix y, float alpha, Matrix x) { }
+    @Override public void mul(Matrix z, Matrix x, Matrix y) { }
+    @Override public void addRowVector(Matrix y, Matrix b) { }
+    @Override public void columnSums(Matrix s, Matrix x, float beta) { }
+    @Override public void rowMax(Matrix max, Matrix x) { }
+    @Override public void rowArgmax(int[] index, Matrix x) { }
+    @Override public void identityForward(Matrix y, Matrix x) { }
+    @Override public void identityBackward(Matrix dX, Matrix dY) { }
+    @Override public void reluForward(Matrix y, Matrix x) { }
+    @Override public void reluBackward(Matrix dX, Matrix dY, Matrix x) { }
+    @Override public void leakyReluForward(Matrix y, Matrix x, float slope) { }
+    @Override public void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope) { }
+    @Override public void sigmoidForward(Matrix y, Matrix x) { }
+    @Override public void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) { }
+    @Override public void tanhForward(Matrix y, Matrix x) { }
+    @Override public void tanhBackward(Matrix dX, Matrix dY, Matrix y) { }
+    @Override public void geluForward(Matrix y, Matrix x) { }
+    @Override public void geluBackward(Matrix dX, Matrix dY, Matrix x) { }
+    @Override public void softmaxForward(Matrix y, Matrix x) { }
+    @Override public void softmaxBackward(Matrix dX, Matrix dY, Matrix y) { }
+    @Override public void logSoftmaxForward(Matrix y, Matrix x) { }
+    @Override public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) { }
+    @Override public float mseLoss(Matrix dP, Matrix p, Matrix t) { return 0; }
+    @Override public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) { return 0; }
+    @Override public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) { return 0; }
+    @Override public void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) { }
+    @Override public void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps, float weightDecay, int step) { }
+    @Override public void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps, float weightDecay, int step) { }
+}
