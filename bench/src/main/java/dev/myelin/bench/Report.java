@@ -1,0 +1,220 @@
+package dev.myelin.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Renders JMH JSON results into {@code docs/benchmarks.md} tables and a GFLOP/s chart.
+ *
+ * <pre>
+ *   java -cp benchmarks.jar dev.myelin.bench.Report OUT.md CHART.png COMMAND results1.json [results2.json ...]
+ * </pre>
+ * Figures are JMH medians. GEMM GFLOP/s = 2 m n k / median time. The FMA peak comes from
+ * {@link FmaPeakBench} in the same run. Both outputs are written to a temporary file and renamed.
+ */
+public final class Report {
+
+    private record Row(String bench, Map<String, String> params, double median, double error, String unit) {
+    }
+
+    private Report() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 4) {
+            System.err.println("usage: Report OUT.md CHART.png COMMAND results.json...");
+            System.exit(2);
+        }
+        Path md = Path.of(args[0]);
+        Path png = Path.of(args[1]);
+        String command = args[2];
+        List<Row> rows = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 3; i < args.length; i++) {
+            for (JsonNode r : json.readTree(Path.of(args[i]).toFile())) {
+                Map<String, String> params = new LinkedHashMap<>();
+                r.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+                JsonNode pm = r.path("primaryMetric");
+                rows.add(new Row(r.path("benchmark").asText(), params, pm.path("scorePercentiles").path("50.0").asDouble(),
+                        pm.path("scoreError").asDouble(), pm.path("scoreUnit").asText()));
+            }
+        }
+        double peak = rows.stream().filter(r -> r.bench.endsWith("FmaPeakBench.fmaPeak"))
+                .mapToDouble(r -> r.median / 1000).findFirst().orElse(Double.NaN);
+
+        StringBuilder out = new StringBuilder();
+        out.append("# Benchmarks\n\n");
+        out.append("Written by `bench/run-suite` from one JMH run on one machine; every figure below is a JMH median from\n")
+           .append("that run. Reproduce with:\n\n    ").append(command).append("\n\n");
+        out.append(String.format(Locale.ROOT, "Measured FP32 FMA peak of one core in the same run (`FmaPeakBench`): **%.1f GFLOP/s**.%n%n", peak));
+        gemmTables(out, rows, peak);
+        otherTables(out, rows);
+        writeAtomically(md, out.toString());
+        chart(png, rows, peak);
+        System.out.println("wrote " + md + " and " + png);
+    }
+
+    private static double gflops(Row r) {
+        String[] d = r.params.get("shape").split("[x:]");
+        double flops = 2.0 * Long.parseLong(d[0]) * Long.parseLong(d[1]) * Long.parseLong(d[2]);
+        return flops / r.median / 1000;   // median in microseconds
+    }
+
+    private static void gemmTables(StringBuilder out, List<Row> rows, double peak) {
+        List<Row> gemm = rows.stream().filter(r -> r.bench.endsWith("GemmBench.gemm")).toList();
+        if (gemm.isEmpty()) {
+            return;
+        }
+        Set<String> shapes = new LinkedHashSet<>();
+        Set<String> columns = new LinkedHashSet<>();
+        Map<String, Double> g = new TreeMap<>();
+        for (Row r : gemm) {
+            shapes.add(r.params.get("shape"));
+            String col = r.params.get("impl") + threadsSuffix(r);
+            columns.add(col);
+            g.put(r.params.get("shape") + "|" + col, gflops(r));
+        }
+        List<String> cols = new ArrayList<>(columns);
+        cols.sort((x, y) -> rank(x) - rank(y));
+        out.append("## GEMM (`GemmBench`)\n\n");
+        out.append("GFLOP/s (median), `C = op(A) op(B)`, float32, row-major; Myelin and OpenBLAS on the same off-heap memory.\n")
+           .append("In brackets: the ratio to OpenBLAS with the same number of threads. Shapes are `MxNxK:op(A)op(B)`;\n")
+           .append("`Bx128x784:NN`, `784x128xB:TN` and `Bx784x128:NT` are the forward, weight-gradient and input-gradient\n")
+           .append("products of the Fashion-MNIST network's first layer at batch B.\n\n");
+        out.append("| shape |");
+        cols.forEach(c -> out.append(' ').append(c).append(" |"));
+        out.append("\n|---|");
+        cols.forEach(c -> out.append("---|"));
+        out.append('\n');
+        for (String s : shapes) {
+            out.append("| `").append(s).append("` |");
+            for (String c : cols) {
+                Double v = g.get(s + "|" + c);
+                Double blas = g.get(s + "|openblas" + (c.contains("(") ? c.substring(c.indexOf(" (")) : ""));
+                if (v == null) {
+                    out.append(" |");
+                } else if (blas != null && !c.startsWith("openblas")) {
+                    out.append(String.format(Locale.ROOT, " %.1f (%.2fx) |", v, v / blas));
+                } else {
+                    out.append(String.format(Locale.ROOT, " %.1f |", v));
+                }
+            }
+            out.append('\n');
+        }
+        out.append(String.format(Locale.ROOT, "%nShare of the one-core FMA peak (%.1f GFLOP/s) is GFLOP/s / peak; with 2 threads the peak is twice that.%n%n", peak));
+    }
+
+    private static void otherTables(StringBuilder out, List<Row> rows) {
+        Map<String, List<Row>> byBench = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (!r.bench.endsWith("GemmBench.gemm") && !r.bench.endsWith("FmaPeakBench.fmaPeak")) {
+                byBench.computeIfAbsent(r.bench.substring(r.bench.lastIndexOf('.', r.bench.lastIndexOf('.') - 1) + 1),
+                        k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (Map.Entry<String, List<Row>> e : byBench.entrySet()) {
+            out.append("## `").append(e.getKey()).append("`\n\n");
+            List<Row> list = e.getValue();
+            Set<String> keys = new LinkedHashSet<>();
+            list.forEach(r -> keys.addAll(r.params.keySet()));
+            out.append('|');
+            keys.forEach(k -> out.append(' ').append(k).append(" |"));
+            out.append(" median | unit | speed-up over reference |\n|");
+            keys.forEach(k -> out.append("---|"));
+            out.append("---|---|---|\n");
+            for (Row r : list) {
+                out.append('|');
+                keys.forEach(k -> out.append(' ').append(r.params.getOrDefault(k, "")).append(" |"));
+                Row ref = list.stream().filter(x -> "reference".equals(x.params.get("impl"))
+                        && sameExceptImpl(x.params, r.params)).findFirst().orElse(null);
+                String speed = ref == null || ref == r ? "" : String.format(Locale.ROOT, "%.1fx", ref.median / r.median);
+                out.append(String.format(Locale.ROOT, " %.3g | %s | %s |%n", r.median, r.unit, speed));
+            }
+            out.append('\n');
+        }
+    }
+
+    private static boolean sameExceptImpl(Map<String, String> a, Map<String, String> b) {
+        for (String k : a.keySet()) {
+            if (!k.equals("impl") && !k.equals("threads") && !a.get(k).equals(b.get(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String threadsSuffix(Row r) {
+        String t = r.params.getOrDefault("threads", "1");
+        return t.equals("1") ? "" : " (" + t + " threads)";
+    }
+
+    private static int rank(String col) {
+        String[] order = {"simd", "openblas", "netlib", "ejml", "reference"};
+        for (int i = 0; i < order.length; i++) {
+            if (col.startsWith(order[i])) {
+                return i * 10 + (col.contains("threads") ? 5 : 0);
+            }
+        }
+        return 100;
+    }
+
+    private static void chart(Path png, List<Row> rows, double peak) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title("Square SGEMM, float32")
+                .xAxisTitle("n (C = A B, all n x n)").yAxisTitle("GFLOP/s").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        Map<String, TreeMap<Integer, Double>> series = new TreeMap<>((x, y) -> rank(x) - rank(y) != 0 ? rank(x) - rank(y) : x.compareTo(y));
+        int minN = Integer.MAX_VALUE;
+        int maxN = 0;
+        for (Row r : rows) {
+            if (!r.bench.endsWith("GemmBench.gemm")) {
+                continue;
+            }
+            String[] d = r.params.get("shape").split("[x:]");
+            if (!d[0].equals(d[1]) || !d[1].equals(d[2]) || !d[3].equals("NN")) {
+                continue;
+            }
+            int n = Integer.parseInt(d[0]);
+            minN = Math.min(minN, n);
+            maxN = Math.max(maxN, n);
+            series.computeIfAbsent(r.params.get("impl") + threadsSuffix(r), k -> new TreeMap<>()).put(n, gflops(r));
+        }
+        for (Map.Entry<String, TreeMap<Integer, Double>> e : series.entrySet()) {
+            chart.addSeries(e.getKey(), new ArrayList<>(e.getValue().keySet()), new ArrayList<>(e.getValue().values()));
+        }
+        if (!Double.isNaN(peak) && maxN > 0) {
+            XYSeries p = chart.addSeries(String.format(Locale.ROOT, "FMA peak, 1 core (%.0f)", peak),
+                    List.of(minN, maxN), List.of(peak, peak));
+            p.setMarker(SeriesMarkers.NONE);
+            XYSeries p2 = chart.addSeries(String.format(Locale.ROOT, "FMA peak, 2 cores (%.0f)", 2 * peak),
+                    List.of(minN, maxN), List.of(2 * peak, 2 * peak));
+            p2.setMarker(SeriesMarkers.NONE);
+        }
+        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".chart", ".png");
+        BitmapEncoder.saveBitmap(chart, tmp.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".report", ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
