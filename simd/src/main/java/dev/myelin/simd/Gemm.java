@@ -113,6 +113,8 @@ final class Gemm {
         private float[] ap = new float[0];
         private float[] bp = new float[0];
         private final float[][] tiles = new float[Parallel.MAX_THREADS][MR * NR];
+        /** Per part: rows of A or B copied out of their segment in bulk before they are scattered into panels. */
+        private final float[][] rows = new float[Parallel.MAX_THREADS][Math.max(MR, NR) * KC];
 
         void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int parts) {
             this.c = c;
@@ -156,10 +158,10 @@ final class Gemm {
             int panelsB = (n + NR - 1) / NR;
             if (packing) {
                 for (int q = part; q < panelsB; q += parts) {
-                    packB(bp, b, opB, pc, kc, q * NR, n);
+                    packB(bp, b, opB, pc, kc, q * NR, n, rows[part]);
                 }
                 for (int p = part; p < panelsA; p += parts) {
-                    packA(ap, a, opA, p * MR, m, pc, kc);
+                    packA(ap, a, opA, p * MR, m, pc, kc, rows[part]);
                 }
                 return;
             }
@@ -300,7 +302,7 @@ final class Gemm {
      * Packs the panel of NR columns starting at column {@code jr} of {@code op(B)[pc:pc+kc, 0:n]}: element
      * (l, jr + col) goes to {@code bp[jr*kc + l*NR + col]}; columns past n are zero.
      */
-    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int jr, int n) {
+    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int jr, int n, float[] rowBuf) {
         MemorySegment bs = b.segment();
         long base = b.offset();
         int ld = b.ld();
@@ -312,11 +314,14 @@ final class Gemm {
                 MemorySegment.copy(bs, FL, (base + (long) (pc + l) * ld + jr) * Float.BYTES, bp, dst, nr);
                 Arrays.fill(bp, dst + nr, dst + NR, 0f);
             }
-        } else {                       // op(B)(l, j) = B(j, pc + l): read along a row of B, scatter by NR
+        } else {                       // op(B)(l, j) = B(j, pc + l): copy rows of B out in bulk, scatter by NR
             for (int col = 0; col < nr; col++) {
-                long src = base + (long) (jr + col) * ld + pc;
-                for (int l = 0; l < kc; l++) {
-                    bp[panel + l * NR + col] = bs.getAtIndex(FL, src + l);
+                MemorySegment.copy(bs, FL, (base + (long) (jr + col) * ld + pc) * Float.BYTES, rowBuf, col * kc, kc);
+            }
+            for (int l = 0; l < kc; l++) {
+                int dst = panel + l * NR;
+                for (int col = 0; col < nr; col++) {
+                    bp[dst + col] = rowBuf[col * kc + l];
                 }
             }
             for (int col = nr; col < NR; col++) {
@@ -331,7 +336,7 @@ final class Gemm {
      * Packs the micro-panel of MR rows starting at row {@code ir} of {@code op(A)[0:m, pc:pc+kc]}: element
      * (ir + row, l) goes to {@code ap[ir*kc + l*MR + row]}; rows past m are zero.
      */
-    private static void packA(float[] ap, Matrix a, Trans opA, int ir, int m, int pc, int kc) {
+    private static void packA(float[] ap, Matrix a, Trans opA, int ir, int m, int pc, int kc, float[] rowBuf) {
         MemorySegment as = a.segment();
         long base = a.offset();
         int ld = a.ld();
@@ -343,11 +348,14 @@ final class Gemm {
                 MemorySegment.copy(as, FL, (base + (long) (pc + l) * ld + ir) * Float.BYTES, ap, dst, mr);
                 Arrays.fill(ap, dst + mr, dst + MR, 0f);
             }
-        } else {                       // op(A)(i, l) = A(i, pc + l): read along a row of A, scatter by MR
+        } else {                       // op(A)(i, l) = A(i, pc + l): copy rows of A out in bulk, scatter by MR
             for (int row = 0; row < mr; row++) {
-                long src = base + (long) (ir + row) * ld + pc;
-                for (int l = 0; l < kc; l++) {
-                    ap[panel + l * MR + row] = as.getAtIndex(FL, src + l);
+                MemorySegment.copy(as, FL, (base + (long) (ir + row) * ld + pc) * Float.BYTES, rowBuf, row * kc, kc);
+            }
+            for (int l = 0; l < kc; l++) {
+                int dst = panel + l * MR;
+                for (int row = 0; row < mr; row++) {
+                    ap[dst + row] = rowBuf[row * kc + l];
                 }
             }
             for (int row = mr; row < MR; row++) {
