@@ -1,0 +1,68 @@
+"""The Fashion-MNIST network of Myelin's main job, trained with PyTorch, for a side-by-side timing.
+
+Same network (784 -> Dense 128 ReLU -> Dense 10), loss (softmax cross-entropy, mean over the batch),
+optimizer (Adam, lr 1e-3, PyTorch defaults for betas and eps), data (the IDX files, pixels / 255),
+batch size, epochs and per-epoch shuffling as `myelin train`. Prints one JSON object:
+{"framework": "pytorch", "threads": T, "batch": B, "epoch_seconds": [...], "test_accuracy": a}.
+
+usage: python3 pytorch_fashion.py DATA_DIR EPOCHS BATCH THREADS SEED
+"""
+import gzip
+import json
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    dims = magic & 0xFF
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def find(data_dir, stem):
+    for name in (stem + "-ubyte.gz", stem + "-ubyte", stem + ".gz", stem):
+        p = os.path.join(data_dir, name)
+        if os.path.exists(p):
+            return p
+    raise SystemExit(f"pytorch_fashion.py: {stem} not found in {data_dir}")
+
+
+def main():
+    data_dir, epochs, batch, threads, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    xtr = torch.tensor(idx(find(data_dir, "train-images-idx3")).reshape(-1, 784), dtype=torch.float32) / 255
+    ytr = torch.tensor(idx(find(data_dir, "train-labels-idx1")), dtype=torch.long)
+    xte = torch.tensor(idx(find(data_dir, "t10k-images-idx3")).reshape(-1, 784), dtype=torch.float32) / 255
+    yte = torch.tensor(idx(find(data_dir, "t10k-labels-idx1")), dtype=torch.long)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    seconds = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(xtr.shape[0])
+        for i in range(0, xtr.shape[0], batch):
+            idxs = perm[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xtr[idxs]), ytr[idxs])
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - t0)
+    with torch.no_grad():
+        acc = (model(xte).argmax(1) == yte).float().mean().item()
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "threads": threads, "batch": batch,
+                      "epoch_seconds": seconds, "test_accuracy": acc}))
+
+
+if __name__ == "__main__":
+    main()
