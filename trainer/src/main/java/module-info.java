@@ -15,4 +15,6 @@ module dev.myelin.trainer {
     exports dev.myelin.trainer.data;
     exports dev.myelin.trainer.examples;
 
+    // picocli fills the command objects, Jackson reads the report records, both by reflection
+    opens dev.myelin.trainer.cli to info.picocli, com.fasterxml.jackson.databind;
 }

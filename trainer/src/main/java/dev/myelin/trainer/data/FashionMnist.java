@@ -2,7 +2,6 @@ package dev.myelin.trainer.data;
 
 import dev.myelin.core.Matrix;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -124,9 +124,10 @@ public final class FashionMnist {
     /**
      * The folder to read from. With {@code folder} given, that folder, which must hold the files.
      * Otherwise {@value #SYSTEM_FOLDER}, then the cache, then a fresh {@link #fetch} into the cache;
-     * {@code log} hears what is being done.
+     * {@code log} hears what is being done
+     * (e.g. {@code System.err::println}).
      */
-    public static Path locate(Path folder, PrintStream log) throws IOException {
+    public static Path locate(Path folder, Consumer<String> log) throws IOException {
         if (folder != null) {
             if (!Files.isDirectory(folder)) {
                 throw new InvalidDataException(folder, "no such folder");
@@ -155,10 +156,10 @@ public final class FashionMnist {
      * files into {@code cache} with {@code dpkg-deb -x}. Works without root. The files appear in
      * {@code cache} by an atomic rename, so an interrupted fetch leaves no partial folder behind.
      */
-    public static void fetch(Path cache, PrintStream log) throws IOException {
+    public static void fetch(Path cache, Consumer<String> log) throws IOException {
         Path parent = cache.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        log.println("Fashion-MNIST is not in " + SYSTEM_FOLDER + " nor in " + cache + ": downloading the Debian package "
+        log.accept("Fashion-MNIST is not in " + SYSTEM_FOLDER + " nor in " + cache + ": downloading the Debian package "
                 + PACKAGE + " (31 MB) with 'apt-get download' and unpacking it with 'dpkg-deb -x' into " + cache);
         Path work = Files.createTempDirectory(parent, "fetch-fashion-mnist-");
         try {
@@ -180,7 +181,7 @@ public final class FashionMnist {
                 Files.move(unpacked.resolve(f), cache.resolve(f), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
             }
-            log.println("Fashion-MNIST is in " + cache);
+            log.accept("Fashion-MNIST is in " + cache);
         } finally {
             deleteTree(work);
         }

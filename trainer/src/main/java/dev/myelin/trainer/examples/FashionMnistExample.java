@@ -57,7 +57,7 @@ public final class FashionMnistExample {
 
     /** Optional argument: the data folder (else the usual places, fetching if needed). */
     public static void main(String[] args) throws IOException {
-        Path folder = FashionMnist.locate(args.length > 0 ? Path.of(args[0]) : null, System.err);
+        Path folder = FashionMnist.locate(args.length > 0 ? Path.of(args[0]) : null, System.err::println);
         try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder)) {
             Result r = run(Backends.get(), train, test, 42, new TrainingListener() {
                 @Override

@@ -143,10 +143,10 @@ class IdxReaderTest {
 
     @Test
     void locateChecksTheGivenFolder() throws IOException {
-        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir.resolve("nope"), System.err))
+        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir.resolve("nope"), System.err::println))
                 .getMessage().contains("no such folder"));
         Files.write(dir.resolve("train-images-idx3-ubyte.gz"), new byte[0]);
-        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir, System.err))
+        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir, System.err::println))
                 .getMessage().contains("has no train-labels-idx1-ubyte.gz"));
     }
 }

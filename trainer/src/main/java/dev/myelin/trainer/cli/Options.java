@@ -1,0 +1,64 @@
+package dev.myelin.trainer.cli;
+
+import dev.myelin.core.Backend;
+import dev.myelin.core.Backends;
+import dev.myelin.core.Kernels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options and checks shared by the commands. */
+final class Options {
+
+    /** The kernel backends, as typed on the command line. */
+    enum BackendName { reference, simd }
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Kernel backend: ${COMPLETION-CANDIDATES}. Default: simd when the Vector API can run here, else reference.")
+    BackendName backend;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Folder with the four Fashion-MNIST IDX files. Default: /usr/share/datasets/fashion-mnist, "
+                    + "else ~/.cache/myelin/fashion-mnist, fetched there with apt-get download if missing.")
+    Path data;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    /** The chosen backend's kernels and a line saying which and why. */
+    record Chosen(Kernels kernels, String name, String why, String description) {
+    }
+
+    Chosen kernels() {
+        try {
+            if (backend == null) {
+                Backends.Choice c = Backends.choice();
+                return new Chosen(c.kernels(), c.backend().name(), c.reason(), c.backend().description());
+            }
+            Backend b = Backends.backend(backend.name());
+            return new Chosen(b.kernels(), b.name(), "requested with --backend " + backend, b.description());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new Main.UsageException("--backend " + backend + ": " + e.getMessage());
+        }
+    }
+
+    static void positive(String option, long value) {
+        if (value <= 0) {
+            throw new Main.UsageException(option + " must be > 0, got " + value);
+        }
+    }
+
+    /** The folder that will hold {@code file} exists (checked before any work, so nothing is half done). */
+    static void folderExists(String option, Path file) {
+        if (file == null) {
+            return;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new Main.UsageException(option + " " + file + ": the folder " + parent + " does not exist");
+        }
+        if (Files.isDirectory(file)) {
+            throw new Main.UsageException(option + " " + file + " is a folder; give a file name");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.myelin.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.myelin.trainer.AtomicFile;
+import dev.myelin.trainer.EpochResult;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.io.IOException;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * The JSON summary of a training run (Jackson) and a PNG of its curves (XChart), both written atomically.
+ *
+ * @param backend       "simd" or "reference"
+ * @param backendReason why that backend was chosen
+ * @param vectorSpecies the SIMD backend's description (species, lanes, GEMM tile), or the reference's
+ * @param threads       the --threads value (recorded; the kernels are single-threaded for now)
+ * @param epochs        one entry per epoch
+ * @param testAccuracy  accuracy on the test set at the end
+ */
+record Report(String backend, String backendReason, String vectorSpecies, String jdk, int threads, int batchSize,
+              String optimizer, float learningRate, int hidden, long seed, String model, List<Epoch> epochs,
+              double testAccuracy) {
+
+    /** One epoch: seconds of training, mean training loss and accuracy, test loss and accuracy. */
+    record Epoch(int epoch, double seconds, double loss, double accuracy, double testLoss, double testAccuracy) {
+    }
+
+    static Report of(Options.Chosen backend, int threads, int batchSize, String optimizer, float lr, int hidden, long seed,
+                     String model, List<EpochResult> history, double testAccuracy) {
+        List<Epoch> epochs = history.stream().map(r -> new Epoch(r.epoch(), r.seconds(), r.trainLoss(), r.trainAccuracy(),
+                r.testLoss(), r.testAccuracy())).toList();
+        String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
+        return new Report(backend.name(), backend.why(), backend.description(), jdk, threads, batchSize, optimizer, lr,
+                hidden, seed, model, epochs, testAccuracy);
+    }
+
+    /** Writes this report as JSON to {@code json} and the chart beside it; returns the chart's path. */
+    Path write(Path json) throws IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        byte[] bytes = mapper.writeValueAsBytes(this);
+        String name = json.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path png = json.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
+        BufferedImage image = chart();
+        AtomicFile.write(png, out -> ImageIO.write(image, "png", out));
+        AtomicFile.write(json, out -> out.write(bytes));
+        return png;
+    }
+
+    /** Loss (train and test) above accuracy (train and test), by epoch. */
+    BufferedImage chart() {
+        double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
+        XYChart loss = new XYChartBuilder().width(800).height(400).title("Loss").xAxisTitle("epoch").yAxisTitle("loss").build();
+        loss.addSeries("train", x, epochs.stream().mapToDouble(Epoch::loss).toArray());
+        loss.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testLoss).toArray());
+        XYChart acc = new XYChartBuilder().width(800).height(400).title("Accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
+        acc.addSeries("train", x, epochs.stream().mapToDouble(Epoch::accuracy).toArray());
+        acc.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
+        BufferedImage image = new BufferedImage(800, 800, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, 0, null);
+        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 400, null);
+        g.dispose();
+        return image;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.myelin.trainer.examples;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Backends;
+import dev.myelin.trainer.EpochResult;
+import dev.myelin.trainer.Trainer;
+import dev.myelin.trainer.TrainingListener;
+import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.data.FashionMnist;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Fashion-MNIST seed on the real data (found or fetched as the CLI does; CI runs .ci/fetch-data
+ * first): the default SIMD backend, 10 epochs of Adam at batch 128.
+ */
+class FashionMnistExampleTest {
+
+    @Test
+    void reaches87Point5PercentTestAccuracy() throws IOException {
+        Path folder = FashionMnist.locate(null, System.err::println);
+        long start = System.nanoTime();
+        try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder)) {
+            double load = (System.nanoTime() - start) * 1e-9;
+            FashionMnistExample.Result r = FashionMnistExample.run(Backends.get(), train, test, 42, new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochResult e, Trainer t) {
+                    System.out.printf(Locale.ROOT, "epoch %2d  loss %.4f  accuracy %.4f  test accuracy %.4f  %.1f s%n",
+                            e.epoch(), e.trainLoss(), e.trainAccuracy(), e.testAccuracy(), e.seconds());
+                }
+            });
+            double total = (System.nanoTime() - start) * 1e-9;
+            System.out.printf(Locale.ROOT, "%s: test accuracy %.4f; loading %.1f s, total %.1f s%n",
+                    Backends.get().name(), r.testAccuracy(), load, total);
+            // The target. A 784-128-10 MLP reaches 88-89% on Fashion-MNIST in 10 epochs; measured
+            // 88.2% at seed 42 on the SIMD backend.
+            assertTrue(r.testAccuracy() >= 0.875, "test accuracy " + r.testAccuracy());
+        }
+    }
+}
