@@ -1,0 +1,121 @@
+package dev.myelin.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Bad arguments are rejected by both backends, before anything is written, with an exception whose
+ * message names the argument and its value. Each case calls a kernel with one bad argument, checks the
+ * exception type and that the message holds the given fragments, and checks that the output matrix
+ * (filled with 7) is unchanged.
+ */
+class KernelValidationTest {
+
+    /** A call with one bad argument; {@code out} is the output to watch. */
+    private interface Call {
+        void run(Kernels k, Arena arena, Matrix out);
+    }
+
+    private record Bad(String what, Class<? extends Throwable> type, List<String> fragments, int outRows, int outCols,
+                       Call call) {
+    }
+
+    private static Matrix m(Arena arena, int rows, int cols) {
+        return Matrix.allocate(arena, rows, cols).fill(0.5f);
+    }
+
+    private static List<Bad> cases() {
+        return List.of(
+                new Bad("shape mismatch", IllegalArgumentException.class, List.of("Y is 2x3", "X is 3x2"), 2, 3,
+                        (k, a, out) -> k.copy(out, m(a, 3, 2))),
+                new Bad("partial overlap", IllegalArgumentException.class, List.of("output Y", "partially overlaps input X"), 3, 3,
+                        (k, a, out) -> {
+                            Matrix parent = m(a, 5, 5);
+                            k.reluForward(parent.view(0, 0, 3, 3), parent.view(1, 1, 3, 3));
+                        }),
+                new Bad("partial overlap, backward", IllegalArgumentException.class, List.of("dX", "partially overlaps input dY"),
+                        2, 2, (k, a, out) -> {
+                            Matrix parent = m(a, 3, 4);
+                            k.sigmoidBackward(parent.view(0, 0, 2, 2), parent.view(0, 1, 2, 2), m(a, 2, 2));
+                        }),
+                new Bad("closed memory", IllegalStateException.class, List.of("X (2x2)", "closed"), 2, 2,
+                        (k, a, out) -> {
+                            Matrix closed = Matrix.allocate(2, 2);
+                            closed.close();
+                            k.tanhForward(out, closed);
+                        }),
+                new Bad("null input", NullPointerException.class, List.of("X is null"), 2, 2,
+                        (k, a, out) -> k.geluForward(out, null)),
+                new Bad("rowMax shape", IllegalArgumentException.class, List.of("max must be 3x1", "got 3x2"), 3, 2,
+                        (k, a, out) -> k.rowMax(out, m(a, 3, 4))),
+                new Bad("columnSums shape", IllegalArgumentException.class, List.of("s must be 1x4", "got 2x4"), 2, 4,
+                        (k, a, out) -> k.columnSums(out, m(a, 3, 4), 0f)),
+                new Bad("addRowVector shape", IllegalArgumentException.class, List.of("b must be 1x4", "got 1x3"), 2, 4,
+                        (k, a, out) -> k.addRowVector(out, m(a, 1, 3))),
+                new Bad("argmax index length", IllegalArgumentException.class, List.of("index has length 2", "at least 3"), 1, 1,
+                        (k, a, out) -> k.rowArgmax(new int[2], m(a, 3, 4))),
+                new Bad("leaky slope", IllegalArgumentException.class, List.of("slope", "NaN"), 2, 2,
+                        (k, a, out) -> k.leakyReluForward(out, m(a, 2, 2), Float.NaN)),
+                new Bad("label out of range", IllegalArgumentException.class, List.of("label 5", "row 1", "[0, 3)"), 2, 3,
+                        (k, a, out) -> k.softmaxCrossEntropyLoss(out, m(a, 2, 3), new int[] {0, 5})),
+                new Bad("negative label", IllegalArgumentException.class, List.of("label -1", "row 0"), 2, 3,
+                        (k, a, out) -> k.softmaxCrossEntropyLoss(out, m(a, 2, 3), new int[] {-1, 0})),
+                new Bad("labels too short", IllegalArgumentException.class, List.of("labels has length 1", "at least 2"), 2, 3,
+                        (k, a, out) -> k.softmaxCrossEntropyLoss(out, m(a, 2, 3), new int[] {0})),
+                new Bad("loss target shape", IllegalArgumentException.class, List.of("dP is 2x3", "T is 3x3"), 2, 3,
+                        (k, a, out) -> k.mseLoss(out, m(a, 2, 3), m(a, 3, 3))),
+                new Bad("adam step 0", IllegalArgumentException.class, List.of("step", "got 0"), 2, 2,
+                        (k, a, out) -> k.adamUpdate(out, m(a, 2, 2), m(a, 2, 2), m(a, 2, 2), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0)),
+                new Bad("adam beta1 = 1", IllegalArgumentException.class, List.of("beta1 must be in [0, 1)", "got 1.0"), 2, 2,
+                        (k, a, out) -> k.adamwUpdate(out, m(a, 2, 2), m(a, 2, 2), m(a, 2, 2), 1e-3f, 1f, 0.999f, 1e-8f, 0f, 1)),
+                new Bad("adam eps = 0", IllegalArgumentException.class, List.of("eps must be finite and > 0", "got 0.0"), 2, 2,
+                        (k, a, out) -> k.adamUpdate(out, m(a, 2, 2), m(a, 2, 2), m(a, 2, 2), 1e-3f, 0.9f, 0.999f, 0f, 0f, 1)),
+                new Bad("sgd lr NaN", IllegalArgumentException.class, List.of("lr must be finite and >= 0", "got NaN"), 2, 2,
+                        (k, a, out) -> k.sgdUpdate(out, m(a, 2, 2), m(a, 2, 2), Float.NaN, 0.9f, 0f, false)),
+                new Bad("sgd nesterov without momentum", IllegalArgumentException.class, List.of("nesterov", "momentum 0.0"), 2, 2,
+                        (k, a, out) -> k.sgdUpdate(out, m(a, 2, 2), m(a, 2, 2), 0.1f, 0f, 0f, true)),
+                new Bad("optimizer buffers alias", IllegalArgumentException.class, List.of("W (2x2) and dW (2x2) share memory"), 2, 2,
+                        (k, a, out) -> k.sgdUpdate(out, m(a, 2, 2), out, 0.1f, 0.9f, 0f, false)),
+                new Bad("optimizer shape", IllegalArgumentException.class, List.of("W is 2x2", "M is 2x3"), 2, 2,
+                        (k, a, out) -> k.adamUpdate(out, m(a, 2, 3), m(a, 2, 2), m(a, 2, 2), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1)));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> badArgumentsAreRejectedBeforeAnyWrite() {
+        return Stream.of(SimdTesting.REFERENCE, SimdTesting.simd()).flatMap(k -> cases().stream().map(bad ->
+                DynamicTest.dynamicTest(k.name() + ": " + bad.what(), () -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        Matrix out = Matrix.allocate(arena, bad.outRows(), bad.outCols()).fill(7f);
+                        float[] before = out.toArray();
+                        Throwable t = assertThrows(bad.type(), () -> bad.call().run(k, arena, out));
+                        for (String f : bad.fragments()) {
+                            assertTrue(t.getMessage().contains(f), () -> "message '" + t.getMessage() + "' lacks '" + f + "'");
+                        }
+                        assertArrayEquals(before, out.toArray(), "the output was written before the check failed");
+                    }
+                })));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theVerySameViewIsInPlace() {
+        return Stream.of(SimdTesting.REFERENCE, SimdTesting.simd()).map(k ->
+                DynamicTest.dynamicTest(k.name(), () -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        Matrix parent = Matrix.allocate(arena, 4, 5);
+                        Matrix x = parent.view(1, 1, 3, 3);
+                        x.fill(-2f);
+                        k.reluForward(x, parent.view(1, 1, 3, 3));   // an equal view, not the same object
+                        assertArrayEquals(new float[9], x.toArray());
+                    }
+                }));
+    }
+}
