@@ -108,11 +108,15 @@ public final class FashionMnist {
     }
 
     /**
-     * The cache folder: {@code -Dmyelin.cache=DIR} + {@code /fashion-mnist}, else
-     * {@code $XDG_CACHE_HOME/myelin/fashion-mnist}, else {@code ~/.cache/myelin/fashion-mnist}.
+     * The cache folder: {@code DIR/fashion-mnist} for {@code -Dmyelin.cache=DIR} or the environment variable
+     * {@code MYELIN_CACHE=DIR}, else {@code $XDG_CACHE_HOME/myelin/fashion-mnist}, else
+     * {@code ~/.cache/myelin/fashion-mnist} (as {@code .ci/fetch-data} does).
      */
     public static Path cacheFolder() {
         String base = System.getProperty(CACHE_PROPERTY);
+        if (base == null || base.isBlank()) {
+            base = System.getenv("MYELIN_CACHE");
+        }
         if (base == null || base.isBlank()) {
             String xdg = System.getenv("XDG_CACHE_HOME");
             Path root = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
