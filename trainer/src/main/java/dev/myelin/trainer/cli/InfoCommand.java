@@ -35,6 +35,8 @@ final class InfoCommand implements Callable<Integer> {
         out.println("backend:   " + choice.backend().name() + " (" + choice.reason() + ")");
         out.println("jdk:       " + Runtime.version() + ", " + System.getProperty("java.vendor") + ", "
                 + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        out.println("threads:   " + Backends.defaultThreads() + " by default (-D" + Backends.THREADS_PROPERTY
+                + " or --threads of train and evaluate)");
         Backend simd;
         try {
             simd = Backends.backend("simd");

@@ -22,6 +22,12 @@ final class Options {
                     + "else ~/.cache/myelin/fashion-mnist, fetched there with apt-get download if missing.")
     Path data;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = {"Threads for the kernels (default: -Dmyelin.threads, else the number of cores). The SIMD GEMM",
+                    "splits its work over them (capped at the cores; the result is the same for any count);",
+                    "the other kernels, and every reference kernel, run on one thread."})
+    Integer threads;
+
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -29,14 +35,24 @@ final class Options {
     record Chosen(Kernels kernels, String name, String why, String description) {
     }
 
+    /** The --threads value, or the default. */
+    int threads() {
+        if (threads == null) {
+            return Backends.defaultThreads();
+        }
+        positive("--threads", threads);
+        return threads;
+    }
+
     Chosen kernels() {
+        int threads = threads();
         try {
             if (backend == null) {
                 Backends.Choice c = Backends.choice();
-                return new Chosen(c.kernels(), c.backend().name(), c.reason(), c.backend().description());
+                return new Chosen(c.backend().kernels(threads), c.backend().name(), c.reason(), c.backend().description());
             }
             Backend b = Backends.backend(backend.name());
-            return new Chosen(b.kernels(), b.name(), "requested with --backend " + backend, b.description());
+            return new Chosen(b.kernels(threads), b.name(), "requested with --backend " + backend, b.description());
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new Main.UsageException("--backend " + backend + ": " + e.getMessage());
         }

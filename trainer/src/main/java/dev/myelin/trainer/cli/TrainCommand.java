@@ -59,11 +59,6 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seed of the weight initialisation and the shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-            description = {"Threads for the kernels (default: ${DEFAULT-VALUE}). Accepted and recorded in the report;",
-                    "the kernels are single-threaded for now (a thread pool comes in a later version)."})
-    int threads;
-
     @Option(names = "--patience", paramLabel = "N",
             description = "Stop early when the test loss has not improved for N epochs (default: never).")
     Integer patience;
@@ -86,7 +81,6 @@ final class TrainCommand implements Callable<Integer> {
         Options.positive("--epochs", epochs);
         Options.positive("--batch-size", common.batchSize);
         Options.positive("--hidden", hidden);
-        Options.positive("--threads", threads);
         if (patience != null) {
             Options.positive("--patience", patience);
         }
@@ -108,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(model, Loss.SOFTMAX_CROSS_ENTROPY, opt, common.batchSize, seed)) {
             out.printf(Locale.ROOT, "backend %s (%s): %s%n", backend.name(), backend.why(), backend.description());
             out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, threads %d; data %s%n", model,
-                    model.size(), opt.name(), rate, common.batchSize, threads, folder);
+                    model.size(), opt.name(), rate, common.batchSize, common.threads(), folder);
             if (resume && Files.exists(checkpoint)) {
                 Checkpoint.load(checkpoint, trainer);
                 out.printf(Locale.ROOT, "resuming from %s after epoch %d (step %d)%n", checkpoint, trainer.epochs(), opt.steps());
@@ -133,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
             double[] end = trainer.evaluate(test);
             out.printf(Locale.ROOT, "test accuracy %.2f%% (loss %.4f) after %d epochs%n", 100 * end[1], end[0], trainer.epochs());
             if (report != null) {
-                Report r = Report.of(backend, threads, common.batchSize, opt.name(), rate, hidden, seed, model.toString(),
+                Report r = Report.of(backend, common.threads(), common.batchSize, opt.name(), rate, hidden, seed, model.toString(),
                         history, end[1]);
                 Path png = r.write(report);
                 out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);

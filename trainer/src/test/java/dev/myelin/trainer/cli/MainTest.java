@@ -177,9 +177,9 @@ class MainTest {
     }
 
     @Test
-    void helpSaysThreadsAreRecordedOnly() {
+    void helpSaysWhatThreadsDo() {
         Run r = run("train", "--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("--threads") && r.out().contains("single-threaded for now"), r.out());
+        assertTrue(r.out().contains("--threads") && r.out().contains("The SIMD GEMM"), r.out());
     }
 }
