@@ -83,13 +83,13 @@ public interface Kernels {
     /** {@code Y = max(X, 0)}; NaN stays NaN, -0.0 maps to 0.0. Writes Y. */
     void reluForward(Matrix y, Matrix x);
 
-    /** {@code dX = X > 0 ? dY : 0}. Consumes the forward input X. Writes dX. */
+    /** {@code dX = X > 0 ? dY : 0}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
     void reluBackward(Matrix dX, Matrix dY, Matrix x);
 
     /** {@code Y = X > 0 ? X : slope * X}. Writes Y. */
     void leakyReluForward(Matrix y, Matrix x, float slope);
 
-    /** {@code dX = X > 0 ? dY : slope * dY}. Consumes the forward input X. Writes dX. */
+    /** {@code dX = X > 0 ? dY : slope * dY}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
     void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope);
 
     /** {@code Y = 1 / (1 + exp(-X))}. Writes Y. */
@@ -104,19 +104,27 @@ public interface Kernels {
     /** {@code dX = dY * (1 - Y^2)}. Consumes the forward output Y. Writes dX. */
     void tanhBackward(Matrix dX, Matrix dY, Matrix y);
 
-    /** GELU, tanh form: {@code Y = 0.5 X (1 + tanh(sqrt(2/pi) (X + 0.044715 X^3)))}. Writes Y. */
+    /**
+     * GELU, tanh form: {@code Y = 0.5 X (1 + tanh(sqrt(2/pi) (X + 0.044715 X^3)))}, evaluated as the equal
+     * {@code X sigmoid(2 sqrt(2/pi) (X + 0.044715 X^3))} (no cancellation for negative X); GELU(-Inf) = -0.0.
+     * Writes Y.
+     */
     void geluForward(Matrix y, Matrix x);
 
     /** {@code dX = dY * GELU'(X)} (derivative of the tanh form). Consumes the forward input X. Writes dX. */
     void geluBackward(Matrix dX, Matrix dY, Matrix x);
 
-    /** Row-wise softmax, max-subtracted: {@code Y[i][j] = exp(X[i][j] - m_i) / sum_k exp(X[i][k] - m_i)}. Writes Y. */
+    /**
+     * Row-wise softmax, max-subtracted: {@code Y[i][j] = exp(X[i][j] - m_i) / sum_k exp(X[i][k] - m_i)},
+     * {@code m_i = max_k X[i][k]}. Writes Y; Y may be the very same view as X (each row is read before it is
+     * written), as for every row-wise kernel. A row holding NaN or +Inf, or only -Inf, gives a NaN row.
+     */
     void softmaxForward(Matrix y, Matrix x);
 
     /** {@code dX[i][j] = Y[i][j] * (dY[i][j] - sum_k dY[i][k] Y[i][k])}. Consumes the forward output Y. Writes dX. */
     void softmaxBackward(Matrix dX, Matrix dY, Matrix y);
 
-    /** Row-wise log-softmax: {@code Y[i][j] = X[i][j] - m_i - log(sum_k exp(X[i][k] - m_i))}. Writes Y. */
+    /** Row-wise log-softmax: {@code Y[i][j] = X[i][j] - m_i - log(sum_k exp(X[i][k] - m_i))}. Writes Y (may be X). */
     void logSoftmaxForward(Matrix y, Matrix x);
 
     /** {@code dX[i][j] = dY[i][j] - exp(Y[i][j]) * sum_k dY[i][k]}. Consumes the forward output Y. Writes dX. */
@@ -133,7 +141,8 @@ public interface Kernels {
     /**
      * Binary cross-entropy on logits, mean over all {@code m * n} elements, in the stable form
      * {@code L = sum (max(x, 0) - x y + log1p(exp(-|x|))) / (m n)}; writes
-     * {@code dX = (sigmoid(x) - y) / (m n)}. X (logits), Y (targets in [0, 1]) and dX are (m, n).
+     * {@code dX = (sigmoid(x) - y) / (m n)}. X (logits), Y (targets in [0, 1]) and dX are (m, n). Targets are
+     * used as given (not checked against [0, 1]).
      */
     float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y);
 
@@ -150,7 +159,8 @@ public interface Kernels {
     /**
      * SGD with momentum (the PyTorch form), one pass over a parameter buffer:
      * {@code g = dW + weightDecay * W; V = momentum * V + g; W -= lr * (nesterov ? g + momentum * V : V)}.
-     * W, dW, V are (m, n). Writes W and V; dW is only read.
+     * W, dW, V are (m, n). Writes W and V; dW is only read. With {@code momentum == 0}, {@code V = g} and the
+     * old V is not read; {@code nesterov} needs {@code momentum > 0}. No two buffers may share memory.
      */
     void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov);
 
@@ -158,8 +168,10 @@ public interface Kernels {
      * Adam with bias correction and L2 weight decay added to the gradient:
      * {@code g = dW + weightDecay * W; M = b1 M + (1 - b1) g; V = b2 V + (1 - b2) g^2;
      * W -= lr * (M / (1 - b1^step)) / (sqrt(V / (1 - b2^step)) + eps)}: epsilon is added after the square
-     * root of the bias-corrected second moment. {@code step} counts from 1. W, M, V, dW are (m, n).
-     * Writes W, M, V.
+     * root of the bias-corrected second moment. {@code step} counts from 1. The bias corrections are computed
+     * once per call in double ({@code StrictMath.pow}); {@code lr / (1 - b1^step)} and {@code 1 / (1 - b2^step)}
+     * are then rounded to float, the same in both backends. W, M, V, dW are (m, n). Writes W, M, V; no two
+     * buffers may share memory.
      */
     void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                     float weightDecay, int step);
