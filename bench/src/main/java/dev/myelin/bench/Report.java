@@ -47,8 +47,14 @@ public final class Report {
         String command = args[2];
         List<Row> rows = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
+        List<JsonNode> training = new ArrayList<>();
         for (int i = 3; i < args.length; i++) {
-            for (JsonNode r : json.readTree(Path.of(args[i]).toFile())) {
+            JsonNode root = json.readTree(Path.of(args[i]).toFile());
+            if (root.isObject()) {          // a training run (bench/compare-training), not JMH
+                training.add(root);
+                continue;
+            }
+            for (JsonNode r : root) {
                 Map<String, String> params = new LinkedHashMap<>();
                 r.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
                 JsonNode pm = r.path("primaryMetric");
@@ -65,6 +71,7 @@ public final class Report {
            .append("that run. Reproduce with:\n\n    ").append(command).append("\n\n");
         out.append(String.format(Locale.ROOT, "Measured FP32 FMA peak of one core in the same run (`FmaPeakBench`): **%.1f GFLOP/s**.%n%n", peak));
         gemmTables(out, rows, peak);
+        trainingTable(out, training);
         otherTables(out, rows);
         writeAtomically(md, out.toString());
         chart(png, rows, peak);
@@ -119,6 +126,51 @@ public final class Report {
             out.append('\n');
         }
         out.append(String.format(Locale.ROOT, "%nShare of the one-core FMA peak (%.1f GFLOP/s) is GFLOP/s / peak; with 2 threads the peak is twice that.%n%n", peak));
+    }
+
+    /**
+     * Seconds per epoch (median over the epochs after the first, which includes JIT warm-up for Myelin)
+     * and test accuracy, Myelin next to PyTorch for each batch size and thread count.
+     */
+    private static void trainingTable(StringBuilder out, List<JsonNode> runs) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        Map<String, JsonNode> myelin = new TreeMap<>();
+        Map<String, JsonNode> torch = new TreeMap<>();
+        for (JsonNode r : runs) {
+            boolean isTorch = r.has("framework");
+            String key = String.format(Locale.ROOT, "%04d|%d", isTorch ? r.path("batch").asInt() : r.path("batchSize").asInt(),
+                    r.path("threads").asInt());
+            (isTorch ? torch : myelin).put(key, r);
+        }
+        out.append("## Training the Fashion-MNIST network (`bench/compare-training`)\n\n");
+        out.append("784-128-10 (ReLU), softmax cross-entropy, Adam (lr 1e-3), same data and epochs. Seconds per epoch: the median\n")
+           .append("of the epochs after the first (the first includes JIT warm-up); test accuracy after the last epoch.\n\n");
+        out.append("| batch | threads | Myelin s/epoch | PyTorch s/epoch | Myelin / PyTorch | Myelin test acc. | PyTorch test acc. |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        Set<String> keys = new java.util.TreeSet<>(myelin.keySet());
+        keys.addAll(torch.keySet());
+        for (String key : keys) {
+            JsonNode m = myelin.get(key);
+            JsonNode t = torch.get(key);
+            double ms = m == null ? Double.NaN : medianAfterFirst(m.path("epochs"), "seconds");
+            double ts = t == null ? Double.NaN : medianAfterFirst(t.path("epoch_seconds"), null);
+            String[] k = key.split("\\|");
+            out.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2fx | %.2f%% | %.2f%% |%n", Integer.parseInt(k[0]), k[1],
+                    ms, ts, ms / ts, m == null ? Double.NaN : 100 * m.path("testAccuracy").asDouble(),
+                    t == null ? Double.NaN : 100 * t.path("test_accuracy").asDouble()));
+        }
+        out.append('\n');
+    }
+
+    private static double medianAfterFirst(JsonNode list, String field) {
+        List<Double> v = new ArrayList<>();
+        for (int i = list.size() > 1 ? 1 : 0; i < list.size(); i++) {
+            v.add(field == null ? list.get(i).asDouble() : list.get(i).path(field).asDouble());
+        }
+        v.sort(Double::compare);
+        return v.isEmpty() ? Double.NaN : v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
     }
 
     private static void otherTables(StringBuilder out, List<Row> rows) {
