@@ -97,9 +97,9 @@ public final class Trainer implements AutoCloseable {
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
             double accuracy = train.labels() == null ? Double.NaN : (double) correct / n;
-            double[] eval = test == null ? new double[] {Double.NaN, Double.NaN} : evaluate(test);
+            Evaluation eval = test == null ? new Evaluation(Double.NaN, Double.NaN) : evaluate(test);
             epochs = e;
-            EpochResult r = new EpochResult(e, lossSum / n, accuracy, eval[0], eval[1], seconds, n);
+            EpochResult r = new EpochResult(e, lossSum / n, accuracy, eval.loss(), eval.accuracy(), seconds, n);
             history.add(r);
             for (TrainingListener l : listeners) {
                 l.onEpochEnd(r, this);
@@ -132,8 +132,12 @@ public final class Trainer implements AutoCloseable {
         return l;
     }
 
-    /** Mean loss and accuracy (NaN without labels) of the current model on {@code data}, in batches, in order. */
-    public double[] evaluate(Dataset data) {
+    /** A model's mean loss on a dataset and its accuracy (NaN without labels). */
+    public record Evaluation(double loss, double accuracy) {
+    }
+
+    /** Mean loss and accuracy of the current model on {@code data}, in batches, in order. */
+    public Evaluation evaluate(Dataset data) {
         check(data);
         double sum = 0;
         long right = 0;
@@ -158,7 +162,7 @@ public final class Trainer implements AutoCloseable {
                 right += loss.correct(k, out, y, predicted);
             }
         }
-        return new double[] {sum / n, data.labels() == null ? Double.NaN : (double) right / n};
+        return new Evaluation(sum / n, data.labels() == null ? Double.NaN : (double) right / n);
     }
 
     /** Asks the fit loop to stop after the current epoch. */

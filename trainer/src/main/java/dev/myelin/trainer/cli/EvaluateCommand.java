@@ -44,7 +44,7 @@ final class EvaluateCommand implements Callable<Integer> {
         int hidden = c.tensors().get(0).cols();
         Options.Chosen backend = common.kernels();
         Path folder = FashionMnist.locate(common.data, spec.commandLine().getErr()::println);
-        try (Dataset test = FashionMnist.test(folder);
+        try (FashionMnistExample.Data data = FashionMnistExample.load(folder);     // standardised as in training
              Sequential model = FashionMnistExample.model(backend.kernels(), hidden, c.seed());
              Optimizer opt = switch (c.optimizer()) {
                  case "sgd" -> new Sgd(model, 0.01f, 0.9f);
@@ -53,10 +53,10 @@ final class EvaluateCommand implements Callable<Integer> {
              };
              Trainer trainer = new Trainer(model, Loss.SOFTMAX_CROSS_ENTROPY, opt, common.batchSize, c.seed())) {
             Checkpoint.load(checkpoint, trainer);
-            double[] r = trainer.evaluate(test);
+            Trainer.Evaluation r = trainer.evaluate(data.test());
             spec.commandLine().getOut().printf(Locale.ROOT,
                     "%s: %s after %d epochs (%s, %d steps), backend %s%ntest loss %.4f  test accuracy %.2f%%%n",
-                    checkpoint, model, c.epochs(), c.optimizer(), c.steps(), backend.name(), r[0], 100 * r[1]);
+                    checkpoint, model, c.epochs(), c.optimizer(), c.steps(), backend.name(), r.loss(), 100 * r.accuracy());
         }
         return 0;
     }

@@ -58,11 +58,13 @@ record Report(String backend, String backendReason, String vectorSpecies, String
     BufferedImage chart() {
         double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
         XYChart loss = new XYChartBuilder().width(800).height(400).title("Loss").xAxisTitle("epoch").yAxisTitle("loss").build();
-        loss.addSeries("train", x, epochs.stream().mapToDouble(Epoch::loss).toArray());
-        loss.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testLoss).toArray());
         XYChart acc = new XYChartBuilder().width(800).height(400).title("Accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
-        acc.addSeries("train", x, epochs.stream().mapToDouble(Epoch::accuracy).toArray());
-        acc.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
+        if (x.length > 0) {          // a resumed run that had nothing left to train has no curve
+            loss.addSeries("train", x, epochs.stream().mapToDouble(Epoch::loss).toArray());
+            loss.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testLoss).toArray());
+            acc.addSeries("train", x, epochs.stream().mapToDouble(Epoch::accuracy).toArray());
+            acc.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
+        }
         BufferedImage image = new BufferedImage(800, 800, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, 0, null);

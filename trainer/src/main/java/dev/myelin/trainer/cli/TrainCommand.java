@@ -96,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
         Options.Chosen backend = common.kernels();
 
         Path folder = FashionMnist.locate(common.data, err::println);
-        try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder);
+        try (FashionMnistExample.Data data = FashionMnistExample.load(folder);
              Sequential model = FashionMnistExample.model(backend.kernels(), hidden, seed);
              Optimizer opt = optimizer(model, rate);
              Trainer trainer = new Trainer(model, Loss.SOFTMAX_CROSS_ENTROPY, opt, common.batchSize, seed)) {
@@ -123,12 +123,18 @@ final class TrainCommand implements Callable<Integer> {
             if (checkpoint != null) {
                 listeners.add(Checkpoint.everyEpoch(checkpoint));
             }
+            Dataset train = data.train();
+            Dataset test = data.test();
             List<EpochResult> history = trainer.fit(train, test, epochs, listeners.toArray(TrainingListener[]::new));
-            double[] end = trainer.evaluate(test);
-            out.printf(Locale.ROOT, "test accuracy %.2f%% (loss %.4f) after %d epochs%n", 100 * end[1], end[0], trainer.epochs());
+            if (trainer.epochs() < epochs && !history.isEmpty()) {
+                out.printf(Locale.ROOT, "stopped early: the test loss has not improved for %d epochs%n", patience);
+            }
+            Trainer.Evaluation end = trainer.evaluate(test);
+            out.printf(Locale.ROOT, "test accuracy %.2f%% (loss %.4f) after %d epochs%n", 100 * end.accuracy(), end.loss(),
+                    trainer.epochs());
             if (report != null) {
                 Report r = Report.of(backend, common.threads(), common.batchSize, opt.name(), rate, hidden, seed, model.toString(),
-                        history, end[1]);
+                        history, end.accuracy());
                 Path png = r.write(report);
                 out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);
             }

@@ -93,6 +93,43 @@ public final class Dataset implements AutoCloseable {
         return name;
     }
 
+    /** Mean and standard deviation of a set of values. */
+    public record Stats(double mean, double std) {
+    }
+
+    /** Mean and (population) standard deviation of all feature values, summed in double. */
+    public Stats featureStats() {
+        double s = 0;
+        double ss = 0;
+        float[] row = new float[width()];
+        for (int i = 0; i < size(); i++) {
+            features.rows(i, 1).copyTo(row);
+            for (float v : row) {
+                s += v;
+                ss += (double) v * v;
+            }
+        }
+        double n = (double) size() * width();
+        double mean = s / n;
+        return new Stats(mean, Math.sqrt(Math.max(0, ss / n - mean * mean)));
+    }
+
+    /** {@code x = (x - mean) / std} for every feature value, in place (use the training set's stats for every split). */
+    public void standardize(Stats stats) {
+        if (!(stats.std() > 0)) {
+            throw new IllegalArgumentException(name + ": cannot standardize with std " + stats.std());
+        }
+        float[] row = new float[width()];
+        for (int i = 0; i < size(); i++) {
+            Matrix r = features.rows(i, 1);
+            r.copyTo(row);
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) ((row[j] - stats.mean()) / stats.std());
+            }
+            r.copyFrom(row);
+        }
+    }
+
     /** Number of samples. */
     public int size() {
         return features.rows();

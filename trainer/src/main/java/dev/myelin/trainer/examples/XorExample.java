@@ -52,9 +52,10 @@ public final class XorExample {
     private static EpochResult train(Sequential model, Optimizer opt, Loss loss, Dataset data, long seed) throws IOException {
         try (Trainer trainer = new Trainer(model, loss, opt, 4, seed)) {
             List<EpochResult> h = trainer.fit(data, null, EPOCHS);
-            double[] end = trainer.evaluate(data);          // after the last update
+            Trainer.Evaluation end = trainer.evaluate(data);          // after the last update
             EpochResult last = h.getLast();
-            return new EpochResult(last.epoch(), end[0], end[1], Double.NaN, Double.NaN, last.seconds(), last.samples());
+            return new EpochResult(last.epoch(), end.loss(), end.accuracy(), Double.NaN, Double.NaN, last.seconds(),
+                    last.samples());
         }
     }
 

@@ -158,6 +158,12 @@ class MainTest {
         assertTrue(r.out().contains("epoch  3/3"), r.out());
         assertEquals(3, Checkpoint.read(ckpt).epochs());
 
+        Run done = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--hidden", "16",
+                "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--report", report.toString());
+        assertEquals(0, done.code(), done.toString());
+        assertFalse(done.out().contains("epoch  3/3"), "nothing left to train: " + done.out());
+        assertEquals(0, new ObjectMapper().readTree(report.toFile()).get("epochs").size());
+
         Run wrong = run("train", "--data", data.toString(), "--epochs", "4", "--hidden", "8", "--backend", "reference",
                 "--checkpoint", ckpt.toString(), "--resume");
         assertEquals(2, wrong.code(), wrong.toString());

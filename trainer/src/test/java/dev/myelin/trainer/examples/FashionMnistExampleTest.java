@@ -6,7 +6,6 @@ import dev.myelin.core.Backends;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
-import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,9 +22,9 @@ class FashionMnistExampleTest {
     void reaches87Point5PercentTestAccuracy() throws IOException {
         Path folder = FashionMnist.locate(null, System.err::println);
         long start = System.nanoTime();
-        try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder)) {
+        try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
             double load = (System.nanoTime() - start) * 1e-9;
-            FashionMnistExample.Result r = FashionMnistExample.run(Backends.get(), train, test, 42, new TrainingListener() {
+            FashionMnistExample.Result r = FashionMnistExample.run(Backends.get(), data.train(), data.test(), 42, new TrainingListener() {
                 @Override
                 public void onEpochEnd(EpochResult e, Trainer t) {
                     System.out.printf(Locale.ROOT, "epoch %2d  loss %.4f  accuracy %.4f  test accuracy %.4f  %.1f s%n",
@@ -35,8 +34,9 @@ class FashionMnistExampleTest {
             double total = (System.nanoTime() - start) * 1e-9;
             System.out.printf(Locale.ROOT, "%s: test accuracy %.4f; loading %.1f s, total %.1f s%n",
                     Backends.get().name(), r.testAccuracy(), load, total);
-            // The target. A 784-128-10 MLP reaches 88-89% on Fashion-MNIST in 10 epochs; measured
-            // 88.2% at seed 42 on the SIMD backend.
+            // The target. Measured on the SIMD backend with standardised inputs: 88.3% at seed 42,
+            // 87.8-88.6% over seeds 1 to 8 (the seed moves it by about +-0.4%, so 87.5% has some margin
+            // but not much: a kernel change that alters rounding moves the result like another seed).
             assertTrue(r.testAccuracy() >= 0.875, "test accuracy " + r.testAccuracy());
         }
     }
