@@ -1,6 +1,7 @@
 package dev.myelin.trainer.cli;
 
 import dev.myelin.trainer.data.InvalidDataException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +9,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code myelin} command: {@code train}, {@code evaluate} and {@code info}. Exit codes: 0 success,
  * 2 bad input (an unknown option, a bad value, a missing folder, a malformed data or checkpoint file:
- * one line on stderr, nothing written), 1 any other failure.
+ * one line on stderr, nothing written), 1 any other failure (an I/O error, such as a failed download, is
+ * one line too; {@code -Dmyelin.debug=true} shows its stack trace).
  */
 @Command(name = "myelin", mixinStandardHelpOptions = true, version = "myelin 0.1.0",
         description = "Trains and evaluates a Fashion-MNIST classifier on the CPU with Myelin's kernels.",
@@ -47,6 +49,11 @@ public final class Main implements Runnable {
                 err.println("myelin: " + e.getMessage());
                 err.flush();
                 return 2;
+            }
+            if (e instanceof IOException && !Boolean.getBoolean("myelin.debug")) {
+                err.println("myelin: " + e.getMessage() + " (-Dmyelin.debug=true shows the stack trace)");
+                err.flush();
+                return 1;
             }
             throw e;
         });
