@@ -1,0 +1,140 @@
+package dev.myelin.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Backends;
+import dev.myelin.core.ErrorBounds;
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Backpropagation through Sequential (Dense, each activation, each loss) against central finite
+ * differences of the loss, on the reference backend: it checks the trainer's wiring (which tensor each
+ * backward consumes, the order of the layers, the skipped first dX), the kernels being checked elsewhere.
+ */
+class GradientCheckTest {
+
+    static final int BATCH = 3;
+    static final int IN = 3;
+    static final int HIDDEN = 4;
+    static final int OUT = 2;
+    /** Step of the central difference. */
+    static final float H = 1e-2f;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> list = new ArrayList<>();
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            list.add(Arguments.of(kind, Loss.MSE));
+        }
+        list.add(Arguments.of(Activation.Kind.TANH, Loss.BCE_WITH_LOGITS));
+        list.add(Arguments.of(Activation.Kind.TANH, Loss.SOFTMAX_CROSS_ENTROPY));
+        return list.stream();
+    }
+
+    static Activation activation(Activation.Kind kind) {
+        return switch (kind) {
+            case IDENTITY -> Activation.identity();
+            case RELU -> Activation.relu();
+            case LEAKY_RELU -> Activation.leakyRelu(0.1f);
+            case SIGMOID -> Activation.sigmoid();
+            case TANH -> Activation.tanh();
+            case GELU -> Activation.gelu();
+        };
+    }
+
+    @ParameterizedTest(name = "{0} with {1}")
+    @MethodSource("cases")
+    void backwardMatchesFiniteDifferences(Activation.Kind kind, Loss loss) {
+        Kernels k = Backends.reference();
+        SplittableRandom rnd = new SplittableRandom(kind.ordinal() * 31L + loss.ordinal());
+        try (Arena arena = Arena.ofConfined();
+             Sequential model = new Sequential(k, IN, 5, new Dense(HIDDEN, Init.XAVIER), activation(kind),
+                     new Dense(OUT, Init.XAVIER))) {
+            model.reserve(BATCH);
+            Matrix x = Matrix.allocate(arena, BATCH, IN);
+            Matrix t = Matrix.allocate(arena, BATCH, OUT);
+            int[] labels = new int[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                labels[i] = rnd.nextInt(OUT);
+                for (int j = 0; j < IN; j++) {
+                    x.set(i, j, (float) rnd.nextDouble(-2, 2));
+                }
+                for (int j = 0; j < OUT; j++) {
+                    t.set(i, j, loss == Loss.MSE ? (float) rnd.nextDouble(-1, 1) : rnd.nextInt(2));
+                }
+            }
+            Matrix dOut = Matrix.allocate(arena, BATCH, OUT);
+            Supplier<Float> lossAt = () -> loss.compute(k, dOut, model.forward(x), t, labels);
+
+            lossAt.get();
+            model.backward(dOut);
+            int checked = 0;
+            for (Parameter p : model.parameters()) {
+                float[] analytic = p.grad().toArray();
+                Matrix w = p.value();
+                for (int i = 0; i < w.rows(); i++) {
+                    for (int j = 0; j < w.cols(); j++) {
+                        float w0 = w.get(i, j);
+                        double d1 = central(lossAt, w, i, j, w0, H);
+                        double d2 = central(lossAt, w, i, j, w0, H / 2);
+                        w.set(i, j, w0);
+                        if (nearKink(kind, model, x, 2 * H)) {
+                            continue;       // a kink within reach of the step: finite differences do not apply
+                        }
+                        // Error of d2 = (L(w+h) - L(w-h)) / 2h with h = H/2:
+                        //  - truncation, c h^2: d1 - d2 = c (H^2 - H^2/4) = 3 c H^2/4 = 3 x (that of d2), so
+                        //    |d1 - d2| bounds it with a margin of 3;
+                        //  - rounding, 2 delta / 2h: each float loss is within delta = 64 u |L| of exact (a
+                        //    value of this net passes through at most ~20 roundings: two dot products of
+                        //    length <= 4, a bias, the activation (a few ULP), the loss terms and their mean of 6).
+                        double loss0 = Math.abs(lossAt.get());
+                        double tolerance = Math.abs(d1 - d2) + 64 * ErrorBounds.U * Math.max(loss0, 1) / (H / 2);
+                        double g = analytic[i * w.cols() + j];
+                        assertTrue(Math.abs(g - d2) <= tolerance, p.name() + "[" + i + "][" + j + "]: backprop " + g
+                                + ", finite difference " + d2 + " (h " + H / 2 + "; with h " + H + ": " + d1 + "), tolerance "
+                                + tolerance);
+                        checked++;
+                    }
+                }
+            }
+            int total = (IN + 1) * HIDDEN + (HIDDEN + 1) * OUT;
+            assertTrue(checked >= total / 2, "only " + checked + " of " + total + " weights were away from a kink");
+        }
+    }
+
+    private static double central(Supplier<Float> lossAt, Matrix w, int i, int j, float w0, float h) {
+        float up = w0 + h;
+        float down = w0 - h;
+        w.set(i, j, up);
+        double plus = lossAt.get();
+        w.set(i, j, down);
+        double minus = lossAt.get();
+        w.set(i, j, w0);
+        return (plus - minus) / ((double) up - down);     // the step actually taken, after rounding w0 +- h
+    }
+
+    /** True if a ReLU-like unit's input lies within {@code reach} of 0 for some sample. */
+    private static boolean nearKink(Activation.Kind kind, Sequential model, Matrix x, float reach) {
+        if (kind != Activation.Kind.RELU && kind != Activation.Kind.LEAKY_RELU) {
+            return false;
+        }
+        Matrix z = model.layers().get(0).forward(x);
+        for (int i = 0; i < z.rows(); i++) {
+            for (int j = 0; j < z.cols(); j++) {
+                if (Math.abs(z.get(i, j)) < reach) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
