@@ -74,11 +74,15 @@ final class Gemm {
             scaleC(c, beta);
             return;
         }
+        int blocks = (k + KC - 1) / KC;
+        int kcMax = (k + blocks - 1) / blocks;
+        if (n <= 2 * L && opB == Trans.N) {
+            narrow(c, a, opA, b, alpha, beta, kcMax);
+            return;
+        }
         long work = (long) m * n * k;
         boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
         int parts = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
-        int blocks = (k + KC - 1) / KC;
-        int kcMax = (k + blocks - 1) / blocks;
         Job job = JOBS.get();
         job.start(c, a, opA, b, opB, alpha, beta, parts);
         for (int pc = 0; pc < k; pc += kcMax) {
@@ -89,6 +93,61 @@ final class Gemm {
             Parallel.run(job, parts);
         }
         job.finish();
+    }
+
+    /**
+     * The path for narrow outputs ({@code n <= 2} vectors, such as 10 logits) with {@code op(B) = B}, where
+     * packing B into mostly empty NR-wide panels costs more than it saves: each row of C is accumulated
+     * straight from the rows of B in the segment (broadcast op(A)(i, l), FMA into two named accumulators,
+     * masked at the column edge). It sums exactly as the packed path does (k blocks of the same depth, one
+     * FMA per term in order of l from zero, the same store), so its results are bit-identical to it.
+     */
+    private static void narrow(Matrix c, Matrix a, Trans opA, Matrix b, float alpha, float beta, int kcMax) {
+        int m = c.rows();
+        int n = c.cols();
+        int k = opA.cols(a);
+        MemorySegment as = a.segment();
+        MemorySegment bs = b.segment();
+        MemorySegment cs = c.segment();
+        long ldb = b.ld();
+        long lda = a.ld();
+        VectorMask<Float> m0 = F.indexInRange(0, n);
+        VectorMask<Float> m1 = F.indexInRange(L, n);
+        for (int i = 0; i < m; i++) {
+            long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int end = Math.min(k, pc + kcMax);
+                FloatVector acc0 = FloatVector.zero(F);
+                FloatVector acc1 = acc0;
+                for (int l = pc; l < end; l++) {
+                    float x = as.getAtIndex(FL, opA == Trans.N ? a.offset() + i * lda + l : a.offset() + l * lda + i);
+                    FloatVector xv = FloatVector.broadcast(F, x);
+                    long bRow = (b.offset() + l * ldb) * Float.BYTES;
+                    acc0 = FloatVector.fromMemorySegment(F, bs, bRow, NATIVE, m0).fma(xv, acc0);
+                    if (n > L) {
+                        acc1 = FloatVector.fromMemorySegment(F, bs, bRow + (long) L * Float.BYTES, NATIVE, m1).fma(xv, acc1);
+                    }
+                }
+                boolean first = pc == 0;
+                storeRow(cs, cRow, acc0, m0, alpha, first ? beta : 1f, first && beta == 0);
+                if (n > L) {
+                    storeRow(cs, cRow + (long) L * Float.BYTES, acc1, m1, alpha, first ? beta : 1f, first && beta == 0);
+                }
+            }
+        }
+    }
+
+    /** One vector of the store rule of {@link #store}. */
+    private static void storeRow(MemorySegment cs, long at, FloatVector acc, VectorMask<Float> mask, float alpha, float beta,
+                                 boolean overwrite) {
+        FloatVector v;
+        if (overwrite) {
+            v = acc.mul(alpha);
+        } else {
+            FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask);
+            v = acc.fma(FloatVector.broadcast(F, alpha), beta == 1f ? old : old.mul(beta));
+        }
+        v.intoMemorySegment(cs, at, NATIVE, mask);
     }
 
     /**
@@ -283,17 +342,8 @@ final class Gemm {
             long rowBytes = (c.offset() + (long) (i0 + r) * c.ld() + j0) * Float.BYTES;
             int t = r * NR;
             for (int j = 0; j < nr; j += L) {
-                VectorMask<Float> mask = F.indexInRange(j, nr);
-                long at = rowBytes + (long) j * Float.BYTES;
-                FloatVector acc = FloatVector.fromArray(F, tile, t + j);
-                FloatVector v;
-                if (overwrite) {
-                    v = acc.mul(alpha);
-                } else {
-                    FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask);
-                    v = acc.fma(FloatVector.broadcast(F, alpha), beta == 1f ? old : old.mul(beta));
-                }
-                v.intoMemorySegment(cs, at, NATIVE, mask);
+                storeRow(cs, rowBytes + (long) j * Float.BYTES, FloatVector.fromArray(F, tile, t + j), F.indexInRange(j, nr),
+                        alpha, beta, overwrite);
             }
         }
     }
