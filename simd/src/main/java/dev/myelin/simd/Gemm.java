@@ -97,36 +97,46 @@ final class Gemm {
 
     /**
      * The path for narrow outputs ({@code n <= 2} vectors, such as 10 logits) with {@code op(B) = B}, where
-     * packing B into mostly empty NR-wide panels costs more than it saves: each row of C is accumulated
-     * straight from the rows of B in the segment (broadcast op(A)(i, l), FMA into two named accumulators,
-     * masked at the column edge). It sums exactly as the packed path does (k blocks of the same depth, one
-     * FMA per term in order of l from zero, the same store), so its results are bit-identical to it.
+     * packing B into NR-wide panels and A into micro-panels costs more than the product: B is copied once
+     * into a float[] of rows padded to two vectors, and each row of C is accumulated from it (broadcast
+     * op(A)(i, l), FMA into two named accumulators). It sums exactly as the packed path does (k blocks of
+     * the same depth, one FMA per term in order of l from zero, the same store), so its results are
+     * bit-identical to it.
      */
     private static void narrow(Matrix c, Matrix a, Trans opA, Matrix b, float alpha, float beta, int kcMax) {
         int m = c.rows();
         int n = c.cols();
         int k = opA.cols(a);
-        MemorySegment as = a.segment();
+        Job job = JOBS.get();
+        float[] bp = job.bp(k * 2 * L);
         MemorySegment bs = b.segment();
+        for (int l = 0; l < k; l++) {
+            MemorySegment.copy(bs, FL, (b.offset() + (long) l * b.ld()) * Float.BYTES, bp, l * 2 * L, n);
+            Arrays.fill(bp, l * 2 * L + n, (l + 1) * 2 * L, 0f);
+        }
+        float[] row = job.rows[0];
+        MemorySegment as = a.segment();
         MemorySegment cs = c.segment();
-        long ldb = b.ld();
-        long lda = a.ld();
         VectorMask<Float> m0 = F.indexInRange(0, n);
         VectorMask<Float> m1 = F.indexInRange(L, n);
         for (int i = 0; i < m; i++) {
             long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
             for (int pc = 0; pc < k; pc += kcMax) {
-                int end = Math.min(k, pc + kcMax);
+                int kc = Math.min(kcMax, k - pc);
+                if (opA == Trans.N) {
+                    MemorySegment.copy(as, FL, (a.offset() + (long) i * a.ld() + pc) * Float.BYTES, row, 0, kc);
+                } else {
+                    for (int l = 0; l < kc; l++) {
+                        row[l] = as.getAtIndex(FL, a.offset() + (long) (pc + l) * a.ld() + i);
+                    }
+                }
                 FloatVector acc0 = FloatVector.zero(F);
                 FloatVector acc1 = acc0;
-                for (int l = pc; l < end; l++) {
-                    float x = as.getAtIndex(FL, opA == Trans.N ? a.offset() + i * lda + l : a.offset() + l * lda + i);
-                    FloatVector xv = FloatVector.broadcast(F, x);
-                    long bRow = (b.offset() + l * ldb) * Float.BYTES;
-                    acc0 = FloatVector.fromMemorySegment(F, bs, bRow, NATIVE, m0).fma(xv, acc0);
-                    if (n > L) {
-                        acc1 = FloatVector.fromMemorySegment(F, bs, bRow + (long) L * Float.BYTES, NATIVE, m1).fma(xv, acc1);
-                    }
+                for (int l = 0; l < kc; l++) {
+                    FloatVector x = FloatVector.broadcast(F, row[l]);
+                    int bi = (pc + l) * 2 * L;
+                    acc0 = FloatVector.fromArray(F, bp, bi).fma(x, acc0);
+                    acc1 = FloatVector.fromArray(F, bp, bi + L).fma(x, acc1);
                 }
                 boolean first = pc == 0;
                 storeRow(cs, cRow, acc0, m0, alpha, first ? beta : 1f, first && beta == 0);
@@ -137,9 +147,29 @@ final class Gemm {
         }
     }
 
-    /** One vector of the store rule of {@link #store}. */
+    /**
+     * One vector of the store rule of {@link #store}, for the lanes of {@code mask}. The masked access
+     * takes the JDK's fast path only when the whole vector lies inside the segment; the last vector of
+     * the last row of C may reach past its end, and there the same arithmetic runs lane by lane
+     * ({@code Math.fma} is the vector FMA's scalar twin), which allocates nothing.
+     */
     private static void storeRow(MemorySegment cs, long at, FloatVector acc, VectorMask<Float> mask, float alpha, float beta,
                                  boolean overwrite) {
+        if (at + F.vectorByteSize() > cs.byteSize()) {
+            for (int lane = 0; lane < L && mask.laneIsSet(lane); lane++) {
+                long e = at + (long) lane * Float.BYTES;
+                float t = acc.lane(lane);
+                float r;
+                if (overwrite) {
+                    r = t * alpha;
+                } else {
+                    float old = cs.get(FL, e);
+                    r = Math.fma(t, alpha, beta == 1f ? old : old * beta);
+                }
+                cs.set(FL, e, r);
+            }
+            return;
+        }
         FloatVector v;
         if (overwrite) {
             v = acc.mul(alpha);
@@ -193,13 +223,18 @@ final class Gemm {
             int m = c.rows();
             int n = c.cols();
             int needA = (m + MR - 1) / MR * MR * kc;
-            int needB = (n + NR - 1) / NR * NR * kc;
             if (ap.length < needA) {
                 ap = new float[needA];
             }
-            if (bp.length < needB) {
-                bp = new float[needB];
+            bp((n + NR - 1) / NR * NR * kc);
+        }
+
+        /** The B scratch, grown to at least {@code size} floats. */
+        float[] bp(int size) {
+            if (bp.length < size) {
+                bp = new float[size];
             }
+            return bp;
         }
 
         /** Drops the references to the user's matrices so they can be freed. */
@@ -423,8 +458,15 @@ final class Gemm {
         for (int i = 0; i < c.rows(); i++) {
             long row = (c.offset() + (long) i * c.ld()) * Float.BYTES;
             for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mask = F.indexInRange(j, n);
                 long at = row + (long) j * Float.BYTES;
+                if (at + F.vectorByteSize() > cs.byteSize()) {       // past the segment's end: lane by lane
+                    for (int e = j; e < n; e++) {
+                        long x = row + (long) e * Float.BYTES;
+                        cs.set(FL, x, beta == 0 ? 0f : beta * cs.get(FL, x));
+                    }
+                    continue;
+                }
+                VectorMask<Float> mask = F.indexInRange(j, n);
                 FloatVector v = beta == 0 ? FloatVector.zero(F)
                         : FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask).mul(beta);
                 v.intoMemorySegment(cs, at, NATIVE, mask);
