@@ -115,10 +115,9 @@ final class Gemm {
             Arrays.fill(bp, l * 2 * L + n, (l + 1) * 2 * L, 0f);
         }
         float[] row = job.rows[0];
+        float[] tile = job.tiles[0];
         MemorySegment as = a.segment();
         MemorySegment cs = c.segment();
-        VectorMask<Float> m0 = F.indexInRange(0, n);
-        VectorMask<Float> m1 = F.indexInRange(L, n);
         for (int i = 0; i < m; i++) {
             long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
             for (int pc = 0; pc < k; pc += kcMax) {
@@ -138,44 +137,43 @@ final class Gemm {
                     acc0 = FloatVector.fromArray(F, bp, bi).fma(x, acc0);
                     acc1 = FloatVector.fromArray(F, bp, bi + L).fma(x, acc1);
                 }
+                acc0.intoArray(tile, 0);
+                acc1.intoArray(tile, L);
                 boolean first = pc == 0;
-                storeRow(cs, cRow, acc0, m0, alpha, first ? beta : 1f, first && beta == 0);
+                storeRow(cs, cRow, tile, 0, Math.min(L, n), alpha, first ? beta : 1f, first && beta == 0);
                 if (n > L) {
-                    storeRow(cs, cRow + (long) L * Float.BYTES, acc1, m1, alpha, first ? beta : 1f, first && beta == 0);
+                    storeRow(cs, cRow + (long) L * Float.BYTES, tile, L, n - L, alpha, first ? beta : 1f, first && beta == 0);
                 }
             }
         }
     }
 
     /**
-     * One vector of the store rule of {@link #store}, for the lanes of {@code mask}. The masked access
-     * takes the JDK's fast path only when the whole vector lies inside the segment; the last vector of
-     * the last row of C may reach past its end, and there the same arithmetic runs lane by lane
-     * ({@code Math.fma} is the vector FMA's scalar twin), which allocates nothing.
+     * One vector of the store rule of {@link #store}: the first {@code count <= L} values of
+     * {@code acc[from ..]} go to C at byte offset {@code at}. It takes arrays, not vectors: a vector or
+     * mask passed to a method the JIT does not inline is boxed on the heap. The masked access takes the
+     * JDK's fast path only when the whole vector lies inside the segment; the last vector of the last row
+     * of C may reach past its end, and there the same arithmetic runs lane by lane ({@code Math.fma} is
+     * the vector FMA's scalar twin).
      */
-    private static void storeRow(MemorySegment cs, long at, FloatVector acc, VectorMask<Float> mask, float alpha, float beta,
+    private static void storeRow(MemorySegment cs, long at, float[] acc, int from, int count, float alpha, float beta,
                                  boolean overwrite) {
         if (at + F.vectorByteSize() > cs.byteSize()) {
-            for (int lane = 0; lane < L && mask.laneIsSet(lane); lane++) {
+            for (int lane = 0; lane < count; lane++) {
                 long e = at + (long) lane * Float.BYTES;
-                float t = acc.lane(lane);
-                float r;
-                if (overwrite) {
-                    r = t * alpha;
-                } else {
-                    float old = cs.get(FL, e);
-                    r = Math.fma(t, alpha, beta == 1f ? old : old * beta);
-                }
-                cs.set(FL, e, r);
+                float t = acc[from + lane];
+                cs.set(FL, e, overwrite ? t * alpha : Math.fma(t, alpha, beta == 1f ? cs.get(FL, e) : cs.get(FL, e) * beta));
             }
             return;
         }
+        VectorMask<Float> mask = F.indexInRange(0, count);
+        FloatVector t = FloatVector.fromArray(F, acc, from);
         FloatVector v;
         if (overwrite) {
-            v = acc.mul(alpha);
+            v = t.mul(alpha);
         } else {
             FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask);
-            v = acc.fma(FloatVector.broadcast(F, alpha), beta == 1f ? old : old.mul(beta));
+            v = t.fma(FloatVector.broadcast(F, alpha), beta == 1f ? old : old.mul(beta));
         }
         v.intoMemorySegment(cs, at, NATIVE, mask);
     }
@@ -377,8 +375,7 @@ final class Gemm {
             long rowBytes = (c.offset() + (long) (i0 + r) * c.ld() + j0) * Float.BYTES;
             int t = r * NR;
             for (int j = 0; j < nr; j += L) {
-                storeRow(cs, rowBytes + (long) j * Float.BYTES, FloatVector.fromArray(F, tile, t + j), F.indexInRange(j, nr),
-                        alpha, beta, overwrite);
+                storeRow(cs, rowBytes + (long) j * Float.BYTES, tile, t + j, Math.min(L, nr - j), alpha, beta, overwrite);
             }
         }
     }
