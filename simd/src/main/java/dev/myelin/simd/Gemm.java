@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorMask;
  * <pre>
  *   for each k block [pc, pc + kc)               ceil(k / KC) even blocks; C gets beta at the first
  *     pack op(B)[pc:pc+kc, 0:n]   -> Bp         panels of NR columns, zero-padded, transposes absorbed here
- *     pack op(A)[0:m, pc:pc+kc]   -> Ap         micro-panels of MR rows, zero-padded      (parts share the panels)
+ *     pack op(A)[0:m, pc:pc+kc]   -> Ap         micro-panels of MR rows, zero-padded      (each part packs a range)
  *     macro-kernel: for each A micro-panel, for each B panel                           (parts split the tiles)
  *       micro-kernel (MR x NR tile into float[] scratch), then write the valid part of the tile to C
  * </pre>
@@ -111,7 +111,7 @@ final class Gemm {
         float[] bp = job.bp(k * 2 * L);
         MemorySegment bs = b.segment();
         for (int l = 0; l < k; l++) {
-            MemorySegment.copy(bs, FL, (b.offset() + (long) l * b.ld()) * Float.BYTES, bp, l * 2 * L, n);
+            copyRow(bs, (b.offset() + (long) l * b.ld()) * Float.BYTES, bp, l * 2 * L, n);
             Arrays.fill(bp, l * 2 * L + n, (l + 1) * 2 * L, 0f);
         }
         float[] row = job.rows[0];
@@ -123,7 +123,7 @@ final class Gemm {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 if (opA == Trans.N) {
-                    MemorySegment.copy(as, FL, (a.offset() + (long) i * a.ld() + pc) * Float.BYTES, row, 0, kc);
+                    copyRow(as, (a.offset() + (long) i * a.ld() + pc) * Float.BYTES, row, 0, kc);
                 } else {
                     for (int l = 0; l < kc; l++) {
                         row[l] = as.getAtIndex(FL, a.offset() + (long) (pc + l) * a.ld() + i);
@@ -203,6 +203,14 @@ final class Gemm {
         /** Per part: rows of A or B copied out of their segment in bulk before they are scattered into panels. */
         private final float[][] rows = new float[Parallel.MAX_THREADS][Math.max(MR, NR) * KC];
 
+        /** Part {@code part}'s row buffer, grown to at least {@code size} floats. */
+        private float[] rowBuffer(int part, int size) {
+            if (rows[part].length < size) {
+                rows[part] = new float[size];
+            }
+            return rows[part];
+        }
+
         void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int parts) {
             this.c = c;
             this.a = a;
@@ -249,11 +257,16 @@ final class Gemm {
             int panelsA = (m + MR - 1) / MR;
             int panelsB = (n + NR - 1) / NR;
             if (packing) {
-                for (int q = part; q < panelsB; q += parts) {
-                    packB(bp, b, opB, pc, kc, q * NR, n, rows[part]);
+                int q0 = (int) ((long) panelsB * part / parts);
+                int q1 = (int) ((long) panelsB * (part + 1) / parts);
+                int p0 = (int) ((long) panelsA * part / parts);
+                int p1 = (int) ((long) panelsA * (part + 1) / parts);
+                float[] buf = rowBuffer(part, Math.max(Math.max(m, n), Math.max(MR, NR) * kc));
+                if (q0 < q1) {
+                    packB(bp, b, opB, pc, kc, q0, q1, n, buf);
                 }
-                for (int p = part; p < panelsA; p += parts) {
-                    packA(ap, a, opA, p * MR, m, pc, kc, rows[part]);
+                if (p0 < p1) {
+                    packA(ap, a, opA, pc, kc, p0, p1, m, buf);
                 }
                 return;
             }
@@ -381,68 +394,114 @@ final class Gemm {
     }
 
     /**
-     * Packs the panel of NR columns starting at column {@code jr} of {@code op(B)[pc:pc+kc, 0:n]}: element
-     * (l, jr + col) goes to {@code bp[jr*kc + l*NR + col]}; columns past n are zero.
+     * {@code dst[at .. at + count) = } the floats at byte offset {@code from} of {@code src}: vector loads,
+     * which the JIT turns into plain moves with the bounds check hoisted; a call of
+     * {@code MemorySegment.copy} costs far more than a short row is worth (measured: packing took more time
+     * than the FMAs at 128x128x784). The tail past the last whole vector is copied element by element.
      */
-    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int jr, int n, float[] rowBuf) {
+    private static void copyRow(MemorySegment src, long from, float[] dst, int at, int count) {
+        int j = 0;
+        for (int bound = F.loopBound(count); j < bound; j += L) {
+            FloatVector.fromMemorySegment(F, src, from + (long) j * Float.BYTES, NATIVE).intoArray(dst, at + j);
+        }
+        for (; j < count; j++) {
+            dst[at + j] = src.get(FL, from + (long) j * Float.BYTES);
+        }
+    }
+
+    /**
+     * Packs the B panels {@code [q0, q1)} of {@code op(B)[pc:pc+kc, 0:n]}: element (l, j) of panel q goes to
+     * {@code bp[q*NR*kc + l*NR + (j - q*NR)]}; columns past n are zero. Rows are copied out of the segment
+     * in bulk (one copy per row of the range), then dealt to the panels from the float[] buffer.
+     */
+    private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int q0, int q1, int n, float[] buf) {
         MemorySegment bs = b.segment();
         long base = b.offset();
         int ld = b.ld();
-        int nr = Math.min(NR, n - jr);
-        int panel = jr * kc;
-        if (opB == Trans.N) {          // op(B)(l, j) = B(pc + l, j): rows of B are contiguous
+        int j0 = q0 * NR;
+        int j1 = Math.min(n, q1 * NR);
+        if (opB == Trans.N) {          // op(B)(l, j) = B(pc + l, j): rows of B are contiguous in j
             for (int l = 0; l < kc; l++) {
-                int dst = panel + l * NR;
-                MemorySegment.copy(bs, FL, (base + (long) (pc + l) * ld + jr) * Float.BYTES, bp, dst, nr);
-                Arrays.fill(bp, dst + nr, dst + NR, 0f);
-            }
-        } else {                       // op(B)(l, j) = B(j, pc + l): copy rows of B out in bulk, scatter by NR
-            for (int col = 0; col < nr; col++) {
-                MemorySegment.copy(bs, FL, (base + (long) (jr + col) * ld + pc) * Float.BYTES, rowBuf, col * kc, kc);
-            }
-            for (int l = 0; l < kc; l++) {
-                int dst = panel + l * NR;
-                for (int col = 0; col < nr; col++) {
-                    bp[dst + col] = rowBuf[col * kc + l];
+                copyRow(bs, (base + (long) (pc + l) * ld + j0) * Float.BYTES, buf, 0, j1 - j0);
+                for (int q = q0; q < q1; q++) {
+                    int nr = Math.min(NR, n - q * NR);
+                    int dst = q * NR * kc + l * NR;
+                    if (nr == NR) {
+                        for (int v = 0; v < NR; v += L) {
+                            FloatVector.fromArray(F, buf, q * NR - j0 + v).intoArray(bp, dst + v);
+                        }
+                    } else {
+                        System.arraycopy(buf, q * NR - j0, bp, dst, nr);
+                        Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                    }
                 }
             }
-            for (int col = nr; col < NR; col++) {
+        } else {                       // op(B)(l, j) = B(j, pc + l): row j of B holds column j of op(B)
+            for (int q = q0; q < q1; q++) {
+                int nr = Math.min(NR, n - q * NR);
+                int panel = q * NR * kc;
+                for (int col = 0; col < nr; col++) {
+                    copyRow(bs, (base + (long) (q * NR + col) * ld + pc) * Float.BYTES, buf, col * kc, kc);
+                }
                 for (int l = 0; l < kc; l++) {
-                    bp[panel + l * NR + col] = 0f;
+                    int dst = panel + l * NR;
+                    for (int col = 0; col < nr; col++) {
+                        bp[dst + col] = buf[col * kc + l];
+                    }
+                    for (int col = nr; col < NR; col++) {
+                        bp[dst + col] = 0f;
+                    }
                 }
             }
         }
     }
 
     /**
-     * Packs the micro-panel of MR rows starting at row {@code ir} of {@code op(A)[0:m, pc:pc+kc]}: element
-     * (ir + row, l) goes to {@code ap[ir*kc + l*MR + row]}; rows past m are zero.
+     * Packs the A micro-panels {@code [p0, p1)} of {@code op(A)[0:m, pc:pc+kc]}: element (i, l) of micro-panel
+     * p goes to {@code ap[p*MR*kc + l*MR + (i - p*MR)]}; rows past m are zero. As for B, rows are copied out
+     * of the segment in bulk and dealt from the float[] buffer.
      */
-    private static void packA(float[] ap, Matrix a, Trans opA, int ir, int m, int pc, int kc, float[] rowBuf) {
+    private static void packA(float[] ap, Matrix a, Trans opA, int pc, int kc, int p0, int p1, int m, float[] buf) {
         MemorySegment as = a.segment();
         long base = a.offset();
         int ld = a.ld();
-        int mr = Math.min(MR, m - ir);
-        int panel = ir * kc;
-        if (opA == Trans.T) {          // op(A)(i, l) = A(pc + l, i): rows of A are contiguous in i
+        if (opA == Trans.T) {          // op(A)(i, l) = A(pc + l, i): row pc + l of A holds column l of op(A)
+            int i0 = p0 * MR;
+            int i1 = Math.min(m, p1 * MR);
             for (int l = 0; l < kc; l++) {
-                int dst = panel + l * MR;
-                MemorySegment.copy(as, FL, (base + (long) (pc + l) * ld + ir) * Float.BYTES, ap, dst, mr);
-                Arrays.fill(ap, dst + mr, dst + MR, 0f);
-            }
-        } else {                       // op(A)(i, l) = A(i, pc + l): copy rows of A out in bulk, scatter by MR
-            for (int row = 0; row < mr; row++) {
-                MemorySegment.copy(as, FL, (base + (long) (ir + row) * ld + pc) * Float.BYTES, rowBuf, row * kc, kc);
-            }
-            for (int l = 0; l < kc; l++) {
-                int dst = panel + l * MR;
-                for (int row = 0; row < mr; row++) {
-                    ap[dst + row] = rowBuf[row * kc + l];
+                copyRow(as, (base + (long) (pc + l) * ld + i0) * Float.BYTES, buf, 0, i1 - i0);
+                for (int p = p0; p < p1; p++) {
+                    int mr = Math.min(MR, m - p * MR);
+                    int dst = p * MR * kc + l * MR;
+                    System.arraycopy(buf, p * MR - i0, ap, dst, mr);
+                    if (mr < MR) {
+                        Arrays.fill(ap, dst + mr, dst + MR, 0f);
+                    }
                 }
             }
-            for (int row = mr; row < MR; row++) {
+        } else {                       // op(A)(i, l) = A(i, pc + l): copy the micro-panel's rows, scatter by MR
+            for (int p = p0; p < p1; p++) {
+                int mr = Math.min(MR, m - p * MR);
+                int panel = p * MR * kc;
+                for (int row = 0; row < mr; row++) {
+                    copyRow(as, (base + (long) (p * MR + row) * ld + pc) * Float.BYTES, buf, row * kc, kc);
+                }
+                if (mr == MR) {                // a full micro-panel: constant trip count, unrolled by the JIT
+                    for (int l = 0; l < kc; l++) {
+                        for (int row = 0; row < MR; row++) {
+                            ap[panel + l * MR + row] = buf[row * kc + l];
+                        }
+                    }
+                    continue;
+                }
                 for (int l = 0; l < kc; l++) {
-                    ap[panel + l * MR + row] = 0f;
+                    int dst = panel + l * MR;
+                    for (int row = 0; row < mr; row++) {
+                        ap[dst + row] = buf[row * kc + l];
+                    }
+                    for (int row = mr; row < MR; row++) {
+                        ap[dst + row] = 0f;
+                    }
                 }
             }
         }
