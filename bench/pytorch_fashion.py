@@ -1,7 +1,8 @@
 """The Fashion-MNIST network of Myelin's main job, trained with PyTorch, for a side-by-side timing.
 
 Same network (784 -> Dense 128 ReLU -> Dense 10), loss (softmax cross-entropy, mean over the batch),
-optimizer (Adam, lr 1e-3, PyTorch defaults for betas and eps), data (the IDX files, pixels / 255),
+optimizer (Adam, lr 1e-3, PyTorch defaults for betas and eps), data (the IDX files, pixels / 255
+standardised with the training set's pixel mean and standard deviation, as Myelin's trainer does),
 batch size, epochs and per-epoch shuffling as `myelin train`. Prints one JSON object:
 {"framework": "pytorch", "threads": T, "batch": B, "epoch_seconds": [...], "test_accuracy": a}.
 
@@ -44,6 +45,9 @@ def main():
     ytr = torch.tensor(idx(find(data_dir, "train-labels-idx1")), dtype=torch.long)
     xte = torch.tensor(idx(find(data_dir, "t10k-images-idx3")).reshape(-1, 784), dtype=torch.float32) / 255
     yte = torch.tensor(idx(find(data_dir, "t10k-labels-idx1")), dtype=torch.long)
+    mean, std = xtr.mean(), xtr.std()
+    xtr = (xtr - mean) / std
+    xte = (xte - mean) / std
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
