@@ -106,23 +106,36 @@ public final class Check {
 
     /**
      * The buffers are valid, all have the shape of the first, and no two share memory: the parameter,
-     * state and gradient buffers of an optimizer, none of which may alias another. {@code names[k]}
-     * names {@code buffers[k]}.
+     * state and gradient buffers of an optimizer, none of which may alias another. Each buffer follows
+     * its name. Fixed arities, not varargs: an optimizer calls this for every parameter on every step,
+     * and a varargs array would be allocated on every call.
      */
-    public static void buffers(String[] names, Matrix... buffers) {
-        if (names.length != buffers.length) {
-            throw new IllegalArgumentException(names.length + " names for " + buffers.length + " buffers");
-        }
-        for (int k = 0; k < buffers.length; k++) {
-            sameShape(names[0], buffers[0], names[k], buffers[k]);
-        }
-        for (int k = 0; k < buffers.length; k++) {
-            for (int l = k + 1; l < buffers.length; l++) {
-                if (buffers[k].overlaps(buffers[l])) {
-                    throw new IllegalArgumentException(names[k] + " (" + shape(buffers[k]) + ") and " + names[l] + " ("
-                            + shape(buffers[l]) + ") share memory; each buffer needs its own");
-                }
-            }
+    public static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2) {
+        sameShape(n0, b0, n1, b1);
+        sameShape(n0, b0, n2, b2);
+        notShared(n0, b0, n1, b1);
+        notShared(n0, b0, n2, b2);
+        notShared(n1, b1, n2, b2);
+    }
+
+    /** As {@link #buffers(String, Matrix, String, Matrix, String, Matrix)} for four buffers. */
+    public static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2, String n3, Matrix b3) {
+        sameShape(n0, b0, n1, b1);
+        sameShape(n0, b0, n2, b2);
+        sameShape(n0, b0, n3, b3);
+        notShared(n0, b0, n1, b1);
+        notShared(n0, b0, n2, b2);
+        notShared(n0, b0, n3, b3);
+        notShared(n1, b1, n2, b2);
+        notShared(n1, b1, n3, b3);
+        notShared(n2, b2, n3, b3);
+    }
+
+    /** Two buffers of {@link #buffers} share no memory. */
+    private static void notShared(String nameA, Matrix a, String nameB, Matrix b) {
+        if (a.overlaps(b)) {
+            throw new IllegalArgumentException(nameA + " (" + shape(a) + ") and " + nameB + " (" + shape(b)
+                    + ") share memory; each buffer needs its own");
         }
     }
 
@@ -203,7 +216,7 @@ public final class Check {
 
     /** Checks the arguments of {@link Kernels#sgdUpdate}. */
     public static void sgd(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
-        buffers(new String[] {"W", "V", "dW"}, w, v, dW);
+        buffers("W", w, "V", v, "dW", dW);
         nonNegative("lr", lr);
         nonNegative("momentum", momentum);
         nonNegative("weightDecay", weightDecay);
@@ -215,7 +228,7 @@ public final class Check {
     /** Checks the arguments of {@link Kernels#adamUpdate} and {@link Kernels#adamwUpdate}. */
     public static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                             float weightDecay, int step) {
-        buffers(new String[] {"W", "M", "V", "dW"}, w, mom, vel, dW);
+        buffers("W", w, "M", mom, "V", vel, "dW", dW);
         nonNegative("lr", lr);
         decay("beta1", beta1);
         decay("beta2", beta2);
