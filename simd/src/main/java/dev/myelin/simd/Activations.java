@@ -1,23 +1,25 @@
 package dev.myelin.simd;
 
+import static dev.myelin.simd.Elementwise.FLOAT;
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
-import static dev.myelin.simd.Elementwise.load;
 import static dev.myelin.simd.Elementwise.row;
+import static dev.myelin.simd.Elementwise.stage;
+import static dev.myelin.simd.Elementwise.tail;
+import static dev.myelin.simd.Elementwise.unstage;
 import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
 
 import dev.myelin.core.Matrix;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD activations, forward and backward. Loops as in {@link Elementwise}: loopBound, vector main loop,
- * one masked tail; elementwise kernels walk a contiguous matrix as one row, row-wise kernels (softmax,
- * log-softmax) work one row at a time.
+ * one tail (scalar where exact, else staged); elementwise kernels walk a contiguous matrix as one row,
+ * row-wise kernels (softmax, log-softmax) work one row at a time.
  *
  * <p>Exact kernels (bit for bit the reference): relu, leaky relu, and the sigmoid and tanh backward,
  * which perform the reference's float operations in its order. The others compute in float with the
@@ -67,19 +69,14 @@ final class Activations {
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
-            for (; j < bound; j += L) {
-                relu(load(xs, x0 + bytes(j))).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+            for (; j < bound; j += L) {                                      // Math.max: NaN stays, -0.0 becomes +0.0
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                v.lanewise(VectorOperators.MAX, 0f).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                relu(load(xs, x0 + bytes(j), m)).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                ys.set(FLOAT, y0 + bytes(j), Math.max(xs.get(FLOAT, x0 + bytes(j)), 0f));
             }
         }
-    }
-
-    /** max(x, 0) with Math.max semantics: NaN stays NaN, -0.0 becomes +0.0. */
-    private static FloatVector relu(FloatVector x) {
-        return x.lanewise(VectorOperators.MAX, 0f);
     }
 
     // dX, dY, x are (m, n)
@@ -96,19 +93,17 @@ final class Activations {
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
-            for (; j < bound; j += L) {
-                reluBack(load(gs, g0 + bytes(j)), load(xs, x0 + bytes(j))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+            for (; j < bound; j += L) {                                      // x > 0 ? dy : (x is NaN ? x : 0)
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                FloatVector.zero(F).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
+                        .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                reluBack(load(gs, g0 + bytes(j), m), load(xs, x0 + bytes(j), m)).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                float v = xs.get(FLOAT, x0 + bytes(j));
+                ds.set(FLOAT, d0 + bytes(j), v > 0 ? gs.get(FLOAT, g0 + bytes(j)) : Float.isNaN(v) ? v : 0f);
             }
         }
-    }
-
-    /** x > 0 ? dy : (x is NaN ? x : 0). */
-    private static FloatVector reluBack(FloatVector dy, FloatVector x) {
-        return FloatVector.zero(F).blend(dy, x.compare(VectorOperators.GT, 0f)).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     // y, x are (m, n)
@@ -123,19 +118,15 @@ final class Activations {
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
-            for (; j < bound; j += L) {
-                leaky(load(xs, x0 + bytes(j)), slope).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+            for (; j < bound; j += L) {                                      // x > 0 ? x : slope * x (NaN: slope * NaN = NaN)
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                leaky(load(xs, x0 + bytes(j), m), slope).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                float v = xs.get(FLOAT, x0 + bytes(j));
+                ys.set(FLOAT, y0 + bytes(j), v > 0 ? v : v * slope);
             }
         }
-    }
-
-    /** x > 0 ? x : slope * x (NaN: slope * NaN = NaN). */
-    private static FloatVector leaky(FloatVector x, float slope) {
-        return x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f));
     }
 
     // dX, dY, x are (m, n)
@@ -152,19 +143,18 @@ final class Activations {
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
-            for (; j < bound; j += L) {
-                leakyBack(load(gs, g0 + bytes(j)), load(xs, x0 + bytes(j)), slope).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+            for (; j < bound; j += L) {                                      // x > 0 ? dy : (x is NaN ? x : slope * dy)
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                g.mul(slope).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
+                        .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                leakyBack(load(gs, g0 + bytes(j), m), load(xs, x0 + bytes(j), m), slope).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                float v = xs.get(FLOAT, x0 + bytes(j));
+                float g = gs.get(FLOAT, g0 + bytes(j));
+                ds.set(FLOAT, d0 + bytes(j), v > 0 ? g : Float.isNaN(v) ? v : g * slope);
             }
         }
-    }
-
-    /** x > 0 ? dy : (x is NaN ? x : slope * dy). */
-    private static FloatVector leakyBack(FloatVector dy, FloatVector x, float slope) {
-        return dy.mul(slope).blend(dy, x.compare(VectorOperators.GT, 0f)).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     // ---------------------------------------------------------------- sigmoid, tanh
@@ -176,25 +166,32 @@ final class Activations {
         int n = flat ? (int) x.size() : x.cols();
         MemorySegment ys = y.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long y0 = row(y, i);
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                sigmoid(load(xs, x0 + bytes(j))).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                sigmoid(load(xs, x0 + bytes(j), m)).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                sigmoid(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+                unstage(t, ys, y0 + bytes(j), c);
             }
         }
     }
 
-    /** Stable sigmoid: e = exp(-|x|) in (0, 1]; (x >= 0 ? 1 : e) / (1 + e). NaN gives NaN. */
-    static FloatVector sigmoid(FloatVector x) {
+    /**
+     * One vector: y at byte {@code yAt} of ys = sigmoid(x at byte {@code xAt} of xs), in the stable form
+     * e = exp(-|x|) in (0, 1], (x >= 0 ? 1 : e) / (1 + e); NaN gives NaN. Segments in, not vectors (see
+     * {@link Elementwise}: a vector passed to a method that is not inlined is boxed).
+     */
+    static void sigmoid(MemorySegment ys, long yAt, MemorySegment xs, long xAt) {
+        FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
         FloatVector e = x.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
-        return e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+        e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(ys, yAt, NATIVE);
     }
 
     // dX, dY, y are (m, n): (dY * Y) * (1 - Y), the reference's operations
@@ -212,13 +209,13 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = load(ys, y0 + bytes(j));
-                load(gs, g0 + bytes(j)).mul(v).mul(FloatVector.broadcast(F, 1f).sub(v)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                g.mul(v).mul(FloatVector.broadcast(F, 1f).sub(v)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector v = load(ys, y0 + bytes(j), m);
-                load(gs, g0 + bytes(j), m).mul(v).mul(FloatVector.broadcast(F, 1f).sub(v)).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                float v = ys.get(FLOAT, y0 + bytes(j));
+                ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * v * (1f - v));
             }
         }
     }
@@ -230,17 +227,21 @@ final class Activations {
         int n = flat ? (int) x.size() : x.cols();
         MemorySegment ys = y.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long y0 = row(y, i);
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                load(xs, x0 + bytes(j)).lanewise(VectorOperators.TANH).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                v.lanewise(VectorOperators.TANH).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(xs, x0 + bytes(j), m).lanewise(VectorOperators.TANH).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+                v.lanewise(VectorOperators.TANH).intoMemorySegment(t, 0, NATIVE);
+                unstage(t, ys, y0 + bytes(j), c);
             }
         }
     }
@@ -260,13 +261,13 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = load(ys, y0 + bytes(j));
-                load(gs, g0 + bytes(j)).mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                g.mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector v = load(ys, y0 + bytes(j), m);
-                load(gs, g0 + bytes(j), m).mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                float v = ys.get(FLOAT, y0 + bytes(j));
+                ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * (1f - v * v));
             }
         }
     }
@@ -280,26 +281,33 @@ final class Activations {
         int n = flat ? (int) x.size() : x.cols();
         MemorySegment ys = y.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long y0 = row(y, i);
             long x0 = row(x, i);
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                gelu(load(xs, x0 + bytes(j))).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                gelu(load(xs, x0 + bytes(j), m)).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                gelu(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+                unstage(t, ys, y0 + bytes(j), c);
             }
         }
     }
 
-    /** x * sigmoid(x (A + B x^2)); gelu(-Inf) = -0.0 (the limit, where the product would be -Inf * 0). */
-    private static FloatVector gelu(FloatVector x) {
+    /**
+     * One vector: y = x * sigmoid(z), z = x (A + B x^2), sigmoid as in {@link #sigmoid}; gelu(-Inf) = -0.0
+     * (the limit, where the product would be -Inf * 0).
+     */
+    private static void gelu(MemorySegment ys, long yAt, MemorySegment xs, long xAt) {
+        FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
         FloatVector z = x.mul(x).mul(GELU_B).add(GELU_A).mul(x);
-        FloatVector y = x.mul(sigmoid(z));
-        return y.blend(-0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+        FloatVector e = z.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+        FloatVector s = e.blend(1f, z.compare(VectorOperators.GE, 0f)).div(e.add(1f));
+        x.mul(s).blend(-0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoMemorySegment(ys, yAt, NATIVE);
     }
 
     // dX, dY, x are (m, n)
@@ -310,6 +318,7 @@ final class Activations {
         MemorySegment ds = dX.segment();
         MemorySegment gs = dY.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long d0 = row(dX, i);
             long g0 = row(dY, i);
@@ -317,17 +326,23 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                load(gs, g0 + bytes(j)).mul(geluPrime(load(xs, x0 + bytes(j)))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                geluBackward(ds, d0 + bytes(j), gs, g0 + bytes(j), xs, x0 + bytes(j));
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(gs, g0 + bytes(j), m).mul(geluPrime(load(xs, x0 + bytes(j), m))).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                geluBackward(t, 0, t, stage(t, 0, gs, g0 + bytes(j), c), t, stage(t, 1, xs, x0 + bytes(j), c));
+                unstage(t, ds, d0 + bytes(j), c);
             }
         }
     }
 
-    /** gelu'(x) = s + x q z' on x clamped to [-20, 20]: s = sigmoid(z), q = e / (1 + e)^2, e = exp(-|z|). */
-    private static FloatVector geluPrime(FloatVector x) {
+    /**
+     * One vector: dX = dY * gelu'(x), gelu'(x) = s + x q z' on x clamped to [-20, 20]: s = sigmoid(z),
+     * q = e / (1 + e)^2, e = exp(-|z|).
+     */
+    private static void geluBackward(MemorySegment ds, long dAt, MemorySegment gs, long gAt, MemorySegment xs, long xAt) {
+        FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt, NATIVE);
+        FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
         FloatVector c = x.lanewise(VectorOperators.MIN, GELU_CLAMP).lanewise(VectorOperators.MAX, -GELU_CLAMP);
         FloatVector c2 = c.mul(c);
         FloatVector z = c2.mul(GELU_B).add(GELU_A).mul(c);
@@ -336,7 +351,7 @@ final class Activations {
         FloatVector s = e.blend(1f, z.compare(VectorOperators.GE, 0f)).div(onePlusE);
         FloatVector q = e.div(onePlusE.mul(onePlusE));
         FloatVector dz = c2.mul(GELU_B3).add(GELU_A);
-        return c.mul(q).mul(dz).add(s);
+        g.mul(c.mul(q).mul(dz).add(s)).intoMemorySegment(ds, dAt, NATIVE);
     }
 
     // ---------------------------------------------------------------- softmax, log-softmax (per row)
@@ -346,53 +361,56 @@ final class Activations {
         int n = x.cols();
         MemorySegment ys = y.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < x.rows(); i++) {
             long x0 = row(x, i);
             long y0 = row(y, i);
-            float max = Elementwise.rowMax(xs, x0, n);
+            float max = Elementwise.rowMax(xs, x0, n, t);
             // pass 2: e = exp(x - max) into y, summed in one vector accumulator
             FloatVector acc = FloatVector.zero(F);
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector e = load(xs, x0 + bytes(j)).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
                 e.intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-                acc = acc.add(e);
+                acc = e.add(acc);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector e = load(xs, x0 + bytes(j), m).sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
-                acc = acc.add(e, m);
+                int c = n - j;
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+                FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(t, 0, NATIVE);
+                unstage(t, ys, y0 + bytes(j), c);
+                acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
             // pass 3: y = e / sum
             j = 0;
             for (; j < bound; j += L) {
                 long at = y0 + bytes(j);
-                load(ys, at).div(sum).intoMemorySegment(ys, at, NATIVE);
+                FloatVector.fromMemorySegment(F, ys, at, NATIVE).div(sum).intoMemorySegment(ys, at, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long at = y0 + bytes(j);
-                load(ys, at, m).div(sum).intoMemorySegment(ys, at, NATIVE, m);
+                ys.set(FLOAT, at, ys.get(FLOAT, at) / sum);
             }
         }
     }
 
     /** {@code sum exp(x - max)} over n elements from x0 in float, one vector accumulator (lane order, then the lanes). */
-    static float sumExp(MemorySegment xs, long x0, int n, float max) {
+    static float sumExp(MemorySegment xs, long x0, int n, float max, MemorySegment t) {
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            acc = acc.add(load(xs, x0 + bytes(j)).sub(max).lanewise(VectorOperators.EXP));
+            acc = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP).add(acc);
         }
         if (j < n) {
-            VectorMask<Float> m = F.indexInRange(j, n);
-            acc = acc.add(load(xs, x0 + bytes(j), m).sub(max).lanewise(VectorOperators.EXP), m);
+            int c = n - j;
+            FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+            acc = FloatVector.broadcast(F, -0f).blend(v.sub(max).lanewise(VectorOperators.EXP), F.indexInRange(j, n)).add(acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
     }
 
     // dX, dY, y are (m, n): s = sum dY Y (FMA, one accumulator); dX = Y * (dY - s)
@@ -401,6 +419,7 @@ final class Activations {
         MemorySegment ds = dX.segment();
         MemorySegment gs = dY.segment();
         MemorySegment ys = y.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < y.rows(); i++) {
             long d0 = row(dX, i);
             long g0 = row(dY, i);
@@ -409,20 +428,23 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                acc = load(gs, g0 + bytes(j)).fma(load(ys, y0 + bytes(j)), acc);
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                acc = g.fma(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE), acc);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                acc = load(gs, g0 + bytes(j), m).fma(load(ys, y0 + bytes(j), m), acc);   // masked lanes add 0 * 0
+                int c = n - j;
+                FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
+                acc = g.fma(v, acc);                                         // lanes past the row add 0 * 0
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
             j = 0;
             for (; j < bound; j += L) {
-                load(ys, y0 + bytes(j)).mul(load(gs, g0 + bytes(j)).sub(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+                v.mul(FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE).sub(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(ys, y0 + bytes(j), m).mul(load(gs, g0 + bytes(j), m).sub(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                ds.set(FLOAT, d0 + bytes(j), ys.get(FLOAT, y0 + bytes(j)) * (gs.get(FLOAT, g0 + bytes(j)) - s));
             }
         }
     }
@@ -432,19 +454,20 @@ final class Activations {
         int n = x.cols();
         MemorySegment ys = y.segment();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < x.rows(); i++) {
             long x0 = row(x, i);
             long y0 = row(y, i);
-            float max = Elementwise.rowMax(xs, x0, n);
-            float logSum = (float) Math.log(sumExp(xs, x0, n, max));
+            float max = Elementwise.rowMax(xs, x0, n, t);
+            float logSum = (float) Math.log(sumExp(xs, x0, n, max, t));
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                load(xs, x0 + bytes(j)).sub(max).sub(logSum).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                v.sub(max).sub(logSum).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(xs, x0 + bytes(j), m).sub(max).sub(logSum).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) - max - logSum);
             }
         }
     }
@@ -455,6 +478,7 @@ final class Activations {
         MemorySegment ds = dX.segment();
         MemorySegment gs = dY.segment();
         MemorySegment ys = y.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < y.rows(); i++) {
             long d0 = row(dX, i);
             long g0 = row(dY, i);
@@ -463,21 +487,25 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                acc = acc.add(load(gs, g0 + bytes(j)));
+                acc = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE).add(acc);
             }
             if (j < n) {
-                acc = acc.add(load(gs, g0 + bytes(j), F.indexInRange(j, n)));        // masked lanes read 0
+                int c = n - j;
+                acc = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE).add(acc);   // the rest reads 0
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
             j = 0;
             for (; j < bound; j += L) {
-                FloatVector g = load(gs, g0 + bytes(j));
-                g.sub(load(ys, y0 + bytes(j)).lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+                g.sub(v.lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector g = load(gs, g0 + bytes(j), m);
-                g.sub(load(ys, y0 + bytes(j), m).lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
+                g.sub(v.lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(t, 0, NATIVE);
+                unstage(t, ds, d0 + bytes(j), c);
             }
         }
     }

@@ -4,6 +4,7 @@ import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
 
 import dev.myelin.core.Matrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,11 +15,51 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD elementwise kernels and reductions, and the row-walking helpers every SIMD kernel family uses.
  *
- * <p>Each loop has one shape: {@code F.loopBound(n)}, the vector main loop, then one masked tail
- * ({@code F.indexInRange}) for the last {@code n mod L} elements. A matrix is walked row by row
- * (element (i, j) at byte {@code (offset + i * ld + j) * 4}); when every operand is contiguous
- * ({@code ld == cols}) the whole matrix is one row of {@code m * n} elements, so narrow matrices still
- * fill whole vectors.
+ * <p>Each loop has one shape: {@code F.loopBound(n)}, the vector main loop, then one tail for the last
+ * {@code c = n mod L} elements. A matrix is walked row by row (element (i, j) at byte
+ * {@code (offset + i * ld + j) * 4}); when every operand is contiguous ({@code ld == cols}) the whole
+ * matrix is one row of {@code m * n} elements, so narrow matrices still fill whole vectors.
+ *
+ * <p>Tails, in every kernel family but GEMM, are one of two kinds, and neither touches memory with a
+ * masked vector access:
+ * <ul>
+ *   <li>Scalar, where each element's result is a few float operations: the same operations in the same
+ *       order, element by element, so the results are bit for bit the vector lanes' (Math.max is the
+ *       {@code MAX} lane operation; {@link Math#sqrt} of a float, rounded to float, is the correctly
+ *       rounded {@code SQRT}).</li>
+ *   <li>Staged, where lanes go through {@code EXP}, {@code TANH} or {@code LOG1P} (the Vector API's, with
+ *       no bit-identical scalar twin) or add into a vector accumulator: each input's c elements are
+ *       copied into a slot of this thread's tail buffer with the other lanes zeroed ({@link #stage};
+ *       {@link #TAIL_SLOTS} vectors of native memory, allocated once per thread), the loop's vector code
+ *       runs on the slots, and the result, stored into slot 0, has its c lanes copied out
+ *       ({@link #unstage}). The other lanes read 0, as the lanes outside a load's mask do, so results are
+ *       bit for bit what a masked tail gives; reductions keep a mask ({@code F.indexInRange}) where a
+ *       zero lane would count.</li>
+ * </ul>
+ * Why not masked accesses: a masked MemorySegment access compiles to a masked instruction only when the
+ * whole vector {@code [at, at + F.vectorByteSize())} lies inside the segment. Where it reaches past the
+ * end, as the tail of a matrix's last row does, the JDK runs a Java fallback that allocates on every call
+ * and keeps deoptimising its caller, and a warm training step must allocate nothing.
+ *
+ * <p>No method of this package outside GEMM takes or returns a vector: the kernels call
+ * {@code FloatVector.fromMemorySegment} and {@code intoMemorySegment} themselves, and a helper that
+ * computes one vector ({@link Activations#sigmoid}) takes segments and byte offsets. A vector passed to
+ * or returned from a method that C2 does not inline is boxed on the heap, and C2 declines to inline an
+ * ordinary method when the graph of the method it compiles has passed its node cutoff
+ * ({@code NodeCountInliningCutoff}), or when it compiles against a young profile ("low call site
+ * frequency"); both were measured here, the second leaving a kernel allocating for as long as that
+ * compilation lived. The Vector API's own methods are force-inlined. For the same budget, exact loops
+ * end in scalar tails: a vector tail repeats the main loop's graph (measured on AVX2: Adam parses to
+ * about 17,500 nodes with a scalar tail and 28,000 with a vector tail, whose last operations then ran
+ * the Vector API's allocating Java fallback).
+ *
+ * <p>For the same reason a vector carried round a loop (an accumulator) is never the receiver of a call:
+ * C2 types it by its declared class, and without a profile the call is virtual and boxes it (measured:
+ * MSE's accumulators, 2,752 bytes per call until a recompilation). The fresh vector is the receiver
+ * instead ({@code x.add(acc)} for {@code acc.add(x)}: the same sum), and after the loop {@code -0 + acc}
+ * (equal to acc in every lane, -0.0 and NaN included) or {@code max(-Inf, acc)} gives the accumulator a
+ * known class. A vector is never picked by a branch either: the optimizers blend (see
+ * {@link Optimizers}).
  *
  * <p>Every kernel here performs, per element, exactly the float operations of the reference (no FMA,
  * same operand order), so the results are bit for bit the reference's. {@link #columnSums} sums each
@@ -29,6 +70,19 @@ import jdk.incubator.vector.VectorOperators;
 final class Elementwise {
 
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    /** Scalar access to a float at a byte offset, as the scalar tails do it. */
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** Vectors in a tail buffer: the most inputs a staged tail holds at once (dY and X of GELU backward). */
+    static final int TAIL_SLOTS = 2;
+
+    /**
+     * Each thread's tail buffer (the kernels may also run on the pool's workers): native memory like the
+     * matrices, so the vector accesses see one kind of segment; freed with its thread.
+     */
+    private static final ThreadLocal<MemorySegment> TAIL =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(TAIL_SLOTS * F.vectorByteSize(), Matrix.ALIGNMENT));
 
     private Elementwise() {
     }
@@ -60,37 +114,52 @@ final class Elementwise {
         return (long) j * Float.BYTES;
     }
 
-    static FloatVector load(MemorySegment s, long at) {
-        return FloatVector.fromMemorySegment(F, s, at, NATIVE);
+    /** This thread's tail buffer: {@link #TAIL_SLOTS} vectors of floats (class comment). */
+    static MemorySegment tail() {
+        return TAIL.get();
     }
 
-    /** Masked load: lanes outside the mask read as 0 and touch no memory. */
-    static FloatVector load(MemorySegment s, long at, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(F, s, at, NATIVE, m);
-    }
-
-    /** Math.max over the lanes, in lane order. */
-    static float maxLanes(FloatVector v) {
-        float m = v.lane(0);
-        for (int l = 1; l < L; l++) {
-            m = Math.max(m, v.lane(l));
+    /**
+     * Copies the {@code c < L} floats at byte {@code at} of {@code s} into vector {@code slot} of the tail
+     * buffer {@code t}, zeroes the slot's other lanes, and returns the slot's byte offset in t. Element by
+     * element: a call of {@code MemorySegment.copy} costs more than a few floats are worth.
+     */
+    static long stage(MemorySegment t, int slot, MemorySegment s, long at, int c) {
+        long to = (long) slot * F.vectorByteSize();
+        for (int l = 0; l < c; l++) {
+            t.set(FLOAT, to + bytes(l), s.get(FLOAT, at + bytes(l)));
         }
-        return m;
+        for (int l = c; l < L; l++) {
+            t.set(FLOAT, to + bytes(l), 0f);
+        }
+        return to;
     }
 
-    /** The maximum of row i of x in Math.max order (NaN wins, +0.0 above -0.0), or of the first n elements from {@code x0}. */
-    static float rowMax(MemorySegment xs, long x0, int n) {
+    /** Copies the first {@code c} floats of slot 0 of the tail buffer {@code t}, where results go, to byte {@code at} of s. */
+    static void unstage(MemorySegment t, MemorySegment s, long at, int c) {
+        for (int l = 0; l < c; l++) {
+            s.set(FLOAT, at + bytes(l), t.get(FLOAT, bytes(l)));
+        }
+    }
+
+    /** The maximum of the n elements from byte {@code x0} of xs in Math.max order (NaN wins, +0.0 above -0.0). */
+    static float rowMax(MemorySegment xs, long x0, int n, MemorySegment t) {
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max(-Inf, v) = v for every v
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {                                          // main
-            acc = acc.lanewise(VectorOperators.MAX, load(xs, x0 + bytes(j)));
+            acc = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, acc);
         }
-        if (j < n) {                                                         // tail: lanes outside keep acc
-            VectorMask<Float> m = F.indexInRange(j, n);
-            acc = acc.lanewise(VectorOperators.MAX, load(xs, x0 + bytes(j), m), m);
+        // reduce: Math.max in lane order; max(-Inf, acc) = acc gives the accumulator a known class (class comment)
+        FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, acc).intoMemorySegment(t, 0, NATIVE);
+        float max = t.get(FLOAT, 0);
+        for (int l = 1; l < L; l++) {
+            max = Math.max(max, t.get(FLOAT, bytes(l)));
         }
-        return maxLanes(acc);
+        for (; j < n; j++) {                                                 // tail
+            max = Math.max(max, xs.get(FLOAT, x0 + bytes(j)));
+        }
+        return max;
     }
 
     // ---------------------------------------------------------------- fill, copy
@@ -109,8 +178,8 @@ final class Elementwise {
             for (; j < bound; j += L) {
                 v.intoMemorySegment(xs, x0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                v.intoMemorySegment(xs, x0 + bytes(j), NATIVE, F.indexInRange(j, n));
+            for (; j < n; j++) {
+                xs.set(FLOAT, x0 + bytes(j), value);
             }
         }
     }
@@ -128,11 +197,10 @@ final class Elementwise {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                load(xs, x0 + bytes(j)).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(xs, x0 + bytes(j), m).intoMemorySegment(ys, y0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)));
             }
         }
     }
@@ -151,12 +219,11 @@ final class Elementwise {
             int j = 0;
             for (; j < bound; j += L) {
                 long at = y0 + bytes(j);
-                load(ys, at).mul(alpha).intoMemorySegment(ys, at, NATIVE);
+                FloatVector.fromMemorySegment(F, ys, at, NATIVE).mul(alpha).intoMemorySegment(ys, at, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long at = y0 + bytes(j);
-                load(ys, at, m).mul(alpha).intoMemorySegment(ys, at, NATIVE, m);
+                ys.set(FLOAT, at, ys.get(FLOAT, at) * alpha);
             }
         }
     }
@@ -175,12 +242,12 @@ final class Elementwise {
             int j = 0;
             for (; j < bound; j += L) {
                 long at = y0 + bytes(j);
-                load(xs, x0 + bytes(j)).mul(alpha).add(load(ys, at)).intoMemorySegment(ys, at, NATIVE);
+                FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                xj.mul(alpha).add(FloatVector.fromMemorySegment(F, ys, at, NATIVE)).intoMemorySegment(ys, at, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long at = y0 + bytes(j);
-                load(xs, x0 + bytes(j), m).mul(alpha).add(load(ys, at, m)).intoMemorySegment(ys, at, NATIVE, m);
+                ys.set(FLOAT, at, xs.get(FLOAT, x0 + bytes(j)) * alpha + ys.get(FLOAT, at));
             }
         }
     }
@@ -200,11 +267,11 @@ final class Elementwise {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                load(xs, x0 + bytes(j)).mul(load(ys, y0 + bytes(j))).intoMemorySegment(zs, z0 + bytes(j), NATIVE);
+                FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                xj.mul(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE)).intoMemorySegment(zs, z0 + bytes(j), NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                load(xs, x0 + bytes(j), m).mul(load(ys, y0 + bytes(j), m)).intoMemorySegment(zs, z0 + bytes(j), NATIVE, m);
+            for (; j < n; j++) {
+                zs.set(FLOAT, z0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) * ys.get(FLOAT, y0 + bytes(j)));
             }
         }
     }
@@ -221,12 +288,12 @@ final class Elementwise {
             int j = 0;
             for (; j < bound; j += L) {
                 long at = y0 + bytes(j);
-                load(ys, at).add(load(bs, b0 + bytes(j))).intoMemorySegment(ys, at, NATIVE);
+                FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
+                yj.add(FloatVector.fromMemorySegment(F, bs, b0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long at = y0 + bytes(j);
-                load(ys, at, m).add(load(bs, b0 + bytes(j), m)).intoMemorySegment(ys, at, NATIVE, m);
+                ys.set(FLOAT, at, ys.get(FLOAT, at) + bs.get(FLOAT, b0 + bytes(j)));
             }
         }
     }
@@ -242,29 +309,33 @@ final class Elementwise {
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {                                          // main: L columns at a time
-            FloatVector t = load(xs, row(x, 0) + bytes(j));
+            FloatVector t = FloatVector.fromMemorySegment(F, xs, row(x, 0) + bytes(j), NATIVE);
             for (int i = 1; i < x.rows(); i++) {
-                t = t.add(load(xs, row(x, i) + bytes(j)));
+                t = FloatVector.fromMemorySegment(F, xs, row(x, i) + bytes(j), NATIVE).add(t);
             }
             long at = s0 + bytes(j);
-            (beta == 0 ? t : load(ss, at).mul(beta).add(t)).intoMemorySegment(ss, at, NATIVE);
+            if (beta == 0) {                                                 // -0 + t = t: see the class comment
+                FloatVector.broadcast(F, -0f).add(t).intoMemorySegment(ss, at, NATIVE);
+            } else {
+                FloatVector.fromMemorySegment(F, ss, at, NATIVE).mul(beta).add(t).intoMemorySegment(ss, at, NATIVE);
+            }
         }
-        if (j < n) {                                                         // tail: the last n mod L columns
-            VectorMask<Float> m = F.indexInRange(j, n);
-            FloatVector t = load(xs, row(x, 0) + bytes(j), m);
+        for (; j < n; j++) {                                                 // tail: the last n mod L columns
+            float t = xs.get(FLOAT, row(x, 0) + bytes(j));
             for (int i = 1; i < x.rows(); i++) {
-                t = t.add(load(xs, row(x, i) + bytes(j), m));
+                t += xs.get(FLOAT, row(x, i) + bytes(j));
             }
             long at = s0 + bytes(j);
-            (beta == 0 ? t : load(ss, at, m).mul(beta).add(t)).intoMemorySegment(ss, at, NATIVE, m);
+            ss.set(FLOAT, at, beta == 0 ? t : ss.get(FLOAT, at) * beta + t);
         }
     }
 
     // max is (m, 1), x is (m, n)
     static void rowMax(Matrix max, Matrix x) {
         MemorySegment ms = max.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < x.rows(); i++) {
-            float v = rowMax(x.segment(), row(x, i), x.cols());
+            float v = rowMax(x.segment(), row(x, i), x.cols(), t);
             ms.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, max.offset() + (long) i * max.ld(), v);
         }
     }
@@ -273,9 +344,10 @@ final class Elementwise {
     static void rowArgmax(int[] index, Matrix x) {
         int n = x.cols();
         MemorySegment xs = x.segment();
+        MemorySegment t = tail();
         for (int i = 0; i < x.rows(); i++) {
             long x0 = row(x, i);
-            float best = rowMax(xs, x0, n);
+            float best = rowMax(xs, x0, n, t);
             index[i] = Float.isNaN(best) ? firstNaN(xs, x0, n) : firstWithBits(xs, x0, n, Float.floatToRawIntBits(best));
         }
     }
@@ -285,16 +357,14 @@ final class Elementwise {
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            VectorMask<Float> hit = load(xs, x0 + bytes(j)).test(VectorOperators.IS_NAN);
+            VectorMask<Float> hit = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).test(VectorOperators.IS_NAN);
             if (hit.anyTrue()) {
                 return j + hit.firstTrue();
             }
         }
-        if (j < n) {
-            VectorMask<Float> m = F.indexInRange(j, n);
-            VectorMask<Float> hit = load(xs, x0 + bytes(j), m).test(VectorOperators.IS_NAN).and(m);
-            if (hit.anyTrue()) {
-                return j + hit.firstTrue();
+        for (; j < n; j++) {
+            if (Float.isNaN(xs.get(FLOAT, x0 + bytes(j)))) {
+                return j;
             }
         }
         throw new AssertionError("the row maximum is NaN but the row holds no NaN");
@@ -308,16 +378,14 @@ final class Elementwise {
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            VectorMask<Float> hit = load(xs, x0 + bytes(j)).reinterpretAsInts().eq(bits).cast(F);
+            VectorMask<Float> hit = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).reinterpretAsInts().eq(bits).cast(F);
             if (hit.anyTrue()) {
                 return j + hit.firstTrue();
             }
         }
-        if (j < n) {
-            VectorMask<Float> m = F.indexInRange(j, n);
-            VectorMask<Float> hit = load(xs, x0 + bytes(j), m).reinterpretAsInts().eq(bits).cast(F).and(m);
-            if (hit.anyTrue()) {
-                return j + hit.firstTrue();
+        for (; j < n; j++) {
+            if (Float.floatToRawIntBits(xs.get(FLOAT, x0 + bytes(j))) == bits) {
+                return j;
             }
         }
         throw new AssertionError("the row maximum " + Float.intBitsToFloat(bits) + " is not in the row");

@@ -3,8 +3,10 @@ package dev.myelin.simd;
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
-import static dev.myelin.simd.Elementwise.load;
 import static dev.myelin.simd.Elementwise.row;
+import static dev.myelin.simd.Elementwise.stage;
+import static dev.myelin.simd.Elementwise.tail;
+import static dev.myelin.simd.Elementwise.unstage;
 import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
 
@@ -13,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -57,6 +58,7 @@ final class Losses {
         MemorySegment ps = p.segment();
         MemorySegment ts = t.segment();
         double total = 0;
+        MemorySegment buf = tail();
         for (int i = 0; i < rows; i++) {
             long d0 = row(dP, i);
             long p0 = row(p, i);
@@ -66,23 +68,27 @@ final class Losses {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector d = load(ps, p0 + bytes(j)).sub(load(ts, t0 + bytes(j)));
+                FloatVector pj = FloatVector.fromMemorySegment(F, ps, p0 + bytes(j), NATIVE);
+                FloatVector d = pj.sub(FloatVector.fromMemorySegment(F, ts, t0 + bytes(j), NATIVE));
                 d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
                 DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
                 DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
-                acc0 = acc0.add(lo.mul(lo));
-                acc1 = acc1.add(hi.mul(hi));
+                acc0 = lo.mul(lo).add(acc0);
+                acc1 = hi.mul(hi).add(acc1);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector d = load(ps, p0 + bytes(j), m).sub(load(ts, t0 + bytes(j), m));   // 0 - 0 outside m
-                d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
+                int c = n - j;
+                FloatVector pj = FloatVector.fromMemorySegment(F, buf, stage(buf, 0, ps, p0 + bytes(j), c), NATIVE);
+                FloatVector tj = FloatVector.fromMemorySegment(F, buf, stage(buf, 1, ts, t0 + bytes(j), c), NATIVE);
+                FloatVector d = pj.sub(tj);                                  // 0 - 0 past the row
+                d.mul(scale).intoMemorySegment(buf, 0, NATIVE);
+                unstage(buf, ds, d0 + bytes(j), c);
                 DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
                 DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
-                acc0 = acc0.add(lo.mul(lo));
-                acc1 = acc1.add(hi.mul(hi));
+                acc0 = lo.mul(lo).add(acc0);
+                acc1 = hi.mul(hi).add(acc1);
             }
-            total += acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            total += DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).reduceLanes(VectorOperators.ADD);   // -0 + acc0: see Elementwise
         }
         return (float) (total / ((double) p.rows() * p.cols()));
     }
@@ -98,6 +104,7 @@ final class Losses {
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
         double total = 0;
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long d0 = row(dX, i);
             long x0 = row(x, i);
@@ -107,28 +114,29 @@ final class Losses {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = load(xs, x0 + bytes(j));
-                FloatVector target = load(ys, y0 + bytes(j));
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+                FloatVector target = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
                 FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
                 FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
                 FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
                 s.sub(target).mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-                acc0 = acc0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
-                acc1 = acc1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+                acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector v = load(xs, x0 + bytes(j), m);
-                FloatVector target = load(ys, y0 + bytes(j), m);
+                int c = n - j;
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+                FloatVector target = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
                 FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
                 FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
                 FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-                s.sub(target).mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
-                term = FloatVector.zero(F).blend(term, m);                   // lanes outside m hold log(2): drop them
-                acc0 = acc0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
-                acc1 = acc1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+                s.sub(target).mul(scale).intoMemorySegment(t, 0, NATIVE);
+                unstage(t, ds, d0 + bytes(j), c);
+                term = FloatVector.zero(F).blend(term, F.indexInRange(j, n));    // lanes past the row hold log(2): drop them
+                acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
             }
-            total += acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            total += DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).reduceLanes(VectorOperators.ADD);   // -0 + acc0: see Elementwise
         }
         return (float) (total / count);
     }
@@ -141,40 +149,42 @@ final class Losses {
         MemorySegment ds = dX.segment();
         MemorySegment xs = x.segment();
         double total = 0;
+        MemorySegment t = tail();
         for (int i = 0; i < rows; i++) {
             long x0 = row(x, i);
             long d0 = row(dX, i);
             int label = labels[i];
             float xLabel = xs.get(FL, x0 + bytes(label));
-            float max = Elementwise.rowMax(xs, x0, n);
+            float max = Elementwise.rowMax(xs, x0, n, t);
             // pass 2: e = exp(x - max) into dX, summed in one vector accumulator
             FloatVector acc = FloatVector.zero(F);
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector e = load(xs, x0 + bytes(j)).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
                 e.intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-                acc = acc.add(e);
+                acc = e.add(acc);
             }
             if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector e = load(xs, x0 + bytes(j), m).sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(ds, d0 + bytes(j), NATIVE, m);
-                acc = acc.add(e, m);
+                int c = n - j;
+                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+                FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(t, 0, NATIVE);
+                unstage(t, ds, d0 + bytes(j), c);
+                acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
             total += ((double) max - xLabel) + Math.log(sum);
             float eLabel = ds.get(FL, d0 + bytes(label));
             // pass 3: dX = (e / sum) * invM, then the label's - 1
             j = 0;
             for (; j < bound; j += L) {
                 long at = d0 + bytes(j);
-                load(ds, at).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
+                FloatVector.fromMemorySegment(F, ds, at, NATIVE).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long at = d0 + bytes(j);
-                load(ds, at, m).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE, m);
+                ds.set(FL, at, ds.get(FL, at) / sum * invM);
             }
             ds.set(FL, d0 + bytes(label), (eLabel / sum - 1f) * invM);
         }

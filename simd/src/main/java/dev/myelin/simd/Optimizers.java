@@ -1,9 +1,9 @@
 package dev.myelin.simd;
 
+import static dev.myelin.simd.Elementwise.FLOAT;
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
-import static dev.myelin.simd.Elementwise.load;
 import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
@@ -34,30 +34,39 @@ final class Optimizers {
         MemorySegment ws = w.segment();
         MemorySegment vs = v.segment();
         MemorySegment gs = dW.segment();
+        // The choices are blends with masks fixed for the call, not branches: a vector picked by a branch has
+        // no known class for C2 (see Elementwise), and branches nested as here (vj may be g, which may be gj)
+        // left a compilation boxing every vector of the loop (3 KB per call). Both sides are computed.
+        VectorMask<Float> noDecay = F.maskAll(weightDecay == 0);
+        VectorMask<Float> noMomentum = F.maskAll(momentum == 0);
+        VectorMask<Float> plain = F.maskAll(!nesterov);
         for (int i = 0; i < rows; i++) {
             long w0 = row(w, i);
             long v0 = row(v, i);
             long g0 = row(dW, i);
+            // with momentum 0, V is not read: the blend takes g, and the load reads dW again (in cache)
+            MemorySegment vIn = momentum == 0 ? gs : vs;
+            long vIn0 = momentum == 0 ? g0 : v0;
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
                 long o = bytes(j);
-                FloatVector wj = load(ws, w0 + o);
-                FloatVector g = weightDecay == 0 ? load(gs, g0 + o) : load(gs, g0 + o).add(wj.mul(weightDecay));
-                FloatVector vj = momentum == 0 ? g : load(vs, v0 + o).mul(momentum).add(g);
-                FloatVector step = nesterov ? g.add(vj.mul(momentum)) : vj;
+                FloatVector wj = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
+                FloatVector gj = FloatVector.fromMemorySegment(F, gs, g0 + o, NATIVE);
+                FloatVector g = gj.add(wj.mul(weightDecay)).blend(gj, noDecay);
+                FloatVector vj = FloatVector.fromMemorySegment(F, vIn, vIn0 + o, NATIVE).mul(momentum).add(g).blend(g, noMomentum);
+                FloatVector step = g.add(vj.mul(momentum)).blend(vj, plain);
                 vj.intoMemorySegment(vs, v0 + o, NATIVE);
                 wj.sub(step.mul(lr)).intoMemorySegment(ws, w0 + o, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long o = bytes(j);
-                FloatVector wj = load(ws, w0 + o, m);
-                FloatVector g = weightDecay == 0 ? load(gs, g0 + o, m) : load(gs, g0 + o, m).add(wj.mul(weightDecay));
-                FloatVector vj = momentum == 0 ? g : load(vs, v0 + o, m).mul(momentum).add(g);
-                FloatVector step = nesterov ? g.add(vj.mul(momentum)) : vj;
-                vj.intoMemorySegment(vs, v0 + o, NATIVE, m);
-                wj.sub(step.mul(lr)).intoMemorySegment(ws, w0 + o, NATIVE, m);
+                float wj = ws.get(FLOAT, w0 + o);
+                float g = weightDecay == 0 ? gs.get(FLOAT, g0 + o) : gs.get(FLOAT, g0 + o) + wj * weightDecay;
+                float vj = momentum == 0 ? g : vs.get(FLOAT, v0 + o) * momentum + g;
+                float step = nesterov ? g + vj * momentum : vj;
+                vs.set(FLOAT, v0 + o, vj);
+                ws.set(FLOAT, w0 + o, wj - step * lr);
             }
         }
     }
@@ -97,6 +106,8 @@ final class Optimizers {
         MemorySegment ms = mom.segment();
         MemorySegment vs = vel.segment();
         MemorySegment gs = dW.segment();
+        VectorMask<Float> noDecay = F.maskAll(decay == 0);                  // blends, not branches: see sgdUpdate
+        VectorMask<Float> noL2 = F.maskAll(l2 == 0);
         for (int i = 0; i < rows; i++) {
             long w0 = row(w, i);
             long m0 = row(mom, i);
@@ -106,32 +117,30 @@ final class Optimizers {
             int j = 0;
             for (; j < bound; j += L) {
                 long o = bytes(j);
-                FloatVector wj = load(ws, w0 + o);
-                if (decay != 0) {
-                    wj = wj.sub(wj.mul(decay));
-                }
-                FloatVector g = l2 == 0 ? load(gs, g0 + o) : load(gs, g0 + o).add(wj.mul(l2));
-                FloatVector mj = load(ms, m0 + o).mul(beta1).add(g.mul(c1));
-                FloatVector vj = load(vs, v0 + o).mul(beta2).add(g.mul(c2).mul(g));
+                FloatVector wOld = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
+                FloatVector wj = wOld.sub(wOld.mul(decay)).blend(wOld, noDecay);
+                FloatVector gj = FloatVector.fromMemorySegment(F, gs, g0 + o, NATIVE);
+                FloatVector g = gj.add(wj.mul(l2)).blend(gj, noL2);
+                FloatVector mj = FloatVector.fromMemorySegment(F, ms, m0 + o, NATIVE).mul(beta1).add(g.mul(c1));
+                FloatVector vj = FloatVector.fromMemorySegment(F, vs, v0 + o, NATIVE).mul(beta2).add(g.mul(c2).mul(g));
                 mj.intoMemorySegment(ms, m0 + o, NATIVE);
                 vj.intoMemorySegment(vs, v0 + o, NATIVE);
                 FloatVector denom = vj.mul(invBc2).lanewise(VectorOperators.SQRT).add(eps);
                 wj.sub(mj.mul(stepSize).div(denom)).intoMemorySegment(ws, w0 + o, NATIVE);
             }
-            if (j < n) {
-                VectorMask<Float> m = F.indexInRange(j, n);
+            for (; j < n; j++) {
                 long o = bytes(j);
-                FloatVector wj = load(ws, w0 + o, m);
+                float wj = ws.get(FLOAT, w0 + o);
                 if (decay != 0) {
-                    wj = wj.sub(wj.mul(decay));
+                    wj = wj - wj * decay;
                 }
-                FloatVector g = l2 == 0 ? load(gs, g0 + o, m) : load(gs, g0 + o, m).add(wj.mul(l2));
-                FloatVector mj = load(ms, m0 + o, m).mul(beta1).add(g.mul(c1));
-                FloatVector vj = load(vs, v0 + o, m).mul(beta2).add(g.mul(c2).mul(g));
-                mj.intoMemorySegment(ms, m0 + o, NATIVE, m);
-                vj.intoMemorySegment(vs, v0 + o, NATIVE, m);
-                FloatVector denom = vj.mul(invBc2).lanewise(VectorOperators.SQRT).add(eps);
-                wj.sub(mj.mul(stepSize).div(denom)).intoMemorySegment(ws, w0 + o, NATIVE, m);
+                float g = l2 == 0 ? gs.get(FLOAT, g0 + o) : gs.get(FLOAT, g0 + o) + wj * l2;
+                float mj = ms.get(FLOAT, m0 + o) * beta1 + g * c1;
+                float vj = vs.get(FLOAT, v0 + o) * beta2 + g * c2 * g;
+                ms.set(FLOAT, m0 + o, mj);
+                vs.set(FLOAT, v0 + o, vj);
+                float denom = (float) Math.sqrt(vj * invBc2) + eps;                // SQRT is correctly rounded in both
+                ws.set(FLOAT, w0 + o, wj - mj * stepSize / denom);
             }
         }
     }
