@@ -1,0 +1,211 @@
+package dev.myelin.simd;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import dev.myelin.core.Trans;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Once warm, no kernel of the SIMD backend allocates on the heap, also where a tail vector would reach
+ * past the end of its segment (a masked access there takes the JDK's allocating slow path; see
+ * {@link Elementwise}'s class comment). Every {@link Kernels} method is called on {@code ROWS x (L + 3)}
+ * operands whose last row ends exactly at the end of their segment: contiguous ones, which the kernels
+ * walk as one row of {@code ROWS * (L + 3)} elements (not a multiple of L), and views at column 2 of a
+ * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, packed,
+ * transposes, alpha = 0), SGD with and without momentum.
+ *
+ * <p>Measured: the heap bytes the calling thread allocates ({@code com.sun.management.ThreadMXBean}) over
+ * windows of {@link #CALLS} calls, after {@link #WARM} warm-up calls. The bound is 0 bytes, with no
+ * tolerance, but the warm state has to be waited for: C2 compiles a kernel in the background some time
+ * after it is hot, and until then (and for a while after a deoptimisation, as when the strided cases
+ * follow the contiguous ones) the interpreter and C1 box every vector. So windows are measured until one
+ * allocates nothing, for up to {@link #PATIENCE_NANOS}. A kernel that allocates on every call allocates at
+ * least 16 bytes (the smallest object) times {@link #CALLS} in every window, and never passes. The shapes
+ * are small, so GEMM runs on the calling thread alone and no allocation hides on a pool worker.
+ */
+class KernelAllocationTest {
+
+    static final int ROWS = 7;
+    static final int WARM = 20_000;
+    static final int CALLS = 1_000;
+    static final long PATIENCE_NANOS = 5_000_000_000L;
+
+    /** One kernel call on fixed operands; {@code kernel} is the {@link Kernels} method it calls. */
+    record Call(String kernel, String setting, Runnable body) {
+    }
+
+    /** Operands of one layout, all from one arena: closing it frees them all. */
+    private static final class Operands implements AutoCloseable {
+        final Arena arena = Arena.ofShared();
+        final SplittableRandom rnd = new SplittableRandom(20261122);
+        final boolean strided;
+
+        Operands(boolean strided) {
+            this.strided = strided;
+        }
+
+        /**
+         * A rows x cols matrix of values in [-2, 2) whose last element is the last float of its segment:
+         * contiguous, or (strided) the view at column 2 of a rows x (cols + 2) matrix, ld = cols + 2.
+         */
+        Matrix matrix(int rows, int cols) {
+            Matrix m = strided ? Matrix.allocate(arena, rows, cols + 2).view(0, 2, rows, cols) : Matrix.allocate(arena, rows, cols);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    m.set(i, j, (float) rnd.nextDouble(-2, 2));
+                }
+            }
+            return m;
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Calls of every kernel on operands of one layout. */
+    static List<Call> calls(Kernels k, Operands o) {
+        int n = Vectors.L + 3;
+        String layout = o.strided ? "views, ld " + (n + 2) : "contiguous";
+        Matrix x = o.matrix(ROWS, n);
+        Matrix y = o.matrix(ROWS, n);
+        Matrix z = o.matrix(ROWS, n);
+        Matrix dX = o.matrix(ROWS, n);
+        Matrix row = o.matrix(1, n);
+        Matrix column = o.matrix(ROWS, 1);
+        int[] index = new int[ROWS];
+        int[] labels = new int[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            labels[i] = (i * 5) % n;
+        }
+        Matrix w = o.matrix(ROWS, n);
+        Matrix mom = o.matrix(ROWS, n);
+        Matrix vel = o.matrix(ROWS, n);
+        Matrix dW = o.matrix(ROWS, n);
+        vel.fill(0.25f);                                                     // Adam's second moment is >= 0
+        Matrix a = o.matrix(ROWS, 5);
+        Matrix b = o.matrix(5, n);
+        Matrix bWide = o.matrix(5, 2 * Vectors.L + 3);
+        Matrix cWide = o.matrix(ROWS, 2 * Vectors.L + 3);
+        Matrix cT = o.matrix(5, n);
+        Matrix bT = o.matrix(5, n);
+        Matrix cNT = o.matrix(ROWS, 5);
+
+        List<Call> list = new ArrayList<>();
+        list.add(new Call("gemm", "narrow, op(A) = A, op(B) = B, beta 0", () -> k.gemm(z, a, Trans.N, b, Trans.N, 1f, 0f)));
+        list.add(new Call("gemm", "packed, op(A) = A, op(B) = B, beta 0.5", () -> k.gemm(cWide, a, Trans.N, bWide, Trans.N, 1f, 0.5f)));
+        list.add(new Call("gemm", "op(A) = A^T, op(B) = B, beta 0", () -> k.gemm(cT, a, Trans.T, y, Trans.N, 1f, 0f)));
+        list.add(new Call("gemm", "op(A) = A, op(B) = B^T, beta 1", () -> k.gemm(cNT, x, Trans.N, bT, Trans.T, 1f, 1f)));
+        list.add(new Call("gemm", "alpha 0, beta 0.5", () -> k.gemm(z, a, Trans.N, b, Trans.N, 0f, 0.5f)));
+        list.add(new Call("fill", "", () -> k.fill(z, 0.5f)));
+        list.add(new Call("copy", "", () -> k.copy(z, x)));
+        list.add(new Call("scale", "", () -> k.scale(z, -1f)));
+        list.add(new Call("axpy", "", () -> k.axpy(z, 0.5f, x)));
+        list.add(new Call("mul", "", () -> k.mul(z, x, y)));
+        list.add(new Call("addRowVector", "", () -> k.addRowVector(z, row)));
+        list.add(new Call("columnSums", "beta 0.5", () -> k.columnSums(row, x, 0.5f)));
+        list.add(new Call("rowMax", "", () -> k.rowMax(column, x)));
+        list.add(new Call("rowArgmax", "", () -> k.rowArgmax(index, x)));
+        list.add(new Call("identityForward", "", () -> k.identityForward(z, x)));
+        list.add(new Call("identityBackward", "", () -> k.identityBackward(dX, y)));
+        list.add(new Call("reluForward", "", () -> k.reluForward(z, x)));
+        list.add(new Call("reluBackward", "", () -> k.reluBackward(dX, y, x)));
+        list.add(new Call("leakyReluForward", "", () -> k.leakyReluForward(z, x, 0.01f)));
+        list.add(new Call("leakyReluBackward", "", () -> k.leakyReluBackward(dX, y, x, 0.01f)));
+        list.add(new Call("sigmoidForward", "", () -> k.sigmoidForward(z, x)));
+        list.add(new Call("sigmoidBackward", "", () -> k.sigmoidBackward(dX, y, x)));
+        list.add(new Call("tanhForward", "", () -> k.tanhForward(z, x)));
+        list.add(new Call("tanhBackward", "", () -> k.tanhBackward(dX, y, x)));
+        list.add(new Call("geluForward", "", () -> k.geluForward(z, x)));
+        list.add(new Call("geluBackward", "", () -> k.geluBackward(dX, y, x)));
+        list.add(new Call("softmaxForward", "", () -> k.softmaxForward(z, x)));
+        list.add(new Call("softmaxBackward", "", () -> k.softmaxBackward(dX, y, x)));
+        list.add(new Call("logSoftmaxForward", "", () -> k.logSoftmaxForward(z, x)));
+        list.add(new Call("logSoftmaxBackward", "", () -> k.logSoftmaxBackward(dX, y, x)));
+        list.add(new Call("mseLoss", "", () -> k.mseLoss(dX, x, y)));
+        list.add(new Call("bceWithLogitsLoss", "", () -> k.bceWithLogitsLoss(dX, x, y)));
+        list.add(new Call("softmaxCrossEntropyLoss", "", () -> k.softmaxCrossEntropyLoss(dX, x, labels)));
+        list.add(new Call("sgdUpdate", "momentum 0.9, decay, nesterov", () -> k.sgdUpdate(w, mom, dW, 1e-3f, 0.9f, 1e-4f, true)));
+        list.add(new Call("sgdUpdate", "momentum 0", () -> k.sgdUpdate(w, mom, dW, 1e-3f, 0f, 0f, false)));
+        list.add(new Call("adamUpdate", "", () -> k.adamUpdate(w, mom, vel, dW, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 10)));
+        list.add(new Call("adamwUpdate", "", () -> k.adamwUpdate(w, mom, vel, dW, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 10)));
+        return list.stream()
+                .map(c -> new Call(c.kernel(), (c.setting().isEmpty() ? "" : c.setting() + ", ") + layout, c.body()))
+                .toList();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aWarmCallAllocatesNothing() {
+        Kernels k = SimdTesting.simd();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "skipped: this JVM does not measure a thread's allocated bytes");
+        Operands contiguous = new Operands(false);
+        Operands strided = new Operands(true);
+        List<Call> calls = new ArrayList<>(calls(k, contiguous));
+        calls.addAll(calls(k, strided));
+        return calls.stream()
+                .map(c -> DynamicTest.dynamicTest(c.kernel() + " (" + c.setting() + ") " + SimdTesting.setting(), () -> {
+                    for (int i = 0; i < WARM; i++) {
+                        c.body().run();
+                    }
+                    List<Long> windows = new ArrayList<>();
+                    long start = System.nanoTime();
+                    long bytes;
+                    do {
+                        long before = threads.getCurrentThreadAllocatedBytes();
+                        for (int i = 0; i < CALLS; i++) {
+                            c.body().run();
+                        }
+                        bytes = threads.getCurrentThreadAllocatedBytes() - before;
+                        windows.add(bytes);
+                    } while (bytes > 0 && System.nanoTime() - start < PATIENCE_NANOS);
+                    long last = bytes;
+                    assertTrue(last == 0, () -> c.kernel() + " (" + c.setting() + ") allocates " + last / CALLS
+                            + " bytes per warm call; bytes per window of " + CALLS + " calls: " + firstAndLast(windows));
+                }))
+                .onClose(() -> {
+                    contiguous.close();
+                    strided.close();
+                });
+    }
+
+    /** Every Kernels method (but name) is among the calls measured above. */
+    @Test
+    void everyKernelIsCalled() {
+        Kernels k = SimdTesting.simd();
+        try (Operands o = new Operands(false)) {
+            Set<String> called = calls(k, o).stream().map(Call::kernel).collect(Collectors.toSet());
+            Set<String> missing = new TreeSet<>();
+            for (Method m : Kernels.class.getMethods()) {
+                if (!m.getName().equals("name") && !Modifier.isStatic(m.getModifiers()) && !called.contains(m.getName())) {
+                    missing.add(m.getName());
+                }
+            }
+            assertTrue(missing.isEmpty(), "Kernels methods without an allocation check: " + missing);
+        }
+    }
+
+    /** The first three and the last three windows of a long list. */
+    private static String firstAndLast(List<Long> windows) {
+        return windows.size() <= 6 ? windows.toString()
+                : windows.subList(0, 3) + " ... (" + windows.size() + " windows) ... " + windows.subList(windows.size() - 3, windows.size());
+    }
+}
