@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -134,18 +133,11 @@ class TrainerTest {
     }
 
     /**
-     * A whole warm step, kernels included, allocates nothing.
-     *
-     * <p>Disabled: with the kernels of commit eb4bb0a it allocates, in the kernels, not the trainer (the
-     * test above shows the trainer's part allocates nothing): {@code Check.sgd} and {@code Check.adam}
-     * pass {@code new String[] {...}} and a varargs {@code Matrix[]} to {@code Check.buffers} on every call
-     * (64 bytes per Adam update, both backends); the SIMD {@code columnSums} allocates on its masked tail
-     * when the vector reaches past the end of the segment (thousands of bytes per call for a (32, 3)
-     * input). Reported; enable when they are fixed.
+     * A whole warm step, kernels included, allocates nothing (the kernels one by one:
+     * {@code KernelAllocationTest} in the simd module).
      */
     @ParameterizedTest
     @ValueSource(strings = {"reference", "simd"})
-    @Disabled("kernel allocations in Check.buffers (varargs) and SIMD columnSums (masked tail past the segment end); reported")
     void aWarmTrainingStepAllocatesNothing(String backend) throws IOException {
         assertEquals(0, warmStepAllocation(Backends.get(backend), "adam"));
     }
