@@ -238,25 +238,29 @@ public final class Matrix implements AutoCloseable {
      * views: two column blocks of one parent that interleave row by row do not overlap.
      */
     public boolean overlaps(Matrix other) {
-        if (!sameMemory(segment, other.segment)) {
-            return false;
-        }
-        long a0 = segment.address() / Float.BYTES + offset;      // in float units; native segments are float-aligned
-        long b0 = other.segment.address() / Float.BYTES + other.offset;
-        long aEnd = a0 + extent(rows, cols, ld);
-        long bEnd = b0 + extent(other.rows, other.cols, other.ld);
+        // Every matrix is native (allocate and wrap ensure it), so absolute byte addresses compare across
+        // segments, even two segments over the same memory. Bytes, not floats: a wrapped segment need not
+        // start on a float boundary.
+        long a0 = segment.address() + offset * Float.BYTES;
+        long b0 = other.segment.address() + other.offset * Float.BYTES;
+        long aLd = (long) ld * Float.BYTES;
+        long bLd = (long) other.ld * Float.BYTES;
+        long aRow = (long) cols * Float.BYTES;
+        long bRow = (long) other.cols * Float.BYTES;
+        long aEnd = a0 + (rows - 1) * aLd + aRow;
+        long bEnd = b0 + (other.rows - 1) * bLd + bRow;
         if (aEnd <= b0 || bEnd <= a0) {
             return false;
         }
         // Walk the rows of this matrix; for each, find the first row of other that could touch it.
         for (int r = 0; r < rows; r++) {
-            long s = a0 + (long) r * ld;
-            long e = s + cols;
-            long q = Math.floorDiv(s - other.cols - b0, (long) other.ld) + 1;  // first q with b0+q*ld+cols > s
+            long s = a0 + r * aLd;
+            long e = s + aRow;
+            long q = Math.floorDiv(s - bRow - b0, bLd) + 1;     // first q with b0 + q*bLd + bRow > s
             if (q < 0) {
                 q = 0;
             }
-            if (q < other.rows && b0 + q * other.ld < e) {
+            if (q < other.rows && b0 + q * bLd < e) {
                 return true;
             }
         }
@@ -265,13 +269,8 @@ public final class Matrix implements AutoCloseable {
 
     /** True if this is exactly the same view as {@code other}: same memory, origin, shape and stride. */
     public boolean sameView(Matrix other) {
-        return sameMemory(segment, other.segment)
-                && segment.address() + offset * Float.BYTES == other.segment.address() + other.offset * Float.BYTES
+        return segment.address() + offset * Float.BYTES == other.segment.address() + other.offset * Float.BYTES
                 && rows == other.rows && cols == other.cols && ld == other.ld;
-    }
-
-    private static boolean sameMemory(MemorySegment a, MemorySegment b) {
-        return a.isNative() && b.isNative();
     }
 
     /** Frees the memory if this matrix owns it ({@link #allocate(int, int)}); otherwise does nothing. */

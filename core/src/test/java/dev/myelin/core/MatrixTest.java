@@ -72,6 +72,17 @@ class MatrixTest {
     }
 
     @Test
+    void overlapIsExactForSegmentsOffFloatBoundaries() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(64, 64);
+            Matrix odd = Matrix.wrap(seg.asSlice(2), 0, 1, 4, 4);   // bytes 2..18
+            assertTrue(odd.overlaps(Matrix.wrap(seg, 4, 1, 1, 1)));  // bytes 16..20
+            assertTrue(Matrix.wrap(seg, 0, 1, 1, 1).overlaps(odd));  // bytes 0..4
+            assertFalse(odd.overlaps(Matrix.wrap(seg, 5, 1, 1, 1))); // bytes 20..24
+        }
+    }
+
+    @Test
     void toStringShowsSmallMatricesAndCornersOfLargeOnes() {
         try (Arena arena = Arena.ofConfined()) {
             String s = Matrix.of(arena, 2, 2, 1, 2, 3, 4).toString();
