@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD optimizer updates: one fused pass per parameter buffer (read W, dW and the state once, write W
- * and the state once). Each element goes through exactly the reference's float operations in the
+ * and the state once), and for AdamW a first pass that decays W. Each element goes through exactly the reference's float operations in the
  * reference's order, no FMA, and the per-call scalars are computed by the same formulas in double
  * ({@code bc1 = 1 - beta1^step}, {@code bc2 = 1 - beta2^step} with {@link StrictMath#pow}), so W, M and
  * V are bit for bit the reference's. Loops as in {@link Elementwise}.
@@ -74,14 +74,20 @@ final class Optimizers {
     // w, mom, vel, dW are (m, n)
     static void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                            float weightDecay, int step) {
-        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, weightDecay, 0f);
+        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, weightDecay);
     }
 
     // w, mom, vel, dW are (m, n)
     static void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                             float weightDecay, int step) {
-        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, 0f,
-                (float) ((double) lr * weightDecay));
+        float decay = (float) ((double) lr * weightDecay);
+        // The reference's first step, W = W - decay * W, as a pass of its own: axpy computes (-decay) * W + W,
+        // the same float. Inside adam's loop, a second blend made its compiled graph large enough (about
+        // 20,000 nodes, near C2's inlining cutoff) that some compilations boxed vectors (18 KB per call).
+        if (decay != 0) {
+            Elementwise.axpy(w, -decay, w);
+        }
+        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, 0f);
     }
 
     /** {@code (float) (lr / (1 - beta1^step))}, as the reference. */
@@ -94,9 +100,13 @@ final class Optimizers {
         return (float) (1 / (1 - StrictMath.pow(beta2, step)));
     }
 
-    /** Adam with L2 decay {@code l2} in the gradient and decoupled decay {@code decay} on W (one of them 0). */
+    /**
+     * Adam with L2 decay {@code l2} in the gradient (AdamW has decayed W before and passes 0). A method of
+     * its own, too large for C2 to inline into its callers, so its graph (about 13,000 nodes) stays below
+     * the inlining cutoff however it is called.
+     */
     private static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
-                             float beta2, float eps, float l2, float decay) {
+                             float beta2, float eps, float l2) {
         float c1 = 1f - beta1;
         float c2 = 1f - beta2;
         boolean flat = flat(w, mom, vel, dW);
@@ -106,19 +116,16 @@ final class Optimizers {
         MemorySegment ms = mom.segment();
         MemorySegment vs = vel.segment();
         MemorySegment gs = dW.segment();
-        VectorMask<Float> noDecay = F.maskAll(decay == 0);                  // blends, not branches: see sgdUpdate
-        VectorMask<Float> noL2 = F.maskAll(l2 == 0);
+        VectorMask<Float> noL2 = F.maskAll(l2 == 0);                        // a blend, not a branch: see sgdUpdate
         for (int i = 0; i < rows; i++) {
             long w0 = row(w, i);
             long m0 = row(mom, i);
             long v0 = row(vel, i);
             long g0 = row(dW, i);
             int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
+            for (int j = 0; j < bound; j += L) {
                 long o = bytes(j);
-                FloatVector wOld = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
-                FloatVector wj = wOld.sub(wOld.mul(decay)).blend(wOld, noDecay);
+                FloatVector wj = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
                 FloatVector gj = FloatVector.fromMemorySegment(F, gs, g0 + o, NATIVE);
                 FloatVector g = gj.add(wj.mul(l2)).blend(gj, noL2);
                 FloatVector mj = FloatVector.fromMemorySegment(F, ms, m0 + o, NATIVE).mul(beta1).add(g.mul(c1));
@@ -128,20 +135,23 @@ final class Optimizers {
                 FloatVector denom = vj.mul(invBc2).lanewise(VectorOperators.SQRT).add(eps);
                 wj.sub(mj.mul(stepSize).div(denom)).intoMemorySegment(ws, w0 + o, NATIVE);
             }
-            for (; j < n; j++) {
-                long o = bytes(j);
-                float wj = ws.get(FLOAT, w0 + o);
-                if (decay != 0) {
-                    wj = wj - wj * decay;
-                }
-                float g = l2 == 0 ? gs.get(FLOAT, g0 + o) : gs.get(FLOAT, g0 + o) + wj * l2;
-                float mj = ms.get(FLOAT, m0 + o) * beta1 + g * c1;
-                float vj = vs.get(FLOAT, v0 + o) * beta2 + g * c2 * g;
-                ms.set(FLOAT, m0 + o, mj);
-                vs.set(FLOAT, v0 + o, vj);
-                float denom = (float) Math.sqrt(vj * invBc2) + eps;                // SQRT is correctly rounded in both
-                ws.set(FLOAT, w0 + o, wj - mj * stepSize / denom);
+            for (int j = bound; j < n; j++) {
+                adamScalar(ws, w0 + bytes(j), ms, m0 + bytes(j), vs, v0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)),
+                        stepSize, invBc2, beta1, beta2, eps, l2);
             }
         }
+    }
+
+    /** One element of {@link #adam} (decay already applied), the lanes' operations in the same order. */
+    private static void adamScalar(MemorySegment ws, long w, MemorySegment ms, long m, MemorySegment vs, long v,
+                                   float dw, float stepSize, float invBc2, float beta1, float beta2, float eps, float l2) {
+        float wj = ws.get(FLOAT, w);
+        float g = l2 == 0 ? dw : dw + wj * l2;
+        float mj = ms.get(FLOAT, m) * beta1 + g * (1f - beta1);
+        float vj = vs.get(FLOAT, v) * beta2 + g * (1f - beta2) * g;
+        ms.set(FLOAT, m, mj);
+        vs.set(FLOAT, v, vj);
+        float denom = (float) Math.sqrt(vj * invBc2) + eps;                    // SQRT is correctly rounded in both
+        ws.set(FLOAT, w, wj - mj * stepSize / denom);
     }
 }

@@ -151,12 +151,6 @@ class KernelAllocationTest {
                 .toList();
     }
 
-    /**
-     * Kernels seen to allocate under some C2 compilations (not every run): reported as skipped with the
-     * evidence, not passed, until fixed.
-     */
-    private static final Set<String> KNOWN_TO_ALLOCATE = Set.of("adamUpdate", "adamwUpdate");
-
     @TestFactory
     Stream<DynamicTest> aWarmCallAllocatesNothing() {
         Kernels k = SimdTesting.simd();
@@ -169,9 +163,6 @@ class KernelAllocationTest {
         calls.addAll(calls(k, strided));
         return calls.stream()
                 .map(c -> DynamicTest.dynamicTest(c.kernel() + " (" + c.setting() + ") " + SimdTesting.setting(), () -> {
-                    Assumptions.assumeFalse(KNOWN_TO_ALLOCATE.contains(c.kernel()), () -> "skipped, a known failure: "
-                            + c.kernel() + " allocated 18,432 bytes per warm call in one of several runs (a fresh-clone"
-                            + " run of 2026-11-22: a C2 compilation that boxes); open until fixed");
                     for (int i = 0; i < WARM; i++) {
                         c.body().run();
                     }

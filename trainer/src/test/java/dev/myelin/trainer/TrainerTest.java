@@ -136,10 +136,8 @@ class TrainerTest {
      * A whole warm step, kernels included, allocates nothing (the kernels one by one:
      * {@code KernelAllocationTest} in the simd module).
      */
-    // The simd backend is left out until its Adam kernel stops allocating under some C2 compilations
-    // (KernelAllocationTest, 18,432 bytes per call in one fresh-clone run of 2026-11-22).
     @ParameterizedTest
-    @ValueSource(strings = {"reference"})
+    @ValueSource(strings = {"reference", "simd"})
     void aWarmTrainingStepAllocatesNothing(String backend) throws IOException {
         assertEquals(0, warmStepAllocation(Backends.get(backend), "adam"));
     }
