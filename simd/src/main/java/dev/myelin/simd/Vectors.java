@@ -107,7 +107,7 @@ final class Vectors {
     }
 
     static String describe() {
-        return String.format(Locale.ROOT, "FloatVector %d-bit, %d lanes (CPU's widest: %d-bit); GEMM micro-tile %dx%d (%d x %d floats), KC %d, NC %d; up to %d threads",
-                F.vectorBitSize(), L, PREFERRED_BITS, MR, NV, MR, NR, Gemm.KC, Gemm.NC_PANELS * NR, Parallel.MAX_THREADS);
+        return String.format(Locale.ROOT, "FloatVector %d-bit, %d lanes (CPU's widest: %d-bit); GEMM micro-tile %dx%d (%d x %d floats), KC %d, MC %d; up to %d threads",
+                F.vectorBitSize(), L, PREFERRED_BITS, MR, NV, MR, NR, Gemm.KC, Gemm.MC_PANELS * MR, Parallel.MAX_THREADS);
     }
 }
