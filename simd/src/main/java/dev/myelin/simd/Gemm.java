@@ -21,9 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   for each k block [pc, pc + kc)               ceil(k / KC) even blocks; C gets beta at the first
  *     pack op(B)[pc:pc+kc, 0:n]   -> Bp         panels of NR columns, zero-padded, transposes absorbed here
- *     pack op(A)[0:m, pc:pc+kc]   -> Ap         micro-panels of MR rows, zero-padded      (each part packs a range)
- *     macro-kernel: for each A micro-panel, for each B panel                           (parts split the tiles)
- *       micro-kernel (MR x NR tile into float[] scratch), then write the valid part of the tile to C
+ *     pack op(A)[0:m, pc:pc+kc]   -> Ap         micro-panels of MR rows, zero-padded      (chunks pack ranges)
+ *     for each block of MC_PANELS A micro-panels                                        (chunks split the tiles)
+ *       macro-kernel: for each B panel, for each A micro-panel of the block
+ *         micro-kernel (MR x NR tile into float[] scratch), then write the valid part of the tile to C
  * </pre>
  *
  * <p><b>Micro-kernel contract</b> ({@link #kernel6x4}, {@link #kernel4x2}): given {@code kc >= 1}, an A
@@ -53,6 +54,14 @@ final class Gemm {
      */
     static final int L2_BUDGET = 256 * 1024;
     static final int MC_PANELS = Math.max(1, L2_BUDGET / (KC * Float.BYTES * MR));
+
+    /**
+     * Chunks per thread that a multi-threaded call's packing and tile grid are cut into, taken by the
+     * threads from a shared counter (see {@link Parallel}): a thread that is descheduled leaves its
+     * chunks to the others. More chunks re-read more packed panels from L2 (each chunk streams the
+     * panels of the other side).
+     */
+    static final int CHUNKS_PER_THREAD = 4;
 
     /** Below this many multiply-adds (m n k) a second thread costs more than it saves. */
     static final long PARALLEL_MIN_WORK = 64L * 64 * 64;
@@ -87,15 +96,16 @@ final class Gemm {
         }
         long work = (long) m * n * k;
         boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
-        int parts = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
+        int parts = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);   // threads
         Job job = JOBS.get();
-        job.start(c, a, opA, b, opB, alpha, beta, parts);
+        job.start(c, a, opA, b, opB, alpha, beta);
+        int chunks = parts == 1 ? 1 : CHUNKS_PER_THREAD * parts;
         for (int pc = 0; pc < k; pc += kcMax) {
-            job.block(pc, Math.min(kcMax, k - pc), pc == 0);
+            job.block(pc, Math.min(kcMax, k - pc), pc == 0, chunks);
             job.packing = true;
-            Parallel.run(job, parts);
+            Parallel.run(job, parts, chunks);
             job.packing = false;
-            Parallel.run(job, parts);
+            Parallel.run(job, parts, chunks);
         }
         job.finish();
     }
@@ -191,9 +201,10 @@ final class Gemm {
     }
 
     /**
-     * One GEMM call's state, split into parts that run on {@link Parallel}: first every part packs its
-     * share of the B panels and A micro-panels of a k block, then every part computes its share of the
-     * tiles. Parts own disjoint tiles of C, and each tile's sum runs in the same order whatever the part,
+     * One GEMM call's state, cut into chunks that run on {@link Parallel}: first the chunks pack the B
+     * panels and A micro-panels of a k block (chunk i packs the i-th of {@code chunks} equal ranges of
+     * each), then they compute the tiles (chunk i: the i-th range along the grid's longer side). Chunks
+     * own disjoint tiles of C, and each tile's sum runs in the same order whatever the chunk or thread,
      * so the result is bit-identical for any thread count.
      */
     static final class Job implements Parallel.Job {
@@ -204,7 +215,7 @@ final class Gemm {
         private Trans opB;
         private float alpha;
         private float beta;
-        private int parts;
+        private int chunks;
         private int pc;
         private int kc;
         private boolean first;
@@ -212,18 +223,18 @@ final class Gemm {
         private float[] ap = new float[0];
         private float[] bp = new float[0];
         private final float[][] tiles = new float[Parallel.MAX_THREADS][MR * NR];
-        /** Per part: rows of A or B copied out of their segment in bulk before they are scattered into panels. */
+        /** Per thread: the rows of a panel copied out of their segment before they are transposed into it. */
         private final float[][] rows = new float[Parallel.MAX_THREADS][Math.max(MR, NR) * KC];
 
-        /** Part {@code part}'s row buffer, grown to at least {@code size} floats. */
-        private float[] rowBuffer(int part, int size) {
-            if (rows[part].length < size) {
-                rows[part] = new float[size];
+        /** Thread {@code thread}'s row buffer, grown to at least {@code size} floats. */
+        private float[] rowBuffer(int thread, int size) {
+            if (rows[thread].length < size) {
+                rows[thread] = new float[size];
             }
-            return rows[part];
+            return rows[thread];
         }
 
-        void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int parts) {
+        void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
             this.c = c;
             this.a = a;
             this.b = b;
@@ -231,10 +242,10 @@ final class Gemm {
             this.opB = opB;
             this.alpha = alpha;
             this.beta = beta;
-            this.parts = parts;
         }
 
-        void block(int pc, int kc, boolean first) {
+        void block(int pc, int kc, boolean first, int chunks) {
+            this.chunks = chunks;
             this.pc = pc;
             this.kc = kc;
             this.first = first;
@@ -263,17 +274,17 @@ final class Gemm {
         }
 
         @Override
-        public void run(int part) {
+        public void run(int chunk, int thread) {
             int m = c.rows();
             int n = c.cols();
             int panelsA = (m + MR - 1) / MR;
             int panelsB = (n + NR - 1) / NR;
             if (packing) {
-                int q0 = (int) ((long) panelsB * part / parts);
-                int q1 = (int) ((long) panelsB * (part + 1) / parts);
-                int p0 = (int) ((long) panelsA * part / parts);
-                int p1 = (int) ((long) panelsA * (part + 1) / parts);
-                float[] buf = rowBuffer(part, Math.max(MR, NR) * kc);
+                int q0 = (int) ((long) panelsB * chunk / chunks);
+                int q1 = (int) ((long) panelsB * (chunk + 1) / chunks);
+                int p0 = (int) ((long) panelsA * chunk / chunks);
+                int p1 = (int) ((long) panelsA * (chunk + 1) / chunks);
+                float[] buf = rowBuffer(thread, Math.max(MR, NR) * kc);
                 if (q0 < q1) {
                     packB(bp, b, opB, pc, kc, q0, q1, n, buf);
                 }
@@ -282,16 +293,19 @@ final class Gemm {
                 }
                 return;
             }
-            // Split the longer side of the tile grid into contiguous ranges, one per part.
+            // Cut the longer side of the tile grid into contiguous ranges, one per chunk.
             int a0 = 0, a1 = panelsA, b0 = 0, b1 = panelsB;
             if (panelsA >= panelsB) {
-                a0 = (int) ((long) panelsA * part / parts);
-                a1 = (int) ((long) panelsA * (part + 1) / parts);
+                a0 = (int) ((long) panelsA * chunk / chunks);
+                a1 = (int) ((long) panelsA * (chunk + 1) / chunks);
             } else {
-                b0 = (int) ((long) panelsB * part / parts);
-                b1 = (int) ((long) panelsB * (part + 1) / parts);
+                b0 = (int) ((long) panelsB * chunk / chunks);
+                b1 = (int) ((long) panelsB * (chunk + 1) / chunks);
             }
-            macroKernel(c, a0, a1, b0, b1, kc, ap, bp, tiles[part], alpha, first ? beta : 1f, first && beta == 0);
+            if (a0 == a1 || b0 == b1) {
+                return;
+            }
+            macroKernel(c, a0, a1, b0, b1, kc, ap, bp, tiles[thread], alpha, first ? beta : 1f, first && beta == 0);
         }
     }
 

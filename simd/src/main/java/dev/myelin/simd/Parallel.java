@@ -6,19 +6,24 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The thread pool the SIMD backend owns: {@code availableProcessors() - 1} daemon workers plus the
- * calling thread, so a call never uses more threads than there are cores. A job is split into a fixed
- * number of parts; part 0 runs on the caller, part p on worker p - 1, and {@link #run} returns when all
- * parts are done. Starting a job allocates nothing: the job object is the caller's, reused. Memory from
- * a confined arena cannot be shared with the workers ({@link #sharable}); such jobs run on the caller.
+ * calling thread, so a call never uses more threads than there are cores. A job is cut into chunks; the
+ * caller and the workers it wakes take chunks from a shared counter until none is left, so a thread the
+ * OS deschedules delays the call by its wake-up, not by a fixed share of the work, and {@link #run}
+ * returns when every woken thread has finished. Starting a job allocates nothing: the job object is the
+ * caller's, reused. Memory from a confined arena cannot be shared with the workers ({@link #sharable});
+ * such jobs run on the caller.
  *
  * <p>Calls are serialised (one job at a time); a second caller waits. The workers spin briefly and then
  * park, so an idle pool costs nothing.
  */
 final class Parallel {
 
-    /** A job split into parts; {@code run(part)} must touch only its own part's outputs. */
+    /**
+     * A job cut into chunks. {@code run(chunk, thread)} must touch only its own chunk's outputs and may
+     * use scratch owned by {@code thread} (0 .. threads - 1: no two chunks run on one thread at once).
+     */
     interface Job {
-        void run(int part);
+        void run(int chunk, int thread);
     }
 
     /** Threads a job may use at most: the cores. */
@@ -26,6 +31,9 @@ final class Parallel {
 
     private static final Worker[] WORKERS = new Worker[MAX_THREADS - 1];
     private static final AtomicInteger PENDING = new AtomicInteger();
+    /** The next chunk to take, and the number of chunks, of the running job. */
+    private static final AtomicInteger NEXT = new AtomicInteger();
+    private static volatile int chunks;
     private static volatile Thread caller;
     private static volatile Throwable failure;
 
@@ -47,21 +55,29 @@ final class Parallel {
         return WORKERS.length == 0 || segment.isAccessibleBy(WORKERS[0]);
     }
 
-    /** Runs {@code job} in {@code parts} parts (1 .. MAX_THREADS), the caller taking part 0. */
-    static synchronized void run(Job job, int parts) {
-        if (parts <= 1) {
-            job.run(0);
+    /**
+     * Runs {@code job}'s {@code chunks} chunks on up to {@code threads} threads (1 .. MAX_THREADS), the
+     * caller among them, and returns when all are done.
+     */
+    static synchronized void run(Job job, int threads, int chunks) {
+        int helpers = Math.min(Math.min(threads, MAX_THREADS), chunks) - 1;
+        if (helpers <= 0) {
+            for (int c = 0; c < chunks; c++) {
+                job.run(c, 0);
+            }
             return;
         }
         caller = Thread.currentThread();
         failure = null;
-        PENDING.set(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            WORKERS[p - 1].submit(job);
+        Parallel.chunks = chunks;
+        NEXT.set(0);
+        PENDING.set(helpers);
+        for (int w = 0; w < helpers; w++) {
+            WORKERS[w].submit(job);
         }
         Throwable own = null;
         try {
-            job.run(0);
+            drain(job, 0);
         } catch (Throwable t) {
             own = t;
         }
@@ -80,6 +96,14 @@ final class Parallel {
         }
         if (t instanceof Error e) {
             throw e;
+        }
+    }
+
+    /** Runs chunks of {@code job} on thread slot {@code thread} until none is left. */
+    private static void drain(Job job, int thread) {
+        int n = chunks;
+        for (int c = NEXT.getAndIncrement(); c < n; c = NEXT.getAndIncrement()) {
+            job.run(c, thread);
         }
     }
 
@@ -114,7 +138,7 @@ final class Parallel {
                 spins = 0;
                 job = null;
                 try {
-                    j.run(part);
+                    drain(j, part);
                 } catch (Throwable t) {
                     failure = t;
                 }
