@@ -66,15 +66,142 @@ public final class Report {
                 .mapToDouble(r -> r.median / 1000).findFirst().orElse(Double.NaN);
 
         StringBuilder out = new StringBuilder();
-        out.append("Written by `bench/run-suite` from one JMH run on one machine; every figure below is a JMH median from\n")
-           .append("that run. Reproduce with:\n\n    ").append(command).append("\n\n");
+        out.append("Written by `bench/run-suite` from one run on one machine (a JMH run per GEMM shape, SIMD and OpenBLAS\n")
+           .append("back to back); every figure below is a JMH median from that run. Reproduce with:\n\n    ")
+           .append(command).append("\n\n");
         out.append(String.format(Locale.ROOT, "Measured FP32 FMA peak of one core in the same run (`FmaPeakBench`): **%.1f GFLOP/s**.%n%n", peak));
+        targetsTable(out, rows, training);
         gemmTables(out, rows, peak);
         trainingTable(out, training);
         otherTables(out, rows);
         writeAtomically(md, splice(md, out.toString()));
         chart(png, rows, peak);
         System.out.println("wrote " + md + " and " + png);
+    }
+
+    /**
+     * The speed issue's targets, checked against this run's figures: each row gives the target, the
+     * measured extreme that decides it (the worst case over the shapes or settings it covers), and whether
+     * it is met. A target whose figures are missing from the run reads "not measured".
+     */
+    private static void targetsTable(StringBuilder out, List<Row> rows, List<JsonNode> training) {
+        Map<String, Double> g = new TreeMap<>();                 // "impl|threads|shape" -> GFLOP/s
+        for (Row r : rows) {
+            if (r.bench.endsWith("GemmBench.gemm")) {
+                g.put(r.params.get("impl") + "|" + r.params.getOrDefault("threads", "1") + "|" + r.params.get("shape"), gflops(r));
+            }
+        }
+        out.append("## Targets of the speed issue, checked against this run\n\n");
+        out.append("| target | measured (worst case over what it covers) | met |\n|---|---|---|\n");
+        List<double[]> squares = new ArrayList<>();             // n, simd/openblas at 1 thread
+        String mlpShape = "";
+        double mlpMin = Double.POSITIVE_INFINITY;
+        double sq2Min = Double.POSITIVE_INFINITY;
+        double any2Min = Double.POSITIVE_INFINITY;
+        String any2Shape = "";
+        double refMin = Double.POSITIVE_INFINITY;
+        String refShape = "";
+        for (Map.Entry<String, Double> e : g.entrySet()) {
+            String[] k = e.getKey().split("\\|");
+            String shape = k[2];
+            String[] d = shape.split("[x:]");
+            boolean square = d[0].equals(d[1]) && d[1].equals(d[2]);
+            if (k[0].equals("simd") && k[1].equals("1")) {
+                Double blas = g.get("openblas|1|" + shape);
+                if (blas != null) {
+                    double ratio = e.getValue() / blas;
+                    if (square && Integer.parseInt(d[0]) >= 256) {
+                        squares.add(new double[] {Integer.parseInt(d[0]), ratio});
+                    } else if (!square && ratio < mlpMin) {
+                        mlpMin = ratio;
+                        mlpShape = shape;
+                    }
+                }
+                Double ref = g.get("reference|1|" + shape);
+                if (ref != null && e.getValue() / ref < refMin) {
+                    refMin = e.getValue() / ref;
+                    refShape = shape;
+                }
+            }
+            if (k[0].equals("simd") && k[1].equals("2")) {
+                Double one = g.get("simd|1|" + shape);
+                if (one != null) {
+                    double ratio = e.getValue() / one;
+                    if (square && Integer.parseInt(d[0]) >= 512) {
+                        sq2Min = Math.min(sq2Min, ratio);
+                    }
+                    if (ratio < any2Min) {
+                        any2Min = ratio;
+                        any2Shape = shape;
+                    }
+                }
+            }
+        }
+        double sqMin = squares.stream().mapToDouble(x -> x[1]).min().orElse(Double.NaN);
+        double sqMax = squares.stream().mapToDouble(x -> x[1]).max().orElse(Double.NaN);
+        target(out, "GEMM, 1 thread, >= 1.05x OpenBLAS at n = 256..2048", squares.isEmpty() ? Double.NaN : sqMin,
+                String.format(Locale.ROOT, "%.2f-%.2fx", sqMin, sqMax), sqMin >= 1.05);
+        target(out, "GEMM, 1 thread, >= 1.0x OpenBLAS at every MLP shape", mlpMin,
+                String.format(Locale.ROOT, "%.2fx at `%s`", mlpMin, mlpShape), mlpMin >= 1.0);
+        target(out, "GEMM, 2 threads >= 1.85x one thread at n >= 512", sq2Min,
+                String.format(Locale.ROOT, "%.2fx", sq2Min), sq2Min >= 1.85);
+        target(out, "GEMM, 2 threads never slower than one", any2Min,
+                String.format(Locale.ROOT, "%.2fx at `%s`", any2Min, any2Shape), any2Min >= 1.0);
+        target(out, "SIMD GEMM >= 25x the reference", refMin,
+                String.format(Locale.ROOT, "%.0fx at `%s`", refMin, refShape), refMin >= 25);
+        double actMin = Double.POSITIVE_INFINITY;
+        String actWorst = "";
+        for (Row r : rows) {
+            String name = r.bench.substring(r.bench.lastIndexOf('.') + 1);
+            if (!r.bench.contains("KernelBench") || !"simd".equals(r.params.get("impl"))
+                    || !List.of("sigmoidForward", "tanhForward", "geluForward", "softmaxForward").contains(name)) {
+                continue;
+            }
+            for (Row x : rows) {
+                if (x.bench.equals(r.bench) && "reference".equals(x.params.get("impl")) && sameExceptImpl(x.params, r.params)
+                        && x.median / r.median < actMin) {
+                    actMin = x.median / r.median;
+                    actWorst = name;
+                }
+            }
+        }
+        target(out, "exp and tanh activations >= 10x the reference (sigmoid, tanh, GELU, softmax)", actMin,
+                String.format(Locale.ROOT, "%.1fx (`%s`)", actMin, actWorst), actMin >= 10);
+        Map<String, Double> myelin = new TreeMap<>();
+        Map<String, Double> torch = new TreeMap<>();
+        Map<String, Double> myelinAcc = new TreeMap<>();
+        Map<String, Double> torchAcc = new TreeMap<>();
+        for (JsonNode r : training) {
+            boolean isTorch = r.has("framework");
+            String key = (isTorch ? r.path("batch").asInt() : r.path("batchSize").asInt()) + "|" + r.path("threads").asInt();
+            if (isTorch) {
+                torch.put(key, medianAfterFirst(r.path("epoch_seconds"), null));
+                torchAcc.put(key, 100 * r.path("test_accuracy").asDouble());
+            } else {
+                myelin.put(key, medianAfterFirst(r.path("epochs"), "seconds"));
+                myelinAcc.put(key, 100 * r.path("testAccuracy").asDouble());
+            }
+        }
+        for (String[] t : new String[][] {{"128", "0.6"}, {"32", "0.4"}}) {
+            String key = t[0] + "|1";
+            double ratio = myelin.getOrDefault(key, Double.NaN) / torch.getOrDefault(key, Double.NaN);
+            double gap = Math.abs(myelinAcc.getOrDefault(key, Double.NaN) - torchAcc.getOrDefault(key, Double.NaN));
+            target(out, "training, 1 thread, batch " + t[0] + ": <= " + t[1] + "x PyTorch's seconds per epoch, accuracy within 0.5 points",
+                    ratio, String.format(Locale.ROOT, "%.2fx, accuracy %.2f points apart", ratio, gap),
+                    ratio <= Double.parseDouble(t[1]) && gap <= 0.5);
+        }
+        for (String b : new String[] {"128", "32"}) {
+            double speedup = myelin.getOrDefault(b + "|1", Double.NaN) / myelin.getOrDefault(b + "|2", Double.NaN);
+            target(out, "training, batch " + b + ": 2 threads >= 1.6x faster than 1", speedup,
+                    String.format(Locale.ROOT, "%.2fx", speedup), speedup >= 1.6);
+        }
+        out.append('\n');
+    }
+
+    private static void target(StringBuilder out, String what, double decisive, String measured, boolean met) {
+        boolean missing = Double.isNaN(decisive) || Double.isInfinite(decisive);
+        out.append("| ").append(what).append(" | ").append(missing ? "not measured" : measured).append(" | ")
+           .append(missing ? "" : met ? "**met**" : "**not met**").append(" |\n");
     }
 
     private static double gflops(Row r) {
