@@ -226,6 +226,9 @@ public final class Report {
         }
         List<String> cols = new ArrayList<>(columns);
         cols.sort((x, y) -> rank(x) - rank(y));
+        List<String> ordered = new ArrayList<>(shapes);
+        ordered.sort(java.util.Comparator.comparingLong(Report::shapeOrder));
+        shapes = new LinkedHashSet<>(ordered);
         out.append("## GEMM (`GemmBench`)\n\n");
         out.append("GFLOP/s (median), `C = op(A) op(B)`, float32, row-major; Myelin and OpenBLAS on the same off-heap memory.\n")
            .append("In brackets: the ratio to OpenBLAS with the same number of threads. Shapes are `MxNxK:op(A)op(B)`;\n")
@@ -336,6 +339,27 @@ public final class Report {
             }
         }
         return true;
+    }
+
+    /**
+     * Table order: squares by n, then the MLP shapes by batch (the dimension that is neither 128 nor 784)
+     * and, within a batch, forward (NN), weight gradient (TN), input gradient (NT).
+     */
+    private static long shapeOrder(String shape) {
+        String[] d = shape.split("[x:]");
+        long m = Long.parseLong(d[0]);
+        long n = Long.parseLong(d[1]);
+        long k = Long.parseLong(d[2]);
+        if (m == n && n == k) {
+            return m;
+        }
+        long batch = 128;
+        for (long x : new long[] {m, n, k}) {
+            if (x != 128 && x != 784) {
+                batch = x;
+            }
+        }
+        return 1_000_000 + batch * 10 + List.of("NN", "TN", "NT", "TT").indexOf(d[3]);
     }
 
     private static String threadsSuffix(Row r) {
