@@ -1,0 +1,89 @@
+package dev.myelin.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Report}'s targets table decides "met" and "not met" from the figures of a run: checked here on
+ * a synthetic run whose every ratio is known, and the hand-written text around the generated block
+ * survives a render.
+ */
+class ReportTest {
+
+    /** One JMH result row; the median is in microseconds per operation. */
+    private static String row(String bench, String impl, String shape, int threads, double medianUs) {
+        return String.format(Locale.ROOT, """
+                {"benchmark": "dev.myelin.bench.%s", "params": {"impl": "%s", "shape": "%s", "threads": "%d"},
+                 "primaryMetric": {"scorePercentiles": {"50.0": %s}, "scoreError": 0, "scoreUnit": "us/op"}}""",
+                bench, impl, shape, threads, medianUs);
+    }
+
+    private static String kernel(String name, String impl, double medianUs) {
+        return String.format(Locale.ROOT, """
+                {"benchmark": "dev.myelin.bench.KernelBench.%s", "params": {"batch": "128", "features": "784", "impl": "%s"},
+                 "primaryMetric": {"scorePercentiles": {"50.0": %s}, "scoreError": 0, "scoreUnit": "us/op"}}""",
+                name, impl, medianUs);
+    }
+
+    @Test
+    void theTargetsTableReadsTheRun(@TempDir Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        String g = "GemmBench.gemm";
+        // 256^3: SIMD 0.90x OpenBLAS; 512^3: 1.10x, and two threads 2.00x one; MLP shape 1.10x; reference 30x slower.
+        Files.writeString(dir.resolve("gemm.json"), "[" + String.join(",", List.of(
+                row(g, "simd", "256x256x256:NN", 1, 1000), row(g, "openblas", "256x256x256:NN", 1, 900),
+                row(g, "reference", "256x256x256:NN", 1, 30000),
+                row(g, "simd", "512x512x512:NN", 1, 8000), row(g, "openblas", "512x512x512:NN", 1, 8800),
+                row(g, "simd", "512x512x512:NN", 2, 4000),
+                row(g, "simd", "128x128x784:NN", 1, 500), row(g, "openblas", "128x128x784:NN", 1, 550),
+                row("FmaPeakBench.fmaPeak", "simd", "1x1x1:NN", 1, 80_000))) + "]");
+        Files.writeString(dir.resolve("kernels.json"), "[" + kernel("tanhForward", "simd", 100) + ","
+                + kernel("tanhForward", "reference", 1500) + "]");
+        // Training: batch 128 at 0.50x PyTorch, 0.2 points apart, 2 threads 2x; batch 32 at 0.50x (target 0.4x).
+        Files.writeString(dir.resolve("m128.json"), """
+                {"batchSize": 128, "threads": 1, "testAccuracy": 0.880, "epochs": [{"seconds": 5}, {"seconds": 1.0}, {"seconds": 1.0}]}""");
+        Files.writeString(dir.resolve("m128t2.json"), """
+                {"batchSize": 128, "threads": 2, "testAccuracy": 0.880, "epochs": [{"seconds": 5}, {"seconds": 0.5}, {"seconds": 0.5}]}""");
+        Files.writeString(dir.resolve("t128.json"), """
+                {"framework": "pytorch", "batch": 128, "threads": 1, "test_accuracy": 0.882, "epoch_seconds": [2, 2, 2]}""");
+        Files.writeString(dir.resolve("m32.json"), """
+                {"batchSize": 32, "threads": 1, "testAccuracy": 0.870, "epochs": [{"seconds": 5}, {"seconds": 1.0}, {"seconds": 1.0}]}""");
+        Files.writeString(dir.resolve("t32.json"), """
+                {"framework": "pytorch", "batch": 32, "threads": 1, "test_accuracy": 0.871, "epoch_seconds": [2, 2, 2]}""");
+        Path md = dir.resolve("benchmarks.md");
+        Files.writeString(md, "# Benchmarks\n\nHand-written.\n\n" + Report.START + "\nold\n" + Report.END + "\nAfter.\n");
+
+        Report.main(new String[] {md.toString(), dir.resolve("gemm.png").toString(), "bench/run-suite",
+            dir.resolve("gemm.json").toString(), dir.resolve("kernels.json").toString(), dir.resolve("m128.json").toString(),
+            dir.resolve("m128t2.json").toString(), dir.resolve("t128.json").toString(), dir.resolve("m32.json").toString(),
+            dir.resolve("t32.json").toString()});
+
+        String out = Files.readString(md);
+        List<String> expected = List.of(
+                "| GEMM, 1 thread, >= 1.05x OpenBLAS at n = 256..2048 | 0.90-1.10x | **not met** |",
+                "| GEMM, 1 thread, >= 1.0x OpenBLAS at every MLP shape | 1.10x at `128x128x784:NN` | **met** |",
+                "| GEMM, 2 threads >= 1.85x one thread at n >= 512 | 2.00x | **met** |",
+                "| GEMM, 2 threads never slower than one | 2.00x at `512x512x512:NN` | **met** |",
+                "| SIMD GEMM >= 25x the reference | 30x at `256x256x256:NN` | **met** |",
+                "| exp and tanh activations >= 10x the reference (sigmoid, tanh, GELU, softmax) | 15.0x (`tanhForward`) | **met** |",
+                "| training, 1 thread, batch 128: <= 0.6x PyTorch's seconds per epoch, accuracy within 0.5 points | 0.50x, accuracy 0.20 points apart | **met** |",
+                "| training, 1 thread, batch 32: <= 0.4x PyTorch's seconds per epoch, accuracy within 0.5 points | 0.50x, accuracy 0.10 points apart | **not met** |",
+                "| training, batch 128: 2 threads >= 1.6x faster than 1 | 2.00x | **met** |",
+                "| training, batch 32: 2 threads >= 1.6x faster than 1 | not measured |  |");
+        for (String line : expected) {
+            assertTrue(out.contains(line), () -> "missing: " + line + "\nin:\n" + out);
+        }
+        assertTrue(out.startsWith("# Benchmarks\n\nHand-written.\n\n" + Report.START + "\n"), out);
+        assertTrue(out.endsWith(Report.END + "\nAfter.\n"), out);
+        assertEquals(-1, out.indexOf("\nold\n"), "the previous generated block is replaced");
+        assertTrue(Files.size(dir.resolve("gemm.png")) > 0, "the chart is written");
+    }
+}
