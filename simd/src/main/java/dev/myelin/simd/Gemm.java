@@ -223,16 +223,11 @@ final class Gemm {
         private float[] ap = new float[0];
         private float[] bp = new float[0];
         private final float[][] tiles = new float[Parallel.MAX_THREADS][MR * NR];
-        /** Per thread: the rows of a panel copied out of their segment before they are transposed into it. */
+        /**
+         * Per thread: the rows of a panel copied out of their segment before they are transposed into it
+         * (at most max(MR, NR) rows of kc <= KC floats).
+         */
         private final float[][] rows = new float[Parallel.MAX_THREADS][Math.max(MR, NR) * KC];
-
-        /** Thread {@code thread}'s row buffer, grown to at least {@code size} floats. */
-        private float[] rowBuffer(int thread, int size) {
-            if (rows[thread].length < size) {
-                rows[thread] = new float[size];
-            }
-            return rows[thread];
-        }
 
         void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
             this.c = c;
@@ -284,7 +279,7 @@ final class Gemm {
                 int q1 = (int) ((long) panelsB * (chunk + 1) / chunks);
                 int p0 = (int) ((long) panelsA * chunk / chunks);
                 int p1 = (int) ((long) panelsA * (chunk + 1) / chunks);
-                float[] buf = rowBuffer(thread, Math.max(MR, NR) * kc);
+                float[] buf = rows[thread];
                 if (q0 < q1) {
                     packB(bp, b, opB, pc, kc, q0, q1, n, buf);
                 }
@@ -486,26 +481,28 @@ final class Gemm {
                     }
                 }
             } else {                   // op(B)(l, j) = B(j, pc + l): row j of B holds column j of op(B)
-                for (int col = 0; col < nr; col++) {
-                    copyRow(bs, (base + (long) (q * NR + col) * ld + pc) * Float.BYTES, buf, col * kc, kc);
-                }
-                scatter(buf, kc, nr, bp, panel, NR);
+                transpose(bs, base + (long) q * NR * ld + pc, ld, nr, kc, buf, bp, panel, NR);
             }
         }
     }
 
     /**
-     * {@code panel[at + l*width + r] = rows[r*kc + l]} for {@code r < count}, {@code l < kc}, and zeros in
-     * the columns {@code count <= r < width}: the transpose of {@code count} rows of length kc into a
-     * panel {@code width} wide. Row by row (each pass reads one row in order and writes with a constant
+     * {@code panel[at + l*width + r] = } element {@code first + r*ld + l} of src, for {@code r < count} and
+     * {@code l < kc}, and zeros in the columns {@code count <= r < width}: the transpose of {@code count}
+     * rows of length kc into a panel {@code width} wide. The rows are first copied into {@code rows} with
+     * vector moves, then written row by row (each pass reads one row in order and writes with a constant
      * stride): measured 2.5x faster than writing the panel in order and gathering from every row per l.
      */
-    private static void scatter(float[] rows, int kc, int count, float[] panel, int at, int width) {
+    private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
+                                  float[] panel, int at, int width) {
         for (int r = 0; r < count; r++) {
-            int src = r * kc;
+            copyRow(src, (first + (long) r * ld) * Float.BYTES, rows, r * kc, kc);
+        }
+        for (int r = 0; r < count; r++) {
+            int from = r * kc;
             int dst = at + r;
             for (int l = 0; l < kc; l++) {
-                panel[dst + l * width] = rows[src + l];
+                panel[dst + l * width] = rows[from + l];
             }
         }
         for (int r = count; r < width; r++) {
@@ -549,11 +546,8 @@ final class Gemm {
                         }
                     }
                 }
-            } else {                   // op(A)(i, l) = A(i, pc + l): copy the micro-panel's rows, then transpose
-                for (int row = 0; row < mr; row++) {
-                    copyRow(as, (base + (long) (p * MR + row) * ld + pc) * Float.BYTES, buf, row * kc, kc);
-                }
-                scatter(buf, kc, mr, ap, panel, MR);
+            } else {                   // op(A)(i, l) = A(i, pc + l): the micro-panel's rows, transposed
+                transpose(as, base + (long) p * MR * ld + pc, ld, mr, kc, buf, ap, panel, MR);
             }
         }
     }
