@@ -366,26 +366,10 @@ final class Activations {
             long x0 = row(x, i);
             long y0 = row(y, i);
             float max = Elementwise.rowMax(xs, x0, n, t);
-            // pass 2: e = exp(x - max) into y, summed in one vector accumulator
-            FloatVector acc = FloatVector.zero(F);
+            float sum = expInto(xs, x0, n, max, ys, y0, t);
+            // pass 3: y = e / sum
             int bound = F.loopBound(n);
             int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-                acc = e.add(acc);
-            }
-            if (j < n) {
-                int c = n - j;
-                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
-                FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(t, 0, NATIVE);
-                unstage(t, ys, y0 + bytes(j), c);
-                acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
-            }
-            float sum = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
-            // pass 3: y = e / sum
-            j = 0;
             for (; j < bound; j += L) {
                 long at = y0 + bytes(j);
                 FloatVector.fromMemorySegment(F, ys, at, NATIVE).div(sum).intoMemorySegment(ys, at, NATIVE);
@@ -395,6 +379,31 @@ final class Activations {
                 ys.set(FLOAT, at, ys.get(FLOAT, at) / sum);
             }
         }
+    }
+
+    /**
+     * The second pass of softmax and of softmax cross-entropy: {@code e = exp(x - max)} over the n elements
+     * from x0, written to the n elements from {@code y0} of ys (which may be x's row itself), and
+     * returned summed as {@link #sumExp} sums them.
+     */
+    static float expInto(MemorySegment xs, long x0, int n, float max, MemorySegment ys, long y0, MemorySegment t) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+            acc = e.add(acc);
+        }
+        if (j < n) {
+            int c = n - j;
+            FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
+            FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(t, 0, NATIVE);
+            unstage(t, ys, y0 + bytes(j), c);
+            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
+        }
+        return FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
     }
 
     /** {@code sum exp(x - max)} over n elements from x0 in float, one vector accumulator (lane order, then the lanes). */

@@ -156,28 +156,12 @@ final class Losses {
             int label = labels[i];
             float xLabel = xs.get(FL, x0 + bytes(label));
             float max = Elementwise.rowMax(xs, x0, n, t);
-            // pass 2: e = exp(x - max) into dX, summed in one vector accumulator
-            FloatVector acc = FloatVector.zero(F);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-                acc = e.add(acc);
-            }
-            if (j < n) {
-                int c = n - j;
-                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
-                FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(t, 0, NATIVE);
-                unstage(t, ds, d0 + bytes(j), c);
-                acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
-            }
-            float sum = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
+            float sum = Activations.expInto(xs, x0, n, max, ds, d0, t);   // pass 2: e = exp(x - max) into dX
             total += ((double) max - xLabel) + Math.log(sum);
             float eLabel = ds.get(FL, d0 + bytes(label));
             // pass 3: dX = (e / sum) * invM, then the label's - 1
-            j = 0;
+            int bound = F.loopBound(n);
+            int j = 0;
             for (; j < bound; j += L) {
                 long at = d0 + bytes(j);
                 FloatVector.fromMemorySegment(F, ds, at, NATIVE).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
