@@ -34,6 +34,27 @@ public final class Report {
     private record Row(String bench, Map<String, String> params, double median, double error, String unit) {
     }
 
+    /**
+     * One training run of {@code bench/compare-training}: seconds per epoch (the median of the epochs
+     * after the first, which includes JIT warm-up for Myelin) and test accuracy in percent.
+     */
+    private record Training(boolean torch, int batch, int threads, double seconds, double accuracy) {
+
+        static Training of(JsonNode r) {
+            boolean torch = r.has("framework");
+            return torch
+                    ? new Training(true, r.path("batch").asInt(), r.path("threads").asInt(),
+                            medianAfterFirst(r.path("epoch_seconds"), null), 100 * r.path("test_accuracy").asDouble())
+                    : new Training(false, r.path("batchSize").asInt(), r.path("threads").asInt(),
+                            medianAfterFirst(r.path("epochs"), "seconds"), 100 * r.path("testAccuracy").asDouble());
+        }
+
+        /** "batch|threads", the key both frameworks' runs are matched by. */
+        String key() {
+            return batch + "|" + threads;
+        }
+    }
+
     private Report() {
     }
 
@@ -47,11 +68,11 @@ public final class Report {
         String command = args[2];
         List<Row> rows = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        List<JsonNode> training = new ArrayList<>();
+        List<Training> training = new ArrayList<>();
         for (int i = 3; i < args.length; i++) {
             JsonNode root = json.readTree(Path.of(args[i]).toFile());
             if (root.isObject()) {          // a training run (bench/compare-training), not JMH
-                training.add(root);
+                training.add(Training.of(root));
                 continue;
             }
             for (JsonNode r : root) {
@@ -84,7 +105,7 @@ public final class Report {
      * measured extreme that decides it (the worst case over the shapes or settings it covers), and whether
      * it is met. A target whose figures are missing from the run reads "not measured".
      */
-    private static void targetsTable(StringBuilder out, List<Row> rows, List<JsonNode> training) {
+    private static void targetsTable(StringBuilder out, List<Row> rows, List<Training> training) {
         Map<String, Double> g = new TreeMap<>();                 // "impl|threads|shape" -> GFLOP/s
         for (Row r : rows) {
             if (r.bench.endsWith("GemmBench.gemm")) {
@@ -167,31 +188,22 @@ public final class Report {
         }
         target(out, "exp and tanh activations >= 10x the reference (sigmoid, tanh, GELU, softmax)", actMin,
                 String.format(Locale.ROOT, "%.1fx (`%s`)", actMin, actWorst), actMin >= 10);
-        Map<String, Double> myelin = new TreeMap<>();
-        Map<String, Double> torch = new TreeMap<>();
-        Map<String, Double> myelinAcc = new TreeMap<>();
-        Map<String, Double> torchAcc = new TreeMap<>();
-        for (JsonNode r : training) {
-            boolean isTorch = r.has("framework");
-            String key = (isTorch ? r.path("batch").asInt() : r.path("batchSize").asInt()) + "|" + r.path("threads").asInt();
-            if (isTorch) {
-                torch.put(key, medianAfterFirst(r.path("epoch_seconds"), null));
-                torchAcc.put(key, 100 * r.path("test_accuracy").asDouble());
-            } else {
-                myelin.put(key, medianAfterFirst(r.path("epochs"), "seconds"));
-                myelinAcc.put(key, 100 * r.path("testAccuracy").asDouble());
-            }
-        }
+        Map<String, Training> myelin = new TreeMap<>();
+        Map<String, Training> torch = new TreeMap<>();
+        training.forEach(r -> (r.torch() ? torch : myelin).put(r.key(), r));
+        Training none = new Training(false, 0, 0, Double.NaN, Double.NaN);
         for (String[] t : new String[][] {{"128", "0.6"}, {"32", "0.4"}}) {
             String key = t[0] + "|1";
-            double ratio = myelin.getOrDefault(key, Double.NaN) / torch.getOrDefault(key, Double.NaN);
-            double gap = Math.abs(myelinAcc.getOrDefault(key, Double.NaN) - torchAcc.getOrDefault(key, Double.NaN));
+            Training m = myelin.getOrDefault(key, none);
+            Training p = torch.getOrDefault(key, none);
+            double ratio = m.seconds() / p.seconds();
+            double gap = Math.abs(m.accuracy() - p.accuracy());
             target(out, "training, 1 thread, batch " + t[0] + ": <= " + t[1] + "x PyTorch's seconds per epoch, accuracy within 0.5 points",
                     ratio, String.format(Locale.ROOT, "%.2fx, accuracy %.2f points apart", ratio, gap),
                     ratio <= Double.parseDouble(t[1]) && gap <= 0.5);
         }
         for (String b : new String[] {"128", "32"}) {
-            double speedup = myelin.getOrDefault(b + "|1", Double.NaN) / myelin.getOrDefault(b + "|2", Double.NaN);
+            double speedup = myelin.getOrDefault(b + "|1", none).seconds() / myelin.getOrDefault(b + "|2", none).seconds();
             target(out, "training, batch " + b + ": 2 threads >= 1.6x faster than 1", speedup,
                     String.format(Locale.ROOT, "%.2fx", speedup), speedup >= 1.6);
         }
@@ -261,35 +273,26 @@ public final class Report {
      * Seconds per epoch (median over the epochs after the first, which includes JIT warm-up for Myelin)
      * and test accuracy, Myelin next to PyTorch for each batch size and thread count.
      */
-    private static void trainingTable(StringBuilder out, List<JsonNode> runs) {
+    private static void trainingTable(StringBuilder out, List<Training> runs) {
         if (runs.isEmpty()) {
             return;
         }
-        Map<String, JsonNode> myelin = new TreeMap<>();
-        Map<String, JsonNode> torch = new TreeMap<>();
-        for (JsonNode r : runs) {
-            boolean isTorch = r.has("framework");
-            String key = String.format(Locale.ROOT, "%04d|%d", isTorch ? r.path("batch").asInt() : r.path("batchSize").asInt(),
-                    r.path("threads").asInt());
-            (isTorch ? torch : myelin).put(key, r);
-        }
+        Map<String, Training> myelin = new TreeMap<>();
+        Map<String, Training> torch = new TreeMap<>();
+        runs.forEach(r -> (r.torch() ? torch : myelin).put(r.key(), r));
         out.append("## Training the Fashion-MNIST network (`bench/compare-training`)\n\n");
         out.append("784-128-10 (ReLU), softmax cross-entropy, Adam (lr 1e-3), same data and epochs. Seconds per epoch: the median\n")
            .append("of the epochs after the first (the first includes JIT warm-up); test accuracy after the last epoch.\n\n");
         out.append("| batch | threads | Myelin s/epoch | PyTorch s/epoch | Myelin / PyTorch | Myelin test acc. | PyTorch test acc. |\n");
         out.append("|---|---|---|---|---|---|---|\n");
-        Set<String> keys = new java.util.TreeSet<>(myelin.keySet());
-        keys.addAll(torch.keySet());
-        for (String key : keys) {
-            JsonNode m = myelin.get(key);
-            JsonNode t = torch.get(key);
-            double ms = m == null ? Double.NaN : medianAfterFirst(m.path("epochs"), "seconds");
-            double ts = t == null ? Double.NaN : medianAfterFirst(t.path("epoch_seconds"), null);
-            String[] k = key.split("\\|");
-            out.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2fx | %.2f%% | %.2f%% |%n", Integer.parseInt(k[0]), k[1],
-                    ms, ts, ms / ts, m == null ? Double.NaN : 100 * m.path("testAccuracy").asDouble(),
-                    t == null ? Double.NaN : 100 * t.path("test_accuracy").asDouble()));
-        }
+        Training none = new Training(false, 0, 0, Double.NaN, Double.NaN);
+        runs.stream().sorted(java.util.Comparator.comparingInt(Training::batch).thenComparingInt(Training::threads))
+                .map(Training::key).distinct().forEach(key -> {
+                    Training m = myelin.getOrDefault(key, none);
+                    Training t = torch.getOrDefault(key, none);
+                    out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2fx | %.2f%% | %.2f%% |%n",
+                            key.replace("|", " | "), m.seconds(), t.seconds(), m.seconds() / t.seconds(), m.accuracy(), t.accuracy()));
+                });
         out.append('\n');
     }
 
