@@ -177,27 +177,27 @@ final class Gemm {
             for (int lane = 0; lane < count; lane++) {
                 long e = at + (long) lane * Float.BYTES;
                 float t = acc[from + lane];
-                cs.set(FL, e, overwrite ? t * alpha : Math.fma(t, alpha, beta == 1f ? cs.get(FL, e) : cs.get(FL, e) * beta));
+                cs.set(FL, e, overwrite ? t * alpha : Math.fma(t, alpha, cs.get(FL, e) * beta));
             }
             return;
         }
         FloatVector t = FloatVector.fromArray(F, acc, from);
         if (count == L) {              // a whole vector: no mask (a masked store costs more on AVX2)
-            FloatVector w = overwrite ? t.mul(alpha)
-                    : t.fma(FloatVector.broadcast(F, alpha), beta == 1f ? FloatVector.fromMemorySegment(F, cs, at, NATIVE)
-                            : FloatVector.fromMemorySegment(F, cs, at, NATIVE).mul(beta));
-            w.intoMemorySegment(cs, at, NATIVE);
+            if (overwrite) {
+                t.mul(alpha).intoMemorySegment(cs, at, NATIVE);
+            } else {
+                t.fma(FloatVector.broadcast(F, alpha), FloatVector.fromMemorySegment(F, cs, at, NATIVE).mul(beta))
+                        .intoMemorySegment(cs, at, NATIVE);
+            }
             return;
         }
         VectorMask<Float> mask = F.indexInRange(0, count);
-        FloatVector v;
         if (overwrite) {
-            v = t.mul(alpha);
+            t.mul(alpha).intoMemorySegment(cs, at, NATIVE, mask);
         } else {
             FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask);
-            v = t.fma(FloatVector.broadcast(F, alpha), beta == 1f ? old : old.mul(beta));
+            t.fma(FloatVector.broadcast(F, alpha), old.mul(beta)).intoMemorySegment(cs, at, NATIVE, mask);
         }
-        v.intoMemorySegment(cs, at, NATIVE, mask);
     }
 
     /**
@@ -422,7 +422,7 @@ final class Gemm {
                         t.mul(a).intoMemorySegment(cs, at, NATIVE);
                     } else {
                         FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE);
-                        t.fma(a, beta == 1f ? old : old.mul(beta)).intoMemorySegment(cs, at, NATIVE);
+                        t.fma(a, old.mul(beta)).intoMemorySegment(cs, at, NATIVE);
                     }
                 }
             }
@@ -568,9 +568,11 @@ final class Gemm {
                     continue;
                 }
                 VectorMask<Float> mask = F.indexInRange(j, n);
-                FloatVector v = beta == 0 ? FloatVector.zero(F)
-                        : FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask).mul(beta);
-                v.intoMemorySegment(cs, at, NATIVE, mask);
+                if (beta == 0) {                                     // C is not read: it may hold NaN
+                    FloatVector.zero(F).intoMemorySegment(cs, at, NATIVE, mask);
+                } else {
+                    FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask).mul(beta).intoMemorySegment(cs, at, NATIVE, mask);
+                }
             }
         }
     }
