@@ -6,6 +6,7 @@ import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
 import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Elementwise.stage;
+import static dev.myelin.simd.Elementwise.sumLanes;
 import static dev.myelin.simd.Elementwise.tail;
 import static dev.myelin.simd.Elementwise.unstage;
 import static dev.myelin.simd.Vectors.F;
@@ -22,8 +23,9 @@ import jdk.incubator.vector.VectorOperators;
  * row-wise kernels (softmax, log-softmax) work one row at a time.
  *
  * <p>Exact kernels (bit for bit the reference): relu, leaky relu, and the sigmoid and tanh backward,
- * which perform the reference's float operations in its order. The others compute in float with the
- * Vector API's {@code EXP} and {@code TANH} (SVML on x86) and are within the bounds of docs/kernels.md:
+ * which perform the reference's float operations in its order. The others compute in float with
+ * {@link VectorMath}'s exp and tanh (exactly rounded operations only, so a kernel gives the same floats
+ * before and after the JIT compiles it) and are within the bounds of docs/kernels.md:
  * <ul>
  *   <li>sigmoid, in the stable form {@code s = (x >= 0 ? 1 : e) / (1 + e)}, {@code e = exp(-|x|)}: e never
  *       overflows, so results stay accurate down to the subnormals (1 / (1 + exp(-x)) flushes to 0 below
@@ -35,7 +37,7 @@ import jdk.incubator.vector.VectorOperators;
  *       only keeps x^2 finite);</li>
  *   <li>softmax and log-softmax per row: max (exact), then {@code sum exp(x - max)} in float with one
  *       vector accumulator (lane l sums elements l, l+L, l+2L, ... in order, then the lanes are added in
- *       an unspecified order), then the division or subtraction; softmax backward's {@code sum dY Y} is
+ *       lane order, {@link Elementwise#sumLanes}), then the division or subtraction; softmax backward's {@code sum dY Y} is
  *       summed the same way with FMA, log-softmax backward's {@code sum dY} too.</li>
  * </ul>
  * Special values are the reference's (see its class comment): the same NaN positions, the same results
@@ -190,7 +192,9 @@ final class Activations {
      */
     static void sigmoid(MemorySegment ys, long yAt, MemorySegment xs, long xAt) {
         FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
-        FloatVector e = x.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+        x.lanewise(VectorOperators.ABS).neg().intoMemorySegment(ys, yAt, NATIVE);   // -|x| through y's place (x is held)
+        VectorMath.exp(ys, yAt, ys, yAt);
+        FloatVector e = FloatVector.fromMemorySegment(F, ys, yAt, NATIVE);
         e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(ys, yAt, NATIVE);
     }
 
@@ -234,13 +238,11 @@ final class Activations {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                v.lanewise(VectorOperators.TANH).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+                VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
             }
             if (j < n) {
                 int c = n - j;
-                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
-                v.lanewise(VectorOperators.TANH).intoMemorySegment(t, 0, NATIVE);
+                VectorMath.tanh(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
                 unstage(t, ys, y0 + bytes(j), c);
             }
         }
@@ -305,7 +307,9 @@ final class Activations {
     private static void gelu(MemorySegment ys, long yAt, MemorySegment xs, long xAt) {
         FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
         FloatVector z = x.mul(x).mul(GELU_B).add(GELU_A).mul(x);
-        FloatVector e = z.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+        z.lanewise(VectorOperators.ABS).neg().intoMemorySegment(ys, yAt, NATIVE);   // -|z| through y's place
+        VectorMath.exp(ys, yAt, ys, yAt);
+        FloatVector e = FloatVector.fromMemorySegment(F, ys, yAt, NATIVE);
         FloatVector s = e.blend(1f, z.compare(VectorOperators.GE, 0f)).div(e.add(1f));
         x.mul(s).blend(-0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoMemorySegment(ys, yAt, NATIVE);
     }
@@ -346,7 +350,9 @@ final class Activations {
         FloatVector c = x.lanewise(VectorOperators.MIN, GELU_CLAMP).lanewise(VectorOperators.MAX, -GELU_CLAMP);
         FloatVector c2 = c.mul(c);
         FloatVector z = c2.mul(GELU_B).add(GELU_A).mul(c);
-        FloatVector e = z.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
+        z.lanewise(VectorOperators.ABS).neg().intoMemorySegment(ds, dAt, NATIVE);   // -|z| through dX's place (dY, x are held)
+        VectorMath.exp(ds, dAt, ds, dAt);
+        FloatVector e = FloatVector.fromMemorySegment(F, ds, dAt, NATIVE);
         FloatVector onePlusE = e.add(1f);
         FloatVector s = e.blend(1f, z.compare(VectorOperators.GE, 0f)).div(onePlusE);
         FloatVector q = e.div(onePlusE.mul(onePlusE));
@@ -391,19 +397,21 @@ final class Activations {
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            FloatVector e = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP);
-            e.intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-            acc = e.add(acc);
+            long at = y0 + bytes(j);
+            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(ys, at, NATIVE);
+            VectorMath.exp(ys, at, ys, at);
+            acc = FloatVector.fromMemorySegment(F, ys, at, NATIVE).add(acc);
         }
         if (j < n) {
             int c = n - j;
-            FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
-            FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
-            e.intoMemorySegment(t, 0, NATIVE);
+            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
+            VectorMath.exp(t, 0, t, 0);
             unstage(t, ys, y0 + bytes(j), c);
+            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
             acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
         }
-        return FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);   // -0 + acc: see Elementwise
+        FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);   // -0 + acc: see Elementwise
+        return sumLanes(t);
     }
 
     /** {@code sum exp(x - max)} over n elements from x0 in float, one vector accumulator (lane order, then the lanes). */
@@ -411,15 +419,20 @@ final class Activations {
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int j = 0;
-        for (; j < bound; j += L) {
-            acc = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).lanewise(VectorOperators.EXP).add(acc);
+        for (; j < bound; j += L) {                                      // exp(x - max) through the tail buffer
+            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
+            VectorMath.exp(t, 0, t, 0);
+            acc = FloatVector.fromMemorySegment(F, t, 0, NATIVE).add(acc);
         }
         if (j < n) {
             int c = n - j;
-            FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(v.sub(max).lanewise(VectorOperators.EXP), F.indexInRange(j, n)).add(acc);
+            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
+            VectorMath.exp(t, 0, t, 0);
+            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
+            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);
         }
-        return FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
+        FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
+        return sumLanes(t);
     }
 
     // dX, dY, y are (m, n): s = sum dY Y (FMA, one accumulator); dX = Y * (dY - s)
@@ -446,7 +459,8 @@ final class Activations {
                 FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
                 acc = g.fma(v, acc);                                         // lanes past the row add 0 * 0
             }
-            float s = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
+            FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
+            float s = sumLanes(t);
             j = 0;
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
@@ -502,18 +516,20 @@ final class Activations {
                 int c = n - j;
                 acc = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE).add(acc);   // the rest reads 0
             }
-            float s = FloatVector.broadcast(F, -0f).add(acc).reduceLanes(VectorOperators.ADD);
+            FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
+            float s = sumLanes(t);
             j = 0;
-            for (; j < bound; j += L) {
+            for (; j < bound; j += L) {                                  // exp(Y) through dX's place (dY is held)
+                long at = d0 + bytes(j);
                 FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
-                g.sub(v.lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                VectorMath.exp(ds, at, ys, y0 + bytes(j));
+                g.sub(FloatVector.fromMemorySegment(F, ds, at, NATIVE).mul(s)).intoMemorySegment(ds, at, NATIVE);
             }
             if (j < n) {
                 int c = n - j;
                 FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
-                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
-                g.sub(v.lanewise(VectorOperators.EXP).mul(s)).intoMemorySegment(t, 0, NATIVE);
+                VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
+                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(s)).intoMemorySegment(t, 0, NATIVE);
                 unstage(t, ds, d0 + bytes(j), c);
             }
         }

@@ -27,8 +27,8 @@ import jdk.incubator.vector.VectorOperators;
  *       order, element by element, so the results are bit for bit the vector lanes' (Math.max is the
  *       {@code MAX} lane operation; {@link Math#sqrt} of a float, rounded to float, is the correctly
  *       rounded {@code SQRT}).</li>
- *   <li>Staged, where lanes go through {@code EXP}, {@code TANH} or {@code LOG1P} (the Vector API's, with
- *       no bit-identical scalar twin) or add into a vector accumulator: each input's c elements are
+ *   <li>Staged, where lanes go through exp, tanh or log1p ({@link VectorMath}'s, with no bit-identical
+ *       scalar twin) or add into a vector accumulator: each input's c elements are
  *       copied into a slot of this thread's tail buffer with the other lanes zeroed ({@link #stage};
  *       {@link #TAIL_SLOTS} vectors of native memory, allocated once per thread), the loop's vector code
  *       runs on the slots, and the result, stored into slot 0, has its c lanes copied out
@@ -73,6 +73,9 @@ final class Elementwise {
 
     /** Scalar access to a float at a byte offset, as the scalar tails do it. */
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** Scalar access to a double at a byte offset (the lanes of a loss's double accumulator). */
+    static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     /** Vectors in a tail buffer: the most inputs a staged tail holds at once (dY and X of GELU backward). */
     static final int TAIL_SLOTS = 2;
@@ -140,6 +143,29 @@ final class Elementwise {
         for (int l = 0; l < c; l++) {
             s.set(FLOAT, at + bytes(l), t.get(FLOAT, bytes(l)));
         }
+    }
+
+    /**
+     * The L floats of slot 0 of the tail buffer t added in lane order, lane 0 first. Not
+     * {@code reduceLanes(ADD)}: its order is unspecified, and it differs between C2 and the Java fallback
+     * that runs before C2 compiles a kernel (measured: 299 of 512 sums differed), so the result would hang
+     * on JIT timing.
+     */
+    static float sumLanes(MemorySegment t) {
+        float s = t.get(FLOAT, 0);
+        for (int l = 1; l < L; l++) {
+            s += t.get(FLOAT, bytes(l));
+        }
+        return s;
+    }
+
+    /** As {@link #sumLanes} for the L / 2 doubles of a double vector of F's shape stored at byte 0 of t. */
+    static double sumDoubleLanes(MemorySegment t) {
+        double s = t.get(DOUBLE, 0);
+        for (int l = 1; l < L / 2; l++) {
+            s += t.get(DOUBLE, (long) l * Double.BYTES);
+        }
+        return s;
     }
 
     /** The maximum of the n elements from byte {@code x0} of xs in Math.max order (NaN wins, +0.0 above -0.0). */

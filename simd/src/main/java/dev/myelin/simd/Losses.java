@@ -5,6 +5,7 @@ import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
 import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Elementwise.stage;
+import static dev.myelin.simd.Elementwise.sumDoubleLanes;
 import static dev.myelin.simd.Elementwise.tail;
 import static dev.myelin.simd.Elementwise.unstage;
 import static dev.myelin.simd.Vectors.F;
@@ -23,13 +24,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Totals are double, as in the reference, but summed in a different order: each float vector of
  * terms is widened into two double vectors ({@code F2D}, parts 0 and 1) added to two double
- * accumulators; a row's accumulators are reduced (lanes in an unspecified order) and added to the
+ * accumulators; a row's accumulators are added, then their lanes in lane order
+ * ({@link Elementwise#sumDoubleLanes}), and the row's sum is added to the
  * total in row order. The per-element terms are float:
  * <ul>
  *   <li>MSE: {@code d = P - T} in float, {@code d^2} exact in double; {@code dP = d * scale} as the
  *       reference, so dP is bit for bit the reference's and the loss differs only by the double
  *       summation order.</li>
- *   <li>BCE: {@code max(x, 0) - x y + log1p(exp(-|x|))} in float with {@code EXP} and {@code LOG1P};
+ *   <li>BCE: {@code max(x, 0) - x y + log1p(exp(-|x|))} in float with {@link VectorMath#exp} and {@link VectorMath#log1p};
  *       {@code dX = (sigmoid(x) - y) * (float) (1 / (m n))}, sigmoid in the stable form of
  *       {@link Activations#sigmoid}.</li>
  *   <li>Softmax cross-entropy, per row: max (exact), {@code e = exp(x - max)} stored in dX and summed in
@@ -88,7 +90,8 @@ final class Losses {
                 acc0 = lo.mul(lo).add(acc0);
                 acc1 = hi.mul(hi).add(acc1);
             }
-            total += DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).reduceLanes(VectorOperators.ADD);   // -0 + acc0: see Elementwise
+            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(buf, 0, NATIVE);   // -0 + acc0: see Elementwise
+            total += sumDoubleLanes(buf);
         }
         return (float) (total / ((double) p.rows() * p.cols()));
     }
@@ -114,12 +117,16 @@ final class Losses {
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
+                long at = d0 + bytes(j);
                 FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
                 FloatVector target = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
-                FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
-                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
+                v.lanewise(VectorOperators.ABS).neg().intoMemorySegment(ds, at, NATIVE);   // exp, log1p through dX's place
+                VectorMath.exp(ds, at, ds, at);
+                FloatVector e = FloatVector.fromMemorySegment(F, ds, at, NATIVE);
+                VectorMath.log1p(ds, at, ds, at);
+                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(FloatVector.fromMemorySegment(F, ds, at, NATIVE));
                 FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
-                s.sub(target).mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+                s.sub(target).mul(scale).intoMemorySegment(ds, at, NATIVE);
                 acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
                 acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
             }
@@ -127,8 +134,11 @@ final class Losses {
                 int c = n - j;
                 FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE);
                 FloatVector target = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
-                FloatVector e = v.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
-                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(e.lanewise(VectorOperators.LOG1P));
+                v.lanewise(VectorOperators.ABS).neg().intoMemorySegment(t, 0, NATIVE);
+                VectorMath.exp(t, 0, t, 0);
+                FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
+                VectorMath.log1p(t, 0, t, 0);
+                FloatVector term = v.lanewise(VectorOperators.MAX, 0f).sub(v.mul(target)).add(FloatVector.fromMemorySegment(F, t, 0, NATIVE));
                 FloatVector s = e.blend(1f, v.compare(VectorOperators.GE, 0f)).div(e.add(1f));
                 s.sub(target).mul(scale).intoMemorySegment(t, 0, NATIVE);
                 unstage(t, ds, d0 + bytes(j), c);
@@ -136,7 +146,8 @@ final class Losses {
                 acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
                 acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
             }
-            total += DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).reduceLanes(VectorOperators.ADD);   // -0 + acc0: see Elementwise
+            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
+            total += sumDoubleLanes(t);
         }
         return (float) (total / count);
     }

@@ -55,26 +55,39 @@ class KernelAllocationTest {
     }
 
     /** Operands of one layout, all from one arena: closing it frees them all. */
-    private static final class Operands implements AutoCloseable {
+    static final class Operands implements AutoCloseable {
         final Arena arena = Arena.ofShared();
         final SplittableRandom rnd = new SplittableRandom(20261122);
         final boolean strided;
+        /** Rows of the operands (GEMM's inner dimension is 5 regardless). */
+        final int rows;
+        /** Values are drawn from [-range, range). */
+        final double range;
+        /** Every matrix made, in order. */
+        final List<Matrix> all = new ArrayList<>();
 
         Operands(boolean strided) {
+            this(strided, ROWS, 2);
+        }
+
+        Operands(boolean strided, int rows, double range) {
             this.strided = strided;
+            this.rows = rows;
+            this.range = range;
         }
 
         /**
-         * A rows x cols matrix of values in [-2, 2) whose last element is the last float of its segment:
+         * A rows x cols matrix of values in [-range, range) whose last element is the last float of its segment:
          * contiguous, or (strided) the view at column 2 of a rows x (cols + 2) matrix, ld = cols + 2.
          */
         Matrix matrix(int rows, int cols) {
             Matrix m = strided ? Matrix.allocate(arena, rows, cols + 2).view(0, 2, rows, cols) : Matrix.allocate(arena, rows, cols);
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < cols; j++) {
-                    m.set(i, j, (float) rnd.nextDouble(-2, 2));
+                    m.set(i, j, (float) rnd.nextDouble(-range, range));
                 }
             }
+            all.add(m);
             return m;
         }
 
@@ -88,29 +101,29 @@ class KernelAllocationTest {
     static List<Call> calls(Kernels k, Operands o) {
         int n = Vectors.L + 3;
         String layout = o.strided ? "views, ld " + (n + 2) : "contiguous";
-        Matrix x = o.matrix(ROWS, n);
-        Matrix y = o.matrix(ROWS, n);
-        Matrix z = o.matrix(ROWS, n);
-        Matrix dX = o.matrix(ROWS, n);
+        Matrix x = o.matrix(o.rows, n);
+        Matrix y = o.matrix(o.rows, n);
+        Matrix z = o.matrix(o.rows, n);
+        Matrix dX = o.matrix(o.rows, n);
         Matrix row = o.matrix(1, n);
-        Matrix column = o.matrix(ROWS, 1);
-        int[] index = new int[ROWS];
-        int[] labels = new int[ROWS];
-        for (int i = 0; i < ROWS; i++) {
+        Matrix column = o.matrix(o.rows, 1);
+        int[] index = new int[o.rows];
+        int[] labels = new int[o.rows];
+        for (int i = 0; i < o.rows; i++) {
             labels[i] = (i * 5) % n;
         }
-        Matrix w = o.matrix(ROWS, n);
-        Matrix mom = o.matrix(ROWS, n);
-        Matrix vel = o.matrix(ROWS, n);
-        Matrix dW = o.matrix(ROWS, n);
+        Matrix w = o.matrix(o.rows, n);
+        Matrix mom = o.matrix(o.rows, n);
+        Matrix vel = o.matrix(o.rows, n);
+        Matrix dW = o.matrix(o.rows, n);
         vel.fill(0.25f);                                                     // Adam's second moment is >= 0
-        Matrix a = o.matrix(ROWS, 5);
+        Matrix a = o.matrix(o.rows, 5);
         Matrix b = o.matrix(5, n);
         Matrix bWide = o.matrix(5, 2 * Vectors.L + 3);
-        Matrix cWide = o.matrix(ROWS, 2 * Vectors.L + 3);
+        Matrix cWide = o.matrix(o.rows, 2 * Vectors.L + 3);
         Matrix cT = o.matrix(5, n);
         Matrix bT = o.matrix(5, n);
-        Matrix cNT = o.matrix(ROWS, 5);
+        Matrix cNT = o.matrix(o.rows, 5);
 
         List<Call> list = new ArrayList<>();
         list.add(new Call("gemm", "narrow, op(A) = A, op(B) = B, beta 0", () -> k.gemm(z, a, Trans.N, b, Trans.N, 1f, 0f)));

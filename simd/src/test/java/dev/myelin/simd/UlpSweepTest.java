@@ -4,45 +4,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Function;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.junit.jupiter.api.Test;
 
 /**
  * Measures the error of the SIMD transcendental functions in ulps against StrictMath in double, over
  * the whole float range: every 257th bit pattern (about 16.7 million floats, all exponents, both
  * signs), every 16th float with 80 <= |x| <= 104 (where exp overflows at 88.7 and underflows to the
- * subnormals and to 0 near -87.3 and -103.9) and every 64th subnormal. It prints the largest error per
- * function (the numbers in docs/kernels.md), checks NaN and infinite results are the oracle's, and
- * fails if an error exceeds its {@link Measured} bound. Not an *AgreementTest: it runs once, at the
- * CPU's preferred width, in the default test execution (a few seconds).
+ * subnormals and to 0 near -87.3 and -103.9) and every 64th subnormal; log1p, defined here on [0, 1],
+ * over every 61st float of [0, 1]. It prints the largest error per function, checks NaN and infinite
+ * results are the oracle's, and fails if an error exceeds its {@link Measured} bound. Not an
+ * *AgreementTest: it runs once, at the CPU's preferred width, in the default test execution (a few
+ * seconds).
+ *
+ * <p>With {@code -Dmyelin.ulp.exhaustive=true} it measures every float instead (every one of [0, 1] for
+ * log1p): about ten minutes, the numbers in {@link Measured} and docs/kernels.md. The command is in
+ * docs/kernels.md.
  */
 class UlpSweepTest {
 
     private static final int CHUNK = 1 << 16;
 
-    /** The sample: the sweep's floats, in chunks. */
-    private static float[] sample() {
-        int count = 0;
-        float[] v = new float[(int) ((1L << 32) / 257) + 2 * 200_000 + 2 * 140_000];
-        for (long b = 0; b < (1L << 32); b += 257) {
-            v[count++] = Float.intBitsToFloat((int) b);
+    private static final boolean EXHAUSTIVE = Boolean.getBoolean("myelin.ulp.exhaustive");
+
+    /** Float bit patterns {@code from, from + stride, ...} below {@code to} (as unsigned 32-bit values). */
+    private record Bits(long from, long to, int stride) {
+        static Bits of(float from, float to, int stride) {
+            return new Bits(Integer.toUnsignedLong(Float.floatToRawIntBits(from)),
+                    Integer.toUnsignedLong(Float.floatToRawIntBits(to)) + 1, stride);
         }
-        for (int sign = 0; sign < 2; sign++) {
-            for (int b = Float.floatToRawIntBits(80f); b <= Float.floatToRawIntBits(104f); b += 16) {
-                v[count++] = sign == 0 ? Float.intBitsToFloat(b) : -Float.intBitsToFloat(b);
-            }
-            for (int b = 1; b < 0x0080_0000; b += 64) {
-                v[count++] = sign == 0 ? Float.intBitsToFloat(b) : -Float.intBitsToFloat(b);
-            }
+
+        long count() {
+            return (to - from + stride - 1) / stride;
         }
-        return java.util.Arrays.copyOf(v, count);
     }
 
-    private static final float[] SAMPLE = sample();
+    /** The sweep over the whole float range (see the class comment). */
+    private static final List<Bits> ALL = EXHAUSTIVE ? List.of(new Bits(0, 1L << 32, 1)) : List.of(
+            new Bits(0, 1L << 32, 257),
+            Bits.of(80f, 104f, 16), Bits.of(-80f, -104f, 16),
+            Bits.of(Float.MIN_VALUE, Float.intBitsToFloat(0x007f_ffff), 64),
+            Bits.of(-Float.MIN_VALUE, -Float.intBitsToFloat(0x007f_ffff), 64));
+
+    /** log1p's domain, [0, 1] (and NaN). */
+    private static final List<Bits> UNIT = List.of(Bits.of(0f, 1f, EXHAUSTIVE ? 1 : 61), Bits.of(Float.NaN, Float.NaN, 1));
 
     /** The worst error found for one function, and where. */
     private record Worst(String name, double ulps, float at, long count) {
@@ -53,33 +62,47 @@ class UlpSweepTest {
     }
 
     /**
-     * Runs {@code simd} over the sample and measures {@code |simd - oracle| / ulp(oracle)}, less
+     * Runs {@code simd} over the sweep and measures {@code |simd - oracle| / ulp(oracle)}, less
      * {@code allowance(x)} ulps. NaN must match NaN; an infinite or zero oracle must be matched exactly.
      */
     private static Worst measure(String name, Function<float[], float[]> simd, DoubleUnaryOperator oracle,
                                  DoubleUnaryOperator allowance) {
+        return measure(name, ALL, simd, oracle, allowance);
+    }
+
+    /** As {@link #measure(String, Function, DoubleUnaryOperator, DoubleUnaryOperator)} over the floats of sweep. */
+    private static Worst measure(String name, List<Bits> sweep, Function<float[], float[]> simd, DoubleUnaryOperator oracle,
+                                 DoubleUnaryOperator allowance) {
         double worst = 0;
         float at = Float.NaN;
-        for (int from = 0; from < SAMPLE.length; from += CHUNK) {
-            float[] x = java.util.Arrays.copyOfRange(SAMPLE, from, Math.min(SAMPLE.length, from + CHUNK));
-            float[] y = simd.apply(x);
-            for (int k = 0; k < x.length; k++) {
-                double exact = oracle.applyAsDouble(x[k]);
-                float rounded = (float) exact;
-                if (Double.isNaN(exact) || Float.isNaN(y[k]) || Float.isInfinite(rounded)) {
-                    assertTrue(Float.floatToIntBits(rounded) == Float.floatToIntBits(y[k]),
-                            name + "(" + x[k] + "): simd " + y[k] + ", oracle " + exact);
-                    continue;
+        long count = 0;
+        for (Bits bits : sweep) {
+            for (long b = bits.from(); b < bits.to(); ) {
+                int n = (int) Math.min(CHUNK, (bits.to() - b + bits.stride() - 1) / bits.stride());
+                float[] x = new float[n];
+                for (int k = 0; k < n; k++, b += bits.stride()) {
+                    x[k] = Float.intBitsToFloat((int) b);
                 }
-                double err = Math.abs(y[k] - exact) / Math.ulp(rounded) - allowance.applyAsDouble(x[k]);
-                if (err > worst) {
-                    worst = err;
-                    at = x[k];
+                float[] y = simd.apply(x);
+                for (int k = 0; k < n; k++) {
+                    double exact = oracle.applyAsDouble(x[k]);
+                    float rounded = (float) exact;
+                    if (Double.isNaN(exact) || Float.isNaN(y[k]) || Float.isInfinite(rounded)) {
+                        assertTrue(Float.floatToIntBits(rounded) == Float.floatToIntBits(y[k]),
+                                name + "(" + x[k] + "): simd " + y[k] + ", oracle " + exact);
+                        continue;
+                    }
+                    double err = Math.abs(y[k] - exact) / Math.ulp(rounded) - allowance.applyAsDouble(x[k]);
+                    if (err > worst) {
+                        worst = err;
+                        at = x[k];
+                    }
                 }
+                count += n;
             }
         }
-        Worst w = new Worst(name, worst, at, SAMPLE.length);
-        System.out.println("UlpSweep [" + SimdTesting.setting() + "] " + w);
+        Worst w = new Worst(name, worst, at, count);
+        System.out.println("UlpSweep [" + SimdTesting.setting() + (EXHAUSTIVE ? ", every float" : "") + "] " + w);
         return w;
     }
 
@@ -93,18 +116,21 @@ class UlpSweepTest {
         };
     }
 
-    private static float[] lanewise(float[] x, java.util.function.UnaryOperator<FloatVector> op) {
-        float[] y = new float[x.length];
-        int k = 0;
-        for (; k + Vectors.L <= x.length; k += Vectors.L) {
-            op.apply(FloatVector.fromArray(Vectors.F, x, k)).intoArray(y, k);
+    /** One of {@link VectorMath}'s functions: one vector from byte xAt of xs to byte yAt of ys. */
+    private interface VectorFunction {
+        void apply(MemorySegment ys, long yAt, MemorySegment xs, long xAt);
+    }
+
+    /** Applies f vector by vector to x (padded with zeros to whole vectors). */
+    private static float[] vectorMath(float[] x, VectorFunction f) {
+        int padded = (x.length + Vectors.L - 1) / Vectors.L * Vectors.L;
+        try (Matrix in = Matrix.allocate(1, padded); Matrix out = Matrix.allocate(1, padded)) {
+            in.copyFrom(java.util.Arrays.copyOf(x, padded));
+            for (int k = 0; k < padded; k += Vectors.L) {
+                f.apply(out.segment(), (long) k * Float.BYTES, in.segment(), (long) k * Float.BYTES);
+            }
+            return java.util.Arrays.copyOf(out.toArray(), x.length);
         }
-        for (; k < x.length; k++) {
-            float[] one = new float[Vectors.L];
-            one[0] = x[k];
-            y[k] = op.apply(FloatVector.fromArray(Vectors.F, one, 0)).lane(0);
-        }
-        return y;
     }
 
     private static void check(Worst w, double bound) {
@@ -114,15 +140,13 @@ class UlpSweepTest {
     @Test
     void exp() {
         SimdTesting.simd();
-        check(measure("EXP", x -> lanewise(x, v -> v.lanewise(VectorOperators.EXP)), StrictMath::exp, x -> 0),
-                Measured.EXP);
+        check(measure("exp", x -> vectorMath(x, VectorMath::exp), StrictMath::exp, x -> 0), Measured.EXP);
     }
 
     @Test
     void log1p() {
         SimdTesting.simd();
-        check(measure("LOG1P", x -> lanewise(x, v -> v.lanewise(VectorOperators.LOG1P)), StrictMath::log1p, x -> 0),
-                Measured.LOG1P);
+        check(measure("log1p", UNIT, x -> vectorMath(x, VectorMath::log1p), StrictMath::log1p, x -> 0), Measured.LOG1P);
     }
 
     @Test
