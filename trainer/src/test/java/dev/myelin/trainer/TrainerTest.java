@@ -94,6 +94,48 @@ class TrainerTest {
         assertTrue(c.epochs().getLast().trainLoss() != a.epochs().getLast().trainLoss(), "the seed changes nothing");
     }
 
+    /**
+     * Across launches too, however far the JIT has got: the same run in a JVM that interprets everything
+     * ({@code -Xint}, where the Vector API runs its Java fallback) and in one where the JIT compiled the
+     * kernels during earlier runs ({@code -Xbatch}, after 20 unprinted runs), and in this JVM, gives the
+     * same losses and parameters, bit for bit. Before the SIMD kernels avoided the Vector API's EXP/TANH
+     * and its reduceLanes(ADD), whose results differ between the fallback and C2, this failed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "simd"})
+    void sameRunInAnotherLaunchGivesBitIdenticalLosses(String backend) throws Exception {
+        Process interpreted = probe(backend, List.of("-Xint"), 0);
+        Process compiled = probe(backend, List.of("-Xbatch"), 20);
+        List<String> here = ReproducibilityProbe.train(Backends.get(backend, 1));
+        List<String> a = probeLines(interpreted, "-Xint");
+        List<String> b = probeLines(compiled, "-Xbatch");
+        assertEquals(ReproducibilityProbe.EPOCHS + 1, here.size(), here.toString());
+        assertEquals(here, a, "an interpreted launch differs from this JVM");
+        assertEquals(here, b, "a compiled launch differs from this JVM");
+        assertTrue(!here.get(0).equals(here.get(1).replace("epoch 2", "epoch 1")), "the loss does not move: " + here);
+    }
+
+    private static Process probe(String backend, List<String> jvmArgs, int warmups) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ReproducibilityProbe.class.getName());
+        cmd.add(backend);
+        cmd.add(Integer.toString(warmups));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    /** The probe's lines (the JDK's incubator warning dropped). */
+    private static List<String> probeLines(Process p, String name) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), name + " probe did not finish");
+        assertEquals(0, p.exitValue(), name + " probe failed:\n" + out);
+        return out.lines().filter(l -> l.startsWith("epoch ") || l.startsWith("parameters: ")).toList();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"reference", "simd"})
     void resumingFromACheckpointContinuesBitForBit(String backend) throws IOException {
