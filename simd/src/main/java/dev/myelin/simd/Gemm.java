@@ -12,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,8 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Write-back</b> ({@link #store}): the only code that touches C. At the first k block,
  * {@code C = alpha * tile} when beta == 0 (C is not read) or {@code C = fma(alpha, tile, beta * C)};
- * at later blocks {@code C = fma(alpha, tile, C)}. Edge tiles are computed in full on zero padding and
- * stored with a lane mask, so every shape takes the same path.
+ * at later blocks {@code C = fma(alpha, tile, beta * C)} with beta = 1 (exact). Edge tiles are computed
+ * in full on zero padding; their partial rows are stored lane by lane with the same arithmetic, so every
+ * shape sums the same way.
  *
  * <p>Summation order: element (i, j) sums its k products in KC blocks, in order within a block, and
  * the blocks in order; it depends only on k, not on m, n, views, or the number of threads. Error bound:
@@ -165,24 +165,17 @@ final class Gemm {
 
     /**
      * One vector of the store rule of {@link #store}: the first {@code count <= L} values of
-     * {@code acc[from ..]} go to C at byte offset {@code at}. It takes arrays, not vectors: a vector or
-     * mask passed to a method the JIT does not inline is boxed on the heap. The masked access takes the
-     * JDK's fast path only when the whole vector lies inside the segment; the last vector of the last row
-     * of C may reach past its end, and there the same arithmetic runs lane by lane ({@code Math.fma} is
-     * the vector FMA's scalar twin).
+     * {@code acc[from ..]} go to C at byte offset {@code at}. A whole vector inside the segment is one
+     * vector store; anything else (a partial vector at the right edge of C, or a vector that would reach
+     * past the segment's end) runs the same arithmetic lane by lane ({@code Math.fma} is the vector FMA's
+     * scalar twin). No masks: a masked access past the segment's end takes the JDK's allocating fallback,
+     * and a mask, like a vector, is boxed where C2's profile of this method is young (measured: 480 bytes
+     * per call of a GEMM with partial edge tiles, in one test order out of several).
      */
     private static void storeRow(MemorySegment cs, long at, float[] acc, int from, int count, float alpha, float beta,
                                  boolean overwrite) {
-        if (at + F.vectorByteSize() > cs.byteSize()) {
-            for (int lane = 0; lane < count; lane++) {
-                long e = at + (long) lane * Float.BYTES;
-                float t = acc[from + lane];
-                cs.set(FL, e, overwrite ? t * alpha : Math.fma(t, alpha, cs.get(FL, e) * beta));
-            }
-            return;
-        }
-        FloatVector t = FloatVector.fromArray(F, acc, from);
-        if (count == L) {              // a whole vector: no mask (a masked store costs more on AVX2)
+        if (count == L && at + F.vectorByteSize() <= cs.byteSize()) {
+            FloatVector t = FloatVector.fromArray(F, acc, from);
             if (overwrite) {
                 t.mul(alpha).intoMemorySegment(cs, at, NATIVE);
             } else {
@@ -191,12 +184,10 @@ final class Gemm {
             }
             return;
         }
-        VectorMask<Float> mask = F.indexInRange(0, count);
-        if (overwrite) {
-            t.mul(alpha).intoMemorySegment(cs, at, NATIVE, mask);
-        } else {
-            FloatVector old = FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask);
-            t.fma(FloatVector.broadcast(F, alpha), old.mul(beta)).intoMemorySegment(cs, at, NATIVE, mask);
+        for (int lane = 0; lane < count; lane++) {
+            long e = at + (long) lane * Float.BYTES;
+            float t = acc[from + lane];
+            cs.set(FL, e, overwrite ? t * alpha : Math.fma(t, alpha, cs.get(FL, e) * beta));
         }
     }
 
@@ -402,7 +393,7 @@ final class Gemm {
     /**
      * Writes the valid {@code mr x nr} corner of a tile to C at (i0, j0):
      * {@code C = alpha * tile} if overwrite (C not read), else {@code C = fma(alpha, tile, beta * C)}
-     * (beta is 1 after the first k block, when the multiply is exact). The column tail is masked.
+     * (beta is 1 after the first k block, when the multiply is exact). A partial column tail goes lane by lane.
      */
     private static void store(Matrix c, int i0, int j0, int mr, int nr, float[] tile, float alpha, float beta,
                               boolean overwrite) {
@@ -558,21 +549,18 @@ final class Gemm {
         int n = c.cols();
         for (int i = 0; i < c.rows(); i++) {
             long row = (c.offset() + (long) i * c.ld()) * Float.BYTES;
-            for (int j = 0; j < n; j += L) {
+            int j = 0;
+            for (int bound = F.loopBound(n); j < bound && row + (long) (j + L) * Float.BYTES <= cs.byteSize(); j += L) {
                 long at = row + (long) j * Float.BYTES;
-                if (at + F.vectorByteSize() > cs.byteSize()) {       // past the segment's end: lane by lane
-                    for (int e = j; e < n; e++) {
-                        long x = row + (long) e * Float.BYTES;
-                        cs.set(FL, x, beta == 0 ? 0f : beta * cs.get(FL, x));
-                    }
-                    continue;
-                }
-                VectorMask<Float> mask = F.indexInRange(j, n);
                 if (beta == 0) {                                     // C is not read: it may hold NaN
-                    FloatVector.zero(F).intoMemorySegment(cs, at, NATIVE, mask);
+                    FloatVector.zero(F).intoMemorySegment(cs, at, NATIVE);
                 } else {
-                    FloatVector.fromMemorySegment(F, cs, at, NATIVE, mask).mul(beta).intoMemorySegment(cs, at, NATIVE, mask);
+                    FloatVector.fromMemorySegment(F, cs, at, NATIVE).mul(beta).intoMemorySegment(cs, at, NATIVE);
                 }
+            }
+            for (; j < n; j++) {                                     // the rest lane by lane (no masks: see storeRow)
+                long x = row + (long) j * Float.BYTES;
+                cs.set(FL, x, beta == 0 ? 0f : beta * cs.get(FL, x));
             }
         }
     }
