@@ -27,7 +27,7 @@ final class VectorMath {
     private static final float EXP_LO = -104f;
     private static final float EXP_HI = 89f;
     private static final float LOG2E = (float) (1 / Math.log(2));
-    /** ln 2 in two parts: hi = ln 2 rounded to float, lo = the rest; k hi and k lo are exact in the FMAs. */
+    /** ln 2 in two parts: hi = ln 2 rounded to float, lo = the rest (the FMAs multiply k by each exactly). */
     private static final float LN2_HI = (float) Math.log(2);
     private static final float LN2_LO = (float) (Math.log(2) - LN2_HI);
     /** 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer k (ties to even), held in its low mantissa bits. */
@@ -56,7 +56,7 @@ final class VectorMath {
     private static final float T7 = (float) (-929569.0 / 638512875);
     private static final float T8 = (float) (6404582.0 / 10854718875.0);
 
-    /** log1p(u) = 2 atanh(s), s = u / (2 + u) = 2 (s + s^3/3 + ... + s^15/15), s <= 1/3 for u <= 1. */
+    /** log1p(u) = 2 atanh(s) = 2 (s + s^3/3 + ... + s^15/15), s = u / (2 + u) <= 1/3 for u <= 1. */
     private static final float L3 = 1f / 3;
     private static final float L5 = 1f / 5;
     private static final float L7 = 1f / 7;
