@@ -96,16 +96,16 @@ final class Gemm {
         }
         long work = (long) m * n * k;
         boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
-        int parts = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);   // threads
+        int used = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
         Job job = JOBS.get();
         job.start(c, a, opA, b, opB, alpha, beta);
-        int chunks = parts == 1 ? 1 : CHUNKS_PER_THREAD * parts;
+        int chunks = used == 1 ? 1 : CHUNKS_PER_THREAD * used;
         for (int pc = 0; pc < k; pc += kcMax) {
             job.block(pc, Math.min(kcMax, k - pc), pc == 0, chunks);
             job.packing = true;
-            Parallel.run(job, parts, chunks);
+            Parallel.run(job, used, chunks);
             job.packing = false;
-            Parallel.run(job, parts, chunks);
+            Parallel.run(job, used, chunks);
         }
         job.finish();
     }
@@ -445,10 +445,30 @@ final class Gemm {
     }
 
     /**
+     * As {@link #copyRow} with quarter-width (4-lane) vectors, for the MR floats of a row of A that go into
+     * an A micro-panel when op(A) = A^T; single floats past the last whole group of 4.
+     */
+    private static void copyQuads(MemorySegment src, long from, float[] dst, int at, int count) {
+        int j = 0;
+        for (; j + Q <= count; j += Q) {
+            FloatVector.fromMemorySegment(FQ, src, from + (long) j * Float.BYTES, NATIVE).intoArray(dst, at + j);
+        }
+        for (; j < count; j++) {
+            dst[at + j] = src.get(FL, from + (long) j * Float.BYTES);
+        }
+    }
+
+    /**
      * Packs the B panels {@code [q0, q1)} of {@code op(B)[pc:pc+kc, 0:n]}: element (l, j) of panel q goes to
      * {@code bp[q*NR*kc + l*NR + (j - q*NR)]}; columns past n are zero. Panel by panel, so the writes run
      * through one panel at a time (measured: walking l outermost and writing a little of every panel per
      * l, a store every {@code NR*kc*4} bytes, cost several times more).
+     *
+     * <p>packB and packA hold no Vector API code themselves; their vector moves are in the small leaves
+     * {@link #copyRow} and {@link #copyQuads}. Measured: with the moves written inline, packB's ordinary
+     * entry stayed in C1 (tier 2) for 30 s of hot calls while only an OSR version reached C2, and C1's
+     * Vector API code allocated 48 bytes per vector moved (KernelAllocationTest failed in about one full
+     * build in four). In C1, the drivers' scalar code allocates nothing.
      */
     private static void packB(float[] bp, Matrix b, Trans opB, int pc, int kc, int q0, int q1, int n, float[] buf) {
         MemorySegment bs = b.segment();
@@ -461,13 +481,8 @@ final class Gemm {
                 long at = (base + (long) pc * ld + q * NR) * Float.BYTES;
                 long step = (long) ld * Float.BYTES;
                 for (int l = 0; l < kc; l++) {
-                    if (nr == NR) {
-                        for (int v = 0; v < NR; v += L) {
-                            FloatVector.fromMemorySegment(F, bs, at + l * step + (long) v * Float.BYTES, NATIVE)
-                                    .intoArray(bp, panel + l * NR + v);
-                        }
-                    } else {
-                        copyRow(bs, at + l * step, bp, panel + l * NR, nr);
+                    copyRow(bs, at + l * step, bp, panel + l * NR, nr);
+                    if (nr < NR) {
                         Arrays.fill(bp, panel + l * NR + nr, panel + (l + 1) * NR, 0f);
                     }
                 }
@@ -517,17 +532,9 @@ final class Gemm {
             if (opA == Trans.T) {      // op(A)(i, l) = A(pc + l, i): MR floats of row pc + l per l
                 long at = (base + (long) pc * ld + p * MR) * Float.BYTES;
                 long step = (long) ld * Float.BYTES;
-                if (mr == MR) {        // quarter-width (4-lane) vectors, then single floats if MR is not a multiple of 4
+                if (mr == MR) {
                     for (int l = 0; l < kc; l++) {
-                        long row = at + l * step;
-                        int r = 0;
-                        for (; r + Q <= MR; r += Q) {
-                            FloatVector.fromMemorySegment(FQ, as, row + (long) r * Float.BYTES, NATIVE)
-                                    .intoArray(ap, panel + l * MR + r);
-                        }
-                        for (; r < MR; r++) {
-                            ap[panel + l * MR + r] = as.get(FL, row + (long) r * Float.BYTES);
-                        }
+                        copyQuads(as, at + l * step, ap, panel + l * MR, MR);
                     }
                 } else {
                     for (int l = 0; l < kc; l++) {
