@@ -106,7 +106,9 @@ final class VectorMath {
     static void tanh(MemorySegment ys, long yAt, MemorySegment xs, long xAt) {
         FloatVector x = FloatVector.fromMemorySegment(F, xs, xAt, NATIVE);
         FloatVector a = x.lanewise(VectorOperators.ABS);
-        // beyond the series: expm1(z), z = 2|x| in [1.1, 20], as exp does it (k >= 2, so 2^k is normal)
+        // beyond the series: expm1(z), z = 2|x| in [1.1, 20], as exp does it (k >= 2, so 2^k is normal).
+        // Written out, not shared with exp: a shared helper would pass vectors (boxed where C2 does not
+        // inline) or make exp too large for C2 to inline into the softmax and sigmoid loops.
         FloatVector z = a.add(a).lanewise(VectorOperators.MIN, TANH_FLAT);
         FloatVector kRound = z.mul(LOG2E).add(ROUND);
         FloatVector k = kRound.sub(ROUND);
