@@ -1,6 +1,5 @@
 package dev.myelin.simd;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Backends;
@@ -8,9 +7,7 @@ import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Trans;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,13 +25,9 @@ class CompileTierTest {
     @ParameterizedTest
     @ValueSource(strings = {"4x2", "6x4"})
     void microKernelReachesC2(String tile) throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--add-modules=jdk.incubator.vector", "-XX:+PrintCompilation",
-                "-Dmyelin.simd.tile=" + tile, "-cp", System.getProperty("java.class.path"), Driver.class.getName())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
-        assertEquals(0, p.exitValue(), out);
+        Process p = SimdTesting.startJvm(List.of("--add-modules=jdk.incubator.vector", "-XX:+PrintCompilation",
+                "-Dmyelin.simd.tile=" + tile), Driver.class);
+        String out = SimdTesting.output(p, "child", 120);
         String kernel = "kernel" + tile;
         Pattern c2 = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*4\\s+dev\\.myelin\\.simd\\.Gemm::" + kernel + " ", Pattern.MULTILINE);
         assertTrue(c2.matcher(out).find(), () -> kernel + " never reached C2 (tier 4):\n" + grep(out, "Gemm::"));

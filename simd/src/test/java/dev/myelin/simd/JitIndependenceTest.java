@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,27 +38,17 @@ class JitIndependenceTest {
     }
 
     private static Process start(List<String> jvmArgs, String mode) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java);
-        cmd.add("--add-modules=jdk.incubator.vector");
-        cmd.addAll(jvmArgs);
+        List<String> args = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector"));
+        args.addAll(jvmArgs);
         String bits = System.getProperty(Vectors.BITS_PROPERTY);
         if (bits != null) {
-            cmd.add("-D" + Vectors.BITS_PROPERTY + "=" + bits);
+            args.add("-D" + Vectors.BITS_PROPERTY + "=" + bits);
         }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(KernelProbe.class.getName());
-        cmd.add(mode);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return SimdTesting.startJvm(args, KernelProbe.class, mode);
     }
 
     /** The probe's digest lines (the JDK's incubator warning dropped). */
     private static List<String> lines(Process p, String name) throws Exception {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), name + " probe did not finish");
-        assertEquals(0, p.exitValue(), name + " probe failed:\n" + out);
-        return out.lines().filter(l -> l.contains(": ")).toList();
+        return SimdTesting.output(p, name + " probe", 300).lines().filter(l -> l.contains(": ")).toList();
     }
 }
