@@ -1,12 +1,11 @@
 package dev.myelin.bench;
 
 import dev.myelin.core.Backends;
-import dev.myelin.core.Cases;
 import dev.myelin.core.Kernels;
-import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Adam;
-import dev.myelin.trainer.Loss;
-import dev.myelin.trainer.Sequential;
+import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Trainer;
+import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.examples.FashionMnistExample;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +24,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One training step of the Fashion-MNIST network (784 -> Dense 128 ReLU -> Dense 10, softmax
- * cross-entropy, Adam): forward, loss and its gradient, backward (no input gradient for the first
- * layer), update, on a fixed random batch. Before timing, one step on each backend from the same
+ * One training step of the Fashion-MNIST network (Standardize, 784 -> Dense 128 ReLU -> Dense 10, softmax
+ * cross-entropy, Adam) through {@link Trainer#step}: gather, forward, loss and its gradient, backward (no
+ * input gradient for the first trainable layer), one update over the parameter slab, on a fixed random batch. Before timing, one step on each backend from the same
  * initial weights must give the same loss within 1e-4 relative (float32 forward of depth 784: the
  * GEMM bound of docs/kernels.md is below 1e-4 of the logits' scale here) and identical predictions.
  */
@@ -48,12 +47,9 @@ public class TrainStepBench {
     @Param({"1"})
     public int threads;
 
-    private Sequential model;
-    private Adam adam;
-    private Kernels k;
-    private Matrix x;
-    private Matrix dOut;
-    private int[] labels;
+    private Model model;
+    private Trainer trainer;
+    private Dataset data;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -66,15 +62,15 @@ public class TrainStepBench {
     }
 
     private void build(String name, int t) {
-        k = Backends.get(name, t);
-        model = FashionMnistExample.model(k, FashionMnistExample.HIDDEN, 42);
-        model.reserve(batch);
-        adam = Adam.adam(model, FashionMnistExample.LEARNING_RATE);
+        Kernels k = Backends.get(name, t);
         SplittableRandom rnd = new SplittableRandom(3);
-        x = Matrix.allocate(batch, 784);
-        Cases.fill(rnd, x, 0, 1);
-        dOut = Matrix.allocate(batch, 10);
-        labels = rnd.ints(batch, 0, 10).toArray();
+        float[] x = new float[batch * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextDouble();
+        }
+        data = Dataset.classification("random batch", x, 784, rnd.ints(batch, 0, 10).toArray(), 10);
+        model = FashionMnistExample.model(k, FashionMnistExample.HIDDEN, 42, data.featureStats());
+        trainer = new Trainer(model, Adam.adam(FashionMnistExample.LEARNING_RATE)).batchSize(batch);
     }
 
     private float firstLoss(String name, int t) {
@@ -86,18 +82,13 @@ public class TrainStepBench {
 
     @Benchmark
     public float step() {
-        Matrix out = model.forward(x);
-        float l = Loss.SOFTMAX_CROSS_ENTROPY.compute(k, dOut, out, null, labels);
-        model.backward(dOut);
-        adam.step();
-        return l;
+        return trainer.step(data, null, 0, batch);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        adam.close();
+        trainer.close();
         model.close();
-        x.close();
-        dOut.close();
+        data.close();
     }
 }

@@ -3,11 +3,13 @@ package dev.myelin.trainer;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.lang.foreign.Arena;
-import java.util.SplittableRandom;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * An elementwise activation layer, {@code y = f(x)}, {@code dX = f'(.) * dY}. ReLU, leaky ReLU and GELU
- * differentiate at the forward input x; sigmoid and tanh at the forward output y (cheaper: no exp).
+ * An elementwise activation layer, {@code y = f(x)}, {@code dX = f'(.) * dY}, on any input shape (the output
+ * has the same shape). ReLU, leaky ReLU and GELU differentiate at the forward input x; sigmoid and tanh at
+ * the forward output y (cheaper: no exp).
  */
 public final class Activation implements Layer {
 
@@ -57,11 +59,17 @@ public final class Activation implements Layer {
         return kind;
     }
 
+    /** From a model file: the kind by its type name, and the slope of leaky ReLU. */
+    static Activation of(String type, Map<String, String> config) {
+        Kind kind = Kind.valueOf(type.toUpperCase(Locale.ROOT));
+        return new Activation(kind, kind == Kind.LEAKY_RELU ? Layers.floatValue(config, "slope") : 0f);
+    }
+
     @Override
-    public int build(Kernels kernels, int inputs, Arena arena, SplittableRandom rnd) {
-        this.k = kernels;
-        this.width = inputs;
-        return inputs;
+    public Shape build(Shape input, Context context) {
+        this.k = context.kernels();
+        this.width = input.size();
+        return input;
     }
 
     @Override
@@ -71,9 +79,10 @@ public final class Activation implements Layer {
     }
 
     @Override
-    public Matrix forward(Matrix x) {
+    public Matrix forward(Matrix x, boolean training) {
         this.x = x;
-        out = y.rows(x.rows());
+        Matrix out = y.rows(x.rows());
+        this.out = out;
         switch (kind) {
             case IDENTITY -> k.identityForward(out, x);
             case RELU -> k.reluForward(out, x);
@@ -86,7 +95,7 @@ public final class Activation implements Layer {
     }
 
     @Override
-    public Matrix backward(Matrix dY, boolean needInput) {
+    public Matrix backward(Matrix dY, boolean needInput, boolean accumulate) {
         if (!needInput) {
             return null;
         }
@@ -100,6 +109,16 @@ public final class Activation implements Layer {
             case GELU -> k.geluBackward(dx, dY, x);
         }
         return dx;
+    }
+
+    @Override
+    public String type() {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public Map<String, String> config() {
+        return kind == Kind.LEAKY_RELU ? Map.of("slope", Float.toString(slope)) : Map.of();
     }
 
     @Override

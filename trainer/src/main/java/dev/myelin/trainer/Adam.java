@@ -1,59 +1,75 @@
 package dev.myelin.trainer;
 
+import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import java.util.List;
 
 /**
  * Adam and AdamW, with bias correction. Adam adds {@code weightDecay * W} to the gradient (L2); AdamW
- * decays the weights directly ({@code W -= lr * weightDecay * W}), decoupled from the moments.
+ * decays the weights directly ({@code W -= lr * weightDecay * W}), decoupled from the moments. State: the
+ * first and second moments {@code m} and {@code v}.
  */
 public final class Adam extends Optimizer {
 
-    private final float lr;
     private final float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
     private final boolean decoupled;
-    private final Matrix[] m;
-    private final Matrix[] v;
 
-    public Adam(Sequential model, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
-        super(model);
-        this.lr = lr;
+    public Adam(float learningRate, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
+        super(learningRate);
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+        }
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be finite and > 0, got " + eps);
+        }
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be finite and >= 0, got " + weightDecay);
+        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decoupled = decoupled;
-        m = new Matrix[params.length];
-        v = new Matrix[params.length];
-        for (int i = 0; i < params.length; i++) {
-            m[i] = state(params[i], "m");
-            v[i] = state(params[i], "v");
-        }
     }
 
     /** Adam with the usual constants: betas 0.9 and 0.999, eps 1e-8, no weight decay. */
-    public static Adam adam(Sequential model, float lr) {
-        return new Adam(model, lr, 0.9f, 0.999f, 1e-8f, 0f, false);
+    public static Adam adam(float learningRate) {
+        return new Adam(learningRate, 0.9f, 0.999f, 1e-8f, 0f, false);
     }
 
     /** AdamW with the usual constants and decoupled weight decay. */
-    public static Adam adamw(Sequential model, float lr, float weightDecay) {
-        return new Adam(model, lr, 0.9f, 0.999f, 1e-8f, weightDecay, true);
-    }
-
-    @Override
-    protected void update(int i, Parameter p, int step) {
-        if (decoupled) {
-            k.adamwUpdate(p.value(), m[i], v[i], p.grad(), lr, beta1, beta2, eps, weightDecay, step);
-        } else {
-            k.adamUpdate(p.value(), m[i], v[i], p.grad(), lr, beta1, beta2, eps, weightDecay, step);
-        }
+    public static Adam adamw(float learningRate, float weightDecay) {
+        return new Adam(learningRate, 0.9f, 0.999f, 1e-8f, weightDecay, true);
     }
 
     @Override
     public String name() {
         return decoupled ? "adamw" : "adam";
+    }
+
+    @Override
+    List<String> stateNames() {
+        return List.of("m", "v");
+    }
+
+    @Override
+    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step) {
+        if (decoupled) {
+            k.adamwUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, weightDecay, step);
+        } else {
+            k.adamUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, weightDecay, step);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name() + "(lr=" + learningRate() + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
+                + ", weightDecay=" + weightDecay + ")";
     }
 }

@@ -2,212 +2,188 @@ package dev.myelin.trainer;
 
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.InvalidDataException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UTFDataFormatException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.zip.CRC32;
 
 /**
- * Saves and restores a training run: the model's parameters, the optimizer's state and step count, the
- * completed epochs and the shuffling seed, so that a resumed run continues bit for bit like an
- * uninterrupted one.
+ * A training run's state, so that a resumed run continues bit for bit like an uninterrupted one: the
+ * model file (architecture and weights), the optimizer's rule and state, the schedule, the options that fix
+ * the data order (seed, batch size, accumulation, validation split, shard), and the progress (epochs and
+ * optimizer steps). A model for inference needs only the model file ({@link Model#save}); a checkpoint is
+ * for continuing training.
  *
- * <p>Format (version 1), big-endian, strings as {@link java.io.DataOutput#writeUTF} (2-byte length, then
- * modified UTF-8):
+ * <p>Format version 2, inside the {@link Framing} frame (magic {@code MYELINCK}, version, length, body,
+ * CRC-32C), big-endian, strings as {@link java.io.DataOutput#writeUTF}:
  * <pre>
- *   bytes  field
- *   8      magic "MYELINCK" (ASCII)
- *   4      version, int32 = 1
- *   2+n    model, e.g. "Flatten(28x28) -> Dense(784->128) -> ReLU -> Dense(128->10)"
- *   2+n    optimizer name: "sgd", "adam" or "adamw"
- *   2+n    backend that trained it (information only: the values load on any backend)
- *   4      optimizer steps taken, int32
- *   4      epochs completed, int32
- *   8      shuffling seed, int64
- *   4      tensor count T, int32
- *   T times:
- *     2+n  name, e.g. "layer1.W" (parameters first, in model order) or "layer1.W.m" (optimizer state)
- *     4    rows, int32
- *     4    cols, int32
- *     4*rows*cols  values, IEEE 754 float32, row-major
- *   4      CRC-32 (java.util.zip.CRC32) of every byte before it, as int32
+ *   4+n   model file: its length, int32, then a whole model file ({@link ModelFile})
+ *   2+n   optimizer, e.g. "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1.0E-8, weightDecay=0.0)"
+ *   2+n   schedule, e.g. "Cosine[epochs=10, floor=0.0]"
+ *   4     batch size, int32
+ *   4     micro-batches per step (accumulate), int32
+ *   8     validation split, float64
+ *   4, 4  rank, world size, int32
+ *   8     seed, int64 (with the epoch index it fixes the next epoch's order)
+ *   4     epochs completed, int32
+ *   4     optimizer steps taken, int32 (bias correction and the schedule continue from it)
+ *   4     state block count, int32; per block: name (e.g. "m"), rows, cols (int32: 1 and the slab size),
+ *         values (float32), the optimizer's state in the model's slab layout
  * </pre>
- * Files are written with {@link AtomicFile}: a crash leaves the previous checkpoint intact.
+ * Loading reads and checks the whole file, then checks it against the trainer (architecture, optimizer,
+ * schedule, options), before anything changes; every mismatch is an {@link InvalidDataException} that names
+ * it. Version 1 files (before model files existed) are refused with a message saying so.
  */
 public final class Checkpoint {
 
     /** The first 8 bytes of every checkpoint. */
     public static final byte[] MAGIC = "MYELINCK".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
-    /** A tensor as stored. */
-    public record Tensor(String name, int rows, int cols, float[] values) {
+    /** An optimizer state block as stored. */
+    public record Block(String name, int cols, float[] values) {
     }
 
-    /** The contents of a checkpoint file. */
-    public record Contents(String model, String optimizer, String backend, int steps, int epochs, long seed,
-                           List<Tensor> tensors) {
+    /** A checkpoint's contents, read and checked. */
+    public record Contents(ModelFile.Contents model, String optimizer, String schedule, int batchSize, int accumulate,
+                           double validationSplit, int rank, int worldSize, long seed, int epochs, int steps,
+                           List<Block> state) {
     }
 
     private Checkpoint() {
     }
 
-    /** Writes the trainer's model, optimizer and progress to {@code file}, atomically. */
+    /** Writes the trainer's model, optimizer state, options and progress to {@code file}, atomically. */
     public static void save(Path file, Trainer trainer) throws IOException {
-        byte[] bytes = encode(trainer);
+        byte[] model = ModelFile.encode(trainer.model());
+        List<String> names = trainer.optimizer().stateNames();
+        List<Matrix> state = trainer.state();
+        byte[] bytes = Framing.frame(MAGIC, VERSION, out -> {
+            out.writeInt(model.length);
+            out.write(model);
+            out.writeUTF(trainer.optimizer().toString());
+            out.writeUTF(trainer.schedule().toString());
+            out.writeInt(trainer.batchSize());
+            out.writeInt(trainer.accumulate());
+            out.writeDouble(trainer.validationSplit());
+            out.writeInt(trainer.rank());
+            out.writeInt(trainer.worldSize());
+            out.writeLong(trainer.seed());
+            out.writeInt(trainer.epochs());
+            out.writeInt(trainer.steps());
+            out.writeInt(state.size());
+            for (int i = 0; i < state.size(); i++) {
+                Matrix m = state.get(i);
+                out.writeUTF(names.get(i));
+                out.writeInt(m.rows());
+                out.writeInt(m.cols());
+                Framing.writeFloats(out, m.toArray());
+            }
+        });
         AtomicFile.write(file, out -> out.write(bytes));
     }
 
     /**
-     * Restores {@code trainer} (its model's parameters, optimizer state and step count, completed epochs
-     * and seed) from {@code file}. The file is read and checked in full before anything is changed: a
-     * corrupt, truncated or mismatched file is an {@link InvalidDataException} and leaves the trainer as it was.
+     * Restores {@code trainer} (its model's weights, the optimizer state, the seed, the epochs and steps taken)
+     * from {@code file}. The file is read and checked in full, and against the trainer, before anything changes:
+     * a corrupt, truncated or mismatched file is an {@link InvalidDataException} and leaves the trainer as it was.
      */
     public static Contents load(Path file, Trainer trainer) throws IOException {
         Contents c = read(file);
-        Sequential model = trainer.model();
-        Optimizer opt = trainer.optimizer();
-        if (!c.model().equals(model.toString())) {
-            throw new InvalidDataException(file, "holds the model " + c.model() + ", not " + model);
+        Model model = trainer.model();
+        String difference = c.model().difference(model);
+        if (difference != null) {
+            throw new InvalidDataException(file, "holds another model: " + difference);
         }
-        if (!c.optimizer().equals(opt.name())) {
-            throw new InvalidDataException(file, "holds the state of optimizer " + c.optimizer() + ", not " + opt.name());
+        mismatch(file, "optimizer", c.optimizer(), trainer.optimizer().toString());
+        mismatch(file, "schedule", c.schedule(), trainer.schedule().toString());
+        mismatch(file, "batch size", c.batchSize(), trainer.batchSize());
+        mismatch(file, "accumulate", c.accumulate(), trainer.accumulate());
+        mismatch(file, "validation split", c.validationSplit(), trainer.validationSplit());
+        mismatch(file, "shard", c.rank() + " of " + c.worldSize(), trainer.rank() + " of " + trainer.worldSize());
+        List<Matrix> state = trainer.state();
+        List<String> names = trainer.optimizer().stateNames();
+        if (c.state().size() != state.size()) {
+            throw new InvalidDataException(file, "holds " + c.state().size() + " optimizer state blocks, " + trainer.optimizer().name()
+                    + " has " + state.size());
         }
-        List<Parameter> targets = tensors(trainer);
-        if (targets.size() != c.tensors().size()) {
-            throw new InvalidDataException(file, "holds " + c.tensors().size() + " tensors, this model and optimizer have "
-                    + targets.size());
-        }
-        for (int i = 0; i < targets.size(); i++) {
-            Tensor s = c.tensors().get(i);
-            Matrix m = targets.get(i).value();
-            if (!s.name().equals(targets.get(i).name()) || s.rows() != m.rows() || s.cols() != m.cols()) {
-                throw new InvalidDataException(file, "tensor " + i + " is " + s.name() + " " + s.rows() + "x" + s.cols()
-                        + ", expected " + targets.get(i).name() + " " + m.rows() + "x" + m.cols());
+        for (int i = 0; i < state.size(); i++) {
+            Block b = c.state().get(i);
+            if (!b.name().equals(names.get(i)) || b.cols() != state.get(i).cols()) {
+                throw new InvalidDataException(file, "optimizer state block " + i + " is " + b.name() + " of " + b.cols()
+                        + " values, expected " + names.get(i) + " of " + state.get(i).cols());
             }
         }
-        for (int i = 0; i < targets.size(); i++) {
-            targets.get(i).value().copyFrom(c.tensors().get(i).values());
+        ModelFile.copyInto(file, c.model().tensors(), model.parameters());
+        for (int i = 0; i < state.size(); i++) {
+            state.get(i).copyFrom(c.state().get(i).values());
         }
-        opt.steps(c.steps());
-        trainer.restore(c.epochs(), c.seed());
+        trainer.restore(c.epochs(), c.steps(), c.seed());
         return c;
     }
 
     /** Reads and checks a checkpoint file without applying it. */
     public static Contents read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a folder, not a checkpoint file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InvalidDataException(file, "no such checkpoint file");
         }
         byte[] bytes = Files.readAllBytes(file);
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-        String field = "the magic number";
+        if (bytes.length >= 12 && Arrays.equals(bytes, 0, 8, MAGIC, 0, 8) && ByteBuffer.wrap(bytes).getInt(8) == 1) {
+            throw new InvalidDataException(file, "a checkpoint of format version 1, written before Myelin had model files: it "
+                    + "does not record the loss or the layers' settings, so this version cannot resume it; train again");
+        }
+        Framing.check(bytes, file, MAGIC, "checkpoint", VERSION);
+        DataInputStream in = ModelFile.body(bytes);
+        String field = "the model file";
         try {
-            byte[] magic = new byte[MAGIC.length];
-            in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new InvalidDataException(file, "not a Myelin checkpoint (it does not start with \"MYELINCK\")");
+            int length = in.readInt();
+            if (length < 0 || length > in.available()) {
+                throw new InvalidDataException(file, "malformed: a model file of " + length + " bytes with " + in.available()
+                        + " left");
             }
-            field = "the version";
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new InvalidDataException(file, "checkpoint format version " + version + " is not supported (this reads "
-                        + VERSION + ")");
-            }
-            field = "the header";
-            String model = in.readUTF();
+            byte[] modelBytes = in.readNBytes(length);
+            ModelFile.Contents model = ModelFile.decode(modelBytes, file);
+            field = "the training options";
             String optimizer = in.readUTF();
-            String backend = in.readUTF();
-            int steps = in.readInt();
-            int epochs = in.readInt();
+            String schedule = in.readUTF();
+            int batchSize = in.readInt();
+            int accumulate = in.readInt();
+            double validation = in.readDouble();
+            int rank = in.readInt();
+            int world = in.readInt();
             long seed = in.readLong();
+            int epochs = in.readInt();
+            int steps = in.readInt();
             int count = in.readInt();
-            if (count < 0 || steps < 0 || epochs < 0) {
-                throw new InvalidDataException(file, "corrupt header: " + count + " tensors, " + steps + " steps, "
-                        + epochs + " epochs");
+            if (epochs < 0 || steps < 0 || count < 0 || count > 16) {
+                throw new InvalidDataException(file, "malformed: " + epochs + " epochs, " + steps + " steps, " + count
+                        + " state blocks");
             }
-            List<Tensor> tensors = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                field = "tensor " + i;
-                String name = in.readUTF();
-                field = "tensor " + i + " (" + name + ")";
-                int rows = in.readInt();
-                int cols = in.readInt();
-                long size = (long) rows * cols;
-                if (rows <= 0 || cols <= 0 || size * Float.BYTES > in.available()) {
-                    throw new InvalidDataException(file, (rows <= 0 || cols <= 0 ? "corrupt: " : "truncated: ") + field
-                            + " is " + rows + "x" + cols + " but only " + in.available() + " bytes remain");
-                }
-                float[] v = new float[(int) size];
-                for (int j = 0; j < v.length; j++) {
-                    v[j] = in.readFloat();
-                }
-                tensors.add(new Tensor(name, rows, cols, v));
-            }
-            field = "the CRC-32";
-            int stored = in.readInt();
+            field = "the optimizer state";
+            List<ModelFile.Tensor> blocks = ModelFile.readTensors(in, count, file);
             if (in.available() > 0) {
-                throw new InvalidDataException(file, in.available() + " unexpected bytes after the checksum");
+                throw new InvalidDataException(file, "malformed: " + in.available() + " bytes after the optimizer state");
             }
-            CRC32 crc = new CRC32();
-            crc.update(bytes, 0, bytes.length - Integer.BYTES);
-            if ((int) crc.getValue() != stored) {
-                throw new InvalidDataException(file, String.format(Locale.ROOT,
-                        "corrupt: its CRC-32 is %08x, the file says %08x", (int) crc.getValue(), stored));
-            }
-            return new Contents(model, optimizer, backend, steps, epochs, seed, List.copyOf(tensors));
-        } catch (EOFException e) {
-            throw new InvalidDataException(file, "truncated: the file ends (at " + bytes.length + " bytes) inside " + field);
-        } catch (UTFDataFormatException e) {
-            throw new InvalidDataException(file, "corrupt: malformed text in " + field);
+            return new Contents(model, optimizer, schedule, batchSize, accumulate, validation, rank, world, seed, epochs,
+                    steps, blocks.stream().map(t -> new Block(t.name(), t.cols(), t.values())).toList());
+        } catch (EOFException | UTFDataFormatException e) {
+            throw new InvalidDataException(file, "malformed " + field + " (" + e.getMessage() + ")", e);
         }
     }
 
-    private static byte[] encode(Trainer trainer) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.write(MAGIC);
-        out.writeInt(VERSION);
-        out.writeUTF(trainer.model().toString());
-        out.writeUTF(trainer.optimizer().name());
-        out.writeUTF(trainer.model().kernels().name());
-        out.writeInt(trainer.optimizer().steps());
-        out.writeInt(trainer.epochs());
-        out.writeLong(trainer.seed());
-        List<Parameter> tensors = tensors(trainer);
-        out.writeInt(tensors.size());
-        for (Parameter p : tensors) {
-            Matrix m = p.value();
-            out.writeUTF(p.name());
-            out.writeInt(m.rows());
-            out.writeInt(m.cols());
-            for (float f : m.toArray()) {
-                out.writeFloat(f);
-            }
+    private static void mismatch(Path file, String what, Object stored, Object mine) throws InvalidDataException {
+        if (!stored.equals(mine)) {
+            throw new InvalidDataException(file, "was written with " + what + " " + stored + ", this trainer has " + mine);
         }
-        out.flush();
-        CRC32 crc = new CRC32();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
-        out.flush();
-        return bytes.toByteArray();
-    }
-
-    private static List<Parameter> tensors(Trainer trainer) {
-        List<Parameter> all = new ArrayList<>(trainer.model().parameters());
-        all.addAll(trainer.optimizer().state());
-        return all;
     }
 
     /** A listener that saves a checkpoint after every epoch. */

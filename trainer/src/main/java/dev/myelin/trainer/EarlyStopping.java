@@ -1,8 +1,8 @@
 package dev.myelin.trainer;
 
 /**
- * Stops training when the monitored loss (the test loss if there is held-out data, else the training
- * loss) has not improved by more than {@code minDelta} for {@code patience} epochs in a row.
+ * Stops training when the monitored loss (the validation loss if the fit has validation data, else the
+ * training loss) has not improved by more than {@code minDelta} for {@code patience} epochs in a row.
  */
 public final class EarlyStopping implements TrainingListener {
 
@@ -22,7 +22,7 @@ public final class EarlyStopping implements TrainingListener {
 
     @Override
     public void onEpochEnd(EpochResult r, Trainer trainer) {
-        double loss = Double.isNaN(r.testLoss()) ? r.trainLoss() : r.testLoss();
+        double loss = Double.isNaN(r.validationLoss()) ? r.trainLoss() : r.validationLoss();
         if (loss < best - minDelta) {
             best = loss;
             bestEpoch = r.epoch();

@@ -1,19 +1,20 @@
 package dev.myelin.trainer;
 
 /**
- * What one epoch measured. Accuracies are fractions in [0, 1], NaN without labels; test values are NaN
- * without held-out data.
+ * What one epoch measured. Accuracies are fractions in [0, 1], NaN without labels; validation values are
+ * NaN without validation data.
  *
- * @param epoch         1-based epoch number
- * @param trainLoss     mean loss over the epoch's batches, weighted by batch size (before each update)
- * @param trainAccuracy fraction of training samples predicted right (before each update)
- * @param testLoss      mean loss on the held-out data after the epoch
- * @param testAccuracy  accuracy on the held-out data after the epoch
- * @param seconds       wall-clock seconds of the epoch's training steps (evaluation excluded)
- * @param samples       training samples seen in the epoch
+ * @param epoch              1-based epoch number
+ * @param trainLoss          mean loss over the epoch's batches, weighted by batch size (before each update)
+ * @param trainAccuracy      fraction of training samples predicted right (before each update)
+ * @param validationLoss     mean loss on the validation data after the epoch
+ * @param validationAccuracy accuracy on the validation data after the epoch
+ * @param seconds            wall-clock seconds of the epoch's training steps (validation excluded)
+ * @param samples            training samples seen in the epoch (by this replica)
+ * @param learningRate       the learning rate of the epoch's last step
  */
-public record EpochResult(int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy,
-                          double seconds, long samples) {
+public record EpochResult(int epoch, double trainLoss, double trainAccuracy, double validationLoss,
+                          double validationAccuracy, double seconds, long samples, float learningRate) {
 
     /** Training samples per second. */
     public double samplesPerSecond() {

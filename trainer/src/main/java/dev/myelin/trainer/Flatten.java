@@ -1,32 +1,21 @@
 package dev.myelin.trainer;
 
-import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.lang.foreign.Arena;
-import java.util.SplittableRandom;
 
 /**
- * Flattens (height, width) images to rows of {@code height * width} features. Datasets already store each
- * image as one row-major row, so this layer copies nothing: it checks the input width and passes x and
- * dY through. It states the model's input shape where a reader looks for it.
+ * Reshapes each sample to a vector: input shape {@code (d0, d1, ...)}, output {@code (d0 * d1 * ...)}.
+ * A sample is already one row of its batch matrix in memory order, so this is a pure reshape: forward
+ * returns x and backward dY, the same views, and nothing is copied.
  */
 public final class Flatten implements Layer {
 
-    private final int height;
-    private final int width;
-
-    public Flatten(int height, int width) {
-        this.height = height;
-        this.width = width;
-    }
+    private Shape input;
 
     @Override
-    public int build(Kernels kernels, int inputs, Arena arena, SplittableRandom rnd) {
-        if (inputs != height * width) {
-            throw new IllegalArgumentException("Flatten(" + height + "x" + width + ") needs rows of " + height * width
-                    + " features, the model's input width is " + inputs);
-        }
-        return inputs;
+    public Shape build(Shape input, Context context) {
+        this.input = input;
+        return Shape.of(input.size());
     }
 
     @Override
@@ -34,17 +23,22 @@ public final class Flatten implements Layer {
     }
 
     @Override
-    public Matrix forward(Matrix x) {
+    public Matrix forward(Matrix x, boolean training) {
         return x;
     }
 
     @Override
-    public Matrix backward(Matrix dY, boolean needInput) {
+    public Matrix backward(Matrix dY, boolean needInput, boolean accumulate) {
         return needInput ? dY : null;
     }
 
     @Override
+    public String type() {
+        return "flatten";
+    }
+
+    @Override
     public String toString() {
-        return "Flatten(" + height + "x" + width + ")";
+        return input == null ? "Flatten" : "Flatten" + input;
     }
 }

@@ -4,35 +4,77 @@ import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.lang.foreign.Arena;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * One stage of a {@link Sequential} model. Shapes: the input x is (batch, inputs), the output y is
- * (batch, outputs). Memory: parameters are allocated once in {@link #build}, batch buffers once in
- * {@link #reserve}; {@link #forward} and {@link #backward} only write into them.
+ * One stage of a {@link Model}. A batch enters as a matrix {@code x} of {@code (batch, input.size())}, one
+ * sample of the input {@link Shape} per row, and leaves as {@code (batch, output.size())}.
+ *
+ * <p>Life cycle, all driven by the model: {@link #build} (check the input shape, create the parameters,
+ * return the output shape), the model lays every parameter out in its slabs, {@link #initialize} (write
+ * initial values), then {@link #reserve} (batch buffers, again when a larger batch comes) and any number
+ * of {@link #forward}/{@link #backward} pairs, which only write into memory allocated before.
+ *
+ * <p>A layer that the model file can restore has a {@link #type()} and a {@link #config()} from which
+ * {@link Layers#create} builds an equal layer.
  */
 public interface Layer {
 
+    /** What a layer learns from its model when it is built. */
+    interface Context {
+
+        /** The kernels every forward and backward pass calls. */
+        Kernels kernels();
+
+        /** This layer's position in the model, 0-based. */
+        int index();
+
+        /**
+         * The key of the running training pass: the fit loop sets one per micro-batch (a function of its seed,
+         * the epoch, the batch and the replica), so random draws while training (dropout) are reproducible and
+         * survive a resume.
+         */
+        long passKey();
+    }
+
     /**
-     * Fixes the input width, allocates and initialises the parameters (from {@code rnd}) in
-     * {@code arena}, and returns the output width. Called once, by the model.
+     * Checks the input shape, creates this layer's parameters (not yet backed by memory) and returns the
+     * output shape. Called once, by the model.
      */
-    int build(Kernels kernels, int inputs, Arena arena, SplittableRandom rnd);
+    Shape build(Shape input, Context context);
+
+    /** The parameters created by {@link #build}, in a fixed order (empty for layers without any). */
+    default List<Parameter> parameters() {
+        return List.of();
+    }
+
+    /** Writes initial parameter values, drawing from {@code rnd}; called once the parameters have memory. */
+    default void initialize(SplittableRandom rnd) {
+    }
 
     /** Allocates the activation and gradient buffers for batches of up to {@code maxBatch} rows. */
     void reserve(Arena arena, int maxBatch);
 
-    /** {@code y = f(x)}; keeps what {@link #backward} needs. The result is a view into this layer's memory. */
-    Matrix forward(Matrix x);
+    /**
+     * {@code y = f(x)}. With {@code training} it keeps what {@link #backward} needs and applies training-only
+     * behaviour (dropout); without, it is pure inference. The result is a view into this layer's memory
+     * (or {@code x} itself for a layer that changes nothing).
+     */
+    Matrix forward(Matrix x, boolean training);
 
     /**
-     * Given {@code dY = dLoss/dy} for the last forward batch, writes the parameter gradients and returns
-     * {@code dX = dLoss/dx}, or null when {@code needInput} is false (the first layer skips it).
+     * Given {@code dY = dLoss/dy} for the last training forward pass, computes the parameter gradients and
+     * returns {@code dX = dLoss/dx}, or null when {@code needInput} is false (the first trainable layer skips it).
+     * Parameter gradients are written ({@code =}), or added to ({@code +=}) when {@code accumulate} is true.
      */
-    Matrix backward(Matrix dY, boolean needInput);
+    Matrix backward(Matrix dY, boolean needInput, boolean accumulate);
 
-    /** Trainable parameters, in a fixed order (empty for activations). */
-    default List<Parameter> parameters() {
-        return List.of();
+    /** The type name the model file stores, e.g. {@code "dense"}. */
+    String type();
+
+    /** The settings the model file stores (besides the input shape), e.g. {@code units=128, init=he}. */
+    default Map<String, String> config() {
+        return Map.of();
     }
 }

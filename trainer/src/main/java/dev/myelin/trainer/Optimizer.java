@@ -2,70 +2,43 @@ package dev.myelin.trainer;
 
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
-import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Updates a model's parameters from their gradients, one fused kernel call per parameter. Its state
- * (momentum and the like, off-heap, allocated once) and its step count go into checkpoints.
+ * An update rule and its settings; immutable, so one instance may serve any number of trainers. The
+ * {@link Trainer} keeps the rule's state (momentum and the like) in off-heap blocks of the model's slab
+ * layout, so one update is one kernel call over every parameter of the model.
  */
-public abstract sealed class Optimizer implements AutoCloseable permits Sgd, Adam {
+public abstract sealed class Optimizer permits Sgd, Adam {
 
-    protected final Kernels k;
-    protected final Parameter[] params;
-    private final Arena arena = Arena.ofShared();
-    private final List<Parameter> state = new ArrayList<>();
-    private int steps;
+    private final float learningRate;
 
-    protected Optimizer(Sequential model) {
-        this.k = model.kernels();
-        this.params = model.parameters().toArray(Parameter[]::new);
-    }
-
-    /** A zeroed state tensor shaped like parameter {@code p}, named {@code <p.name>.<suffix>}. */
-    protected final Matrix state(Parameter p, String suffix) {
-        Matrix m = Matrix.allocate(arena, p.value().rows(), p.value().cols());
-        state.add(new Parameter(p.name() + "." + suffix, m, null));
-        return m;
-    }
-
-    /** Applies one update to every parameter, from the gradients of the last backward pass. */
-    public final void step() {
-        steps++;
-        for (int i = 0; i < params.length; i++) {
-            update(i, params[i], steps);
+    protected Optimizer(float learningRate) {
+        if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
         }
+        this.learningRate = learningRate;
     }
 
-    /** Updates parameter {@code i}; {@code step} counts from 1. */
-    protected abstract void update(int i, Parameter p, int step);
+    /** The base learning rate (a {@link Schedule} scales it per step). */
+    public final float learningRate() {
+        return learningRate;
+    }
 
     /** {@code "sgd"}, {@code "adam"} or {@code "adamw"}. */
     public abstract String name();
 
-    /** Updates applied so far. */
-    public final int steps() {
-        return steps;
-    }
+    /** The names of the state blocks, each shaped like the model's value slab (e.g. {@code m} and {@code v}). */
+    abstract List<String> stateNames();
 
-    /** Sets the step count (when resuming from a checkpoint). */
-    public final void steps(int steps) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("steps must be >= 0, got " + steps);
-        }
-        this.steps = steps;
-    }
+    /**
+     * One update of every parameter: {@code values} and {@code gradients} are the model's slabs, {@code state}
+     * the blocks named by {@link #stateNames()}, {@code lr} this step's learning rate and {@code step} the
+     * number of this update, from 1. One kernel call.
+     */
+    abstract void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step);
 
-    /** The state tensors (their {@code grad} is null), in a fixed order. */
-    public final List<Parameter> state() {
-        return List.copyOf(state);
-    }
-
+    /** The rule and every setting, e.g. {@code adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1.0E-8, weightDecay=0.0)}. */
     @Override
-    public final void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
-        }
-    }
+    public abstract String toString();
 }

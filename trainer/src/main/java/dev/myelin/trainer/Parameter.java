@@ -3,17 +3,90 @@ package dev.myelin.trainer;
 import dev.myelin.core.Matrix;
 
 /**
- * A trainable tensor and its gradient, both off-heap and of the same shape. The backward pass writes
- * {@code grad} with {@code =} (the kernels' "writes" contract), so it never needs zeroing between steps.
+ * A trainable tensor of a layer: its value and its gradient are views into the model's two slabs (one
+ * block for every value, one of the same layout for every gradient; see {@link Model#values()}). A layer
+ * creates its parameters in {@link Layer#build}; the model lays them out and binds the views before
+ * {@link Layer#initialize} runs.
  *
- * @param name  unique within a model, e.g. {@code "dense0.W"}; checkpoints store tensors by it
- * @param value the weights
- * @param grad  dLoss/dvalue for the last batch
+ * <p>The backward pass writes {@code grad} with {@code =} (the kernels' "writes" contract), or adds to it
+ * when gradients accumulate over micro-batches, so it never needs zeroing between steps.
  */
-public record Parameter(String name, Matrix value, Matrix grad) {
+public final class Parameter {
+
+    private String name;
+    private final int rows;
+    private final int cols;
+    private long offset = -1;
+    private Matrix value;
+    private Matrix grad;
+
+    /** A {@code rows x cols} parameter named {@code name} within its layer (e.g. {@code "W"}). */
+    public Parameter(String name, int rows, int cols) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a parameter needs a name, got " + (name == null ? "null" : "\"\""));
+        }
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("parameter " + name + " must be at least 1x1, got " + rows + "x" + cols);
+        }
+        this.name = name;
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    /** The name: the layer's own ({@code "W"}) until the model binds it, then the model-wide {@code "layer1.W"}. */
+    public String name() {
+        return name;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Number of values, {@code rows * cols}. */
+    public long size() {
+        return (long) rows * cols;
+    }
+
+    /** Element offset of this parameter within the model's slabs (-1 before the model laid it out). */
+    public long offset() {
+        return offset;
+    }
+
+    /** The values: a view into the model's value slab. */
+    public Matrix value() {
+        return bound(value);
+    }
+
+    /** dLoss/dvalue of the last backward pass: a view into the model's gradient slab. */
+    public Matrix grad() {
+        return bound(grad);
+    }
+
+    /** Called once by the model: the layer's name ({@code "layer1"}) and where this parameter lives in the slabs. */
+    void bind(String layer, long offset, Matrix value, Matrix grad) {
+        if (this.value != null) {
+            throw new IllegalStateException("parameter " + name + " already belongs to a model; a layer instance can be "
+                    + "part of one model only");
+        }
+        this.name = layer + "." + name;
+        this.offset = offset;
+        this.value = value;
+        this.grad = grad;
+    }
+
+    private Matrix bound(Matrix m) {
+        if (m == null) {
+            throw new IllegalStateException("parameter " + name + " has no memory yet: it is laid out when its model is built");
+        }
+        return m;
+    }
 
     @Override
     public String toString() {
-        return name + " " + value.rows() + "x" + value.cols();
+        return name + " " + rows + "x" + cols;
     }
 }

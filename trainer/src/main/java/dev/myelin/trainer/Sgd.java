@@ -1,38 +1,50 @@
 package dev.myelin.trainer;
 
+import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import java.util.List;
 
 /** SGD with momentum (PyTorch form): {@code v = momentum v + g; W -= lr v}, g = dW + weightDecay W. */
 public final class Sgd extends Optimizer {
 
-    private final float lr;
     private final float momentum;
     private final float weightDecay;
-    private final Matrix[] velocity;
 
-    public Sgd(Sequential model, float lr, float momentum, float weightDecay) {
-        super(model);
-        this.lr = lr;
+    /** Learning rate, momentum in [0, 1), L2 weight decay >= 0. */
+    public Sgd(float learningRate, float momentum, float weightDecay) {
+        super(learningRate);
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be finite and >= 0, got " + weightDecay);
+        }
         this.momentum = momentum;
         this.weightDecay = weightDecay;
-        velocity = new Matrix[params.length];
-        for (int i = 0; i < params.length; i++) {
-            velocity[i] = state(params[i], "velocity");
-        }
     }
 
-    /** Plain gradient descent with momentum, no weight decay. */
-    public Sgd(Sequential model, float lr, float momentum) {
-        this(model, lr, momentum, 0f);
-    }
-
-    @Override
-    protected void update(int i, Parameter p, int step) {
-        k.sgdUpdate(p.value(), velocity[i], p.grad(), lr, momentum, weightDecay, false);
+    /** Gradient descent with momentum, no weight decay. */
+    public Sgd(float learningRate, float momentum) {
+        this(learningRate, momentum, 0f);
     }
 
     @Override
     public String name() {
         return "sgd";
+    }
+
+    @Override
+    List<String> stateNames() {
+        return List.of("velocity");
+    }
+
+    @Override
+    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step) {
+        k.sgdUpdate(values, state[0], gradients, lr, momentum, weightDecay, false);
+    }
+
+    @Override
+    public String toString() {
+        return "sgd(lr=" + learningRate() + ", momentum=" + momentum + ", weightDecay=" + weightDecay + ")";
     }
 }

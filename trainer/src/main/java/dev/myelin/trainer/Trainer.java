@@ -5,101 +5,253 @@ import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The fit loop: mini-batches in an order shuffled per epoch, one forward, loss, backward and optimizer
- * step per batch, evaluation on held-out data after each epoch, listeners for progress, early stopping
- * and checkpoints.
+ * The fit loop: mini-batches in an order shuffled per epoch; per optimizer step one forward, loss and
+ * backward pass per micro-batch, the synchronisation hook, the learning-rate schedule and one optimizer
+ * update; validation after each epoch; listeners for progress, early stopping and checkpoints.
  *
- * <p>Memory: the batch buffers (inputs, targets, output gradient) are allocated here once, the model's
- * activations once by {@link Sequential#reserve}; a warm step allocates nothing on the heap.
+ * <pre>{@code
+ * try (Trainer trainer = new Trainer(model, Adam.adam(1e-3f)).batchSize(64).seed(42)
+ *         .validationSplit(0.1).schedule(Schedule.cosine(10))) {
+ *     List<EpochResult> history = trainer.fit(train, 10);
+ * }
+ * }</pre>
  *
- * <p>Reproducibility: the order of epoch e is a function of {@code (seed, e)} alone, so a run restored
- * from a checkpoint taken after epoch e continues exactly like the uninterrupted run; with the same
- * seeds, backend and threads every loss is bit-identical.
+ * <p><b>Options</b> ({@link #batchSize}, {@link #seed}, {@link #accumulate}, {@link #schedule},
+ * {@link #validationSplit}, {@link #sync}, {@link #shard}) are set before the first {@link #fit} and fixed from
+ * then on.
+ *
+ * <p><b>Memory:</b> the batch buffers (inputs, targets, output gradient) are allocated once per fit, the
+ * optimizer's state once per trainer in the model's slab layout; a warm step allocates nothing on the heap.
+ *
+ * <p><b>Reproducibility:</b> the order of epoch e is a function of {@code (seed, e)} alone, the validation
+ * split of {@code seed} alone, and every random draw while training (dropout) of the seed, the epoch, the
+ * batch and the replica; so a run restored from a checkpoint taken after epoch e continues exactly like the
+ * uninterrupted run, and with the same seeds, backend and vector width every loss is bit-identical (for any
+ * thread count).
  */
 public final class Trainer implements AutoCloseable {
 
-    private final Sequential model;
-    private final Loss loss;
+    private final Model model;
     private final Optimizer optimizer;
     private final Kernels k;
-    private final int batchSize;
     private final Arena arena = Arena.ofShared();
-    private final Buffer x;
-    private final Buffer t;
-    private final Buffer dOut;
-    private final int[] labels;
-    private final int[] predicted;
+    private final Matrix[] state;
+    // options
+    private int batchSize = 32;
     private long seed;
+    private int accumulate = 1;
+    private Schedule schedule = Schedule.constant();
+    private double validationSplit;
+    private GradientSync sync = GradientSync.LOCAL;
+    private int rank;
+    private int worldSize = 1;
+    private boolean fixed;
+    // progress
     private int epochs;          // completed
-    private int[] order = new int[0];
+    private int steps;           // optimizer updates applied
     private volatile boolean stop;
-    // the running epoch's sums
+    // the running fit
+    private Arena batchArena;
+    private Buffer x;
+    private Buffer t;
+    private Buffer dOut;
+    private int[] labels = new int[0];
+    private int[] predicted = new int[0];
+    private int stepsPerEpoch;
+    private float rate;
+    private int epochIndex;      // 0-based index of the running epoch
     private double lossSum;
     private long correct;
 
-    public Trainer(Sequential model, Loss loss, Optimizer optimizer, int batchSize, long seed) {
+    /** A trainer of {@code model} with {@code optimizer}; options default to batch 32, the model's seed, no validation. */
+    public Trainer(Model model, Optimizer optimizer) {
+        if (model == null) {
+            throw new NullPointerException("model is null");
+        }
+        if (optimizer == null) {
+            throw new NullPointerException("optimizer is null");
+        }
+        this.model = model;
+        this.optimizer = optimizer;
+        this.k = model.kernels();
+        this.seed = model.seed();
+        List<String> names = optimizer.stateNames();
+        this.state = new Matrix[names.size()];
+        for (int i = 0; i < state.length; i++) {
+            state[i] = Matrix.allocate(arena, 1, model.values().cols());
+        }
+        this.rate = optimizer.learningRate();
+    }
+
+    // ---------------------------------------------------------------- options
+
+    /** Samples per micro-batch (the forward and backward pass), default 32. */
+    public Trainer batchSize(int batchSize) {
+        open("batchSize");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
-        this.model = model;
-        this.loss = loss;
-        this.optimizer = optimizer;
-        this.k = model.kernels();
         this.batchSize = batchSize;
+        return this;
+    }
+
+    /** The seed of the shuffling, the validation split and the training-time random draws; default the model's. */
+    public Trainer seed(long seed) {
+        open("seed");
         this.seed = seed;
-        model.reserve(batchSize);
-        x = new Buffer(arena, batchSize, model.inputs());
-        t = new Buffer(arena, batchSize, model.outputs());
-        dOut = new Buffer(arena, batchSize, model.outputs());
-        labels = new int[batchSize];
-        predicted = new int[batchSize];
+        return this;
     }
 
     /**
-     * Trains until {@code totalEpochs} epochs are complete (counting any restored from a checkpoint) or
-     * a listener calls {@link #stop()}. {@code test} may be null.
+     * Accumulates the gradients of {@code microBatches} micro-batches of {@link #batchSize} samples before each
+     * optimizer step (an effective batch of {@code microBatches * batchSize}); default 1. Each micro-batch's
+     * loss gradient is weighted by its share of the step's samples, so the accumulated gradient is the mean
+     * over the step's samples, as one batch of them would give (up to rounding: see the guide).
      */
-    public List<EpochResult> fit(Dataset train, Dataset test, int totalEpochs, TrainingListener... listeners)
+    public Trainer accumulate(int microBatches) {
+        open("accumulate");
+        if (microBatches <= 0) {
+            throw new IllegalArgumentException("microBatches must be > 0, got " + microBatches);
+        }
+        this.accumulate = microBatches;
+        return this;
+    }
+
+    /** The learning-rate schedule applied before every optimizer step; default constant. */
+    public Trainer schedule(Schedule schedule) {
+        open("schedule");
+        if (schedule == null) {
+            throw new NullPointerException("schedule is null");
+        }
+        this.schedule = schedule;
+        return this;
+    }
+
+    /**
+     * Holds out {@code fraction} of the training data, chosen by the seed, for validation: per-epoch validation
+     * metrics and early stopping use it, training never sees it. {@code 0 <= fraction < 1}; default 0.
+     */
+    public Trainer validationSplit(double fraction) {
+        open("validationSplit");
+        if (!(fraction >= 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validationSplit must be in [0, 1), got " + fraction);
+        }
+        this.validationSplit = fraction;
+        return this;
+    }
+
+    /** The synchronisation hook called between backward and each optimizer step; default {@link GradientSync#LOCAL}. */
+    public Trainer sync(GradientSync sync) {
+        open("sync");
+        if (sync == null) {
+            throw new NullPointerException("sync is null");
+        }
+        this.sync = sync;
+        return this;
+    }
+
+    /**
+     * Data-parallel replica {@code rank} of {@code worldSize}: every replica shuffles the epoch's samples the same
+     * way (same seed) and takes its own contiguous share of {@code floor(n / worldSize)} of them (the up to
+     * {@code worldSize - 1} left over sit the epoch out), so all replicas take the same number of steps.
+     */
+    public Trainer shard(int rank, int worldSize) {
+        open("shard");
+        if (worldSize < 1) {
+            throw new IllegalArgumentException("worldSize must be >= 1, got " + worldSize);
+        }
+        if (rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank must be in [0, " + worldSize + "), got " + rank);
+        }
+        this.rank = rank;
+        this.worldSize = worldSize;
+        return this;
+    }
+
+    private void open(String option) {
+        if (fixed) {
+            throw new IllegalStateException(option + " cannot change once training has started (or a checkpoint was loaded)");
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    /**
+     * Trains on {@code train} (less the {@link #validationSplit} held out) until {@code totalEpochs} epochs are
+     * complete, counting any restored from a checkpoint, or a listener calls {@link #stop()}.
+     */
+    public List<EpochResult> fit(Dataset train, int totalEpochs, TrainingListener... listeners) throws IOException {
+        return fit(train, null, totalEpochs, listeners);
+    }
+
+    /**
+     * Trains on {@code train} and validates on {@code validation} after every epoch (null: on the
+     * {@link #validationSplit} of {@code train}, or not at all).
+     */
+    public List<EpochResult> fit(Dataset train, Dataset validation, int totalEpochs, TrainingListener... listeners)
             throws IOException {
-        check(train);
-        if (test != null) {
-            check(test);
+        if (totalEpochs <= 0) {
+            throw new IllegalArgumentException("epochs must be > 0, got " + totalEpochs);
         }
-        if (order.length != train.size()) {
-            order = new int[train.size()];
+        model.check(train);
+        if (validation != null) {
+            if (validationSplit > 0) {
+                throw new IllegalArgumentException("validation data given and validationSplit " + validationSplit
+                        + " set: choose one");
+            }
+            model.check(validation);
         }
+        fixed = true;
+        int[][] split = split(train.size());
+        int[] trainRows = split[0];
+        Dataset valData = validation != null ? validation : split[1].length > 0 ? train : null;
+        int[] valRows = validation != null ? null : split[1];
+        int per = trainRows.length / worldSize;
+        if (per == 0) {
+            throw new IllegalArgumentException(train.name() + " has " + trainRows.length + " training samples, fewer than the "
+                    + worldSize + " replicas");
+        }
+        int microBatches = (per + batchSize - 1) / batchSize;
+        stepsPerEpoch = (microBatches + accumulate - 1) / accumulate;
+        reserve();
+        int[] order = new int[trainRows.length];
+        int[] rows = new int[per];
         stop = false;
         List<EpochResult> history = new ArrayList<>();
         while (epochs < totalEpochs && !stop) {
             int e = epochs + 1;
-            int n = train.size();
-            int batches = (n + batchSize - 1) / batchSize;
+            epochIndex = epochs;
             for (TrainingListener l : listeners) {
-                l.onEpochStart(e, batches);
+                l.onEpochStart(e, stepsPerEpoch);
             }
             shuffle(order, seed, epochs);
+            for (int i = 0; i < per; i++) {
+                rows[i] = trainRows[order[rank * per + i]];
+            }
             lossSum = 0;
             correct = 0;
             long start = System.nanoTime();
-            for (int b = 0; b < batches; b++) {
-                int from = b * batchSize;
-                int count = Math.min(batchSize, n - from);
-                float l = step(train, order, from, count);
+            int span = accumulate * batchSize;
+            for (int s = 0; s < stepsPerEpoch; s++) {
+                int from = s * span;
+                int count = Math.min(span, per - from);
+                float l = update(train, rows, from, count);
                 for (TrainingListener li : listeners) {
-                    li.onBatchEnd(e, b + 1, batches, count, l);
+                    li.onBatchEnd(e, s + 1, stepsPerEpoch, count, l);
                 }
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
-            double accuracy = train.labels() == null ? Double.NaN : (double) correct / n;
-            Evaluation eval = test == null ? new Evaluation(Double.NaN, Double.NaN) : evaluate(test);
+            double accuracy = train.labels() == null ? Double.NaN : (double) correct / per;
+            Evaluation val = valData == null ? null : model.evaluate(valData, valRows, batchSize);
             epochs = e;
-            EpochResult r = new EpochResult(e, lossSum / n, accuracy, eval.loss(), eval.accuracy(), seconds, n);
+            EpochResult r = new EpochResult(e, lossSum / per, accuracy, val == null ? Double.NaN : val.loss(),
+                    val == null ? Double.NaN : val.accuracy(), seconds, per, rate);
             history.add(r);
             for (TrainingListener l : listeners) {
                 l.onEpochEnd(r, this);
@@ -109,60 +261,128 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One training step on samples {@code order[from .. from + count)}: gather the batch, forward,
-     * loss and its gradient, backward, update. Returns the batch's mean loss (before the update).
+     * One optimizer step outside {@link #fit}, for loops of one's own: on the samples {@code rows[from .. from +
+     * count)} of {@code data} ({@code data}'s rows {@code from .. from + count} when {@code rows} is null), with
+     * every option of this trainer (micro-batches, synchronisation, schedule); counts as the next step of the
+     * current epoch. Returns the step's mean loss (before the update). A warm step allocates nothing.
      */
-    float step(Dataset data, int[] order, int from, int count) {
-        Matrix xb = x.rows(count);
-        Matrix tb = data.targets() == null ? null : t.rows(count);
-        gather(xb, data.features(), order, from, count);
-        if (tb != null) {
-            gather(tb, data.targets(), order, from, count);
+    public float step(Dataset data, int[] rows, int from, int count) {
+        model.check(data);
+        int n = rows == null ? data.size() : rows.length;
+        if (count < 1 || from < 0 || from > n - count) {
+            throw new IllegalArgumentException("samples [" + from + ", " + ((long) from + count) + ") are not within the "
+                    + n + (rows == null ? " rows of " + data.name() : " given rows"));
         }
-        int[] y = data.labels() == null ? null : gatherLabels(data.labels(), order, from, count);
-        Matrix out = model.forward(xb);
-        Matrix d = dOut.rows(count);
-        float l = loss.compute(k, d, out, tb, y);
-        if (y != null) {
-            correct += loss.correct(k, out, y, predicted);
+        if (rows != null) {
+            for (int i = from; i < from + count; i++) {
+                if (rows[i] < 0 || rows[i] >= data.size()) {
+                    throw new IndexOutOfBoundsException("rows[" + i + "] = " + rows[i] + " is not a row of " + data.name()
+                            + " (" + data.size() + " rows)");
+                }
+            }
         }
-        model.backward(d);
-        optimizer.step();
-        lossSum += (double) l * count;
-        return l;
+        fixed = true;
+        if (stepsPerEpoch == 0) {
+            int microBatches = (data.size() / worldSize + batchSize - 1) / batchSize;
+            stepsPerEpoch = Math.max(1, (microBatches + accumulate - 1) / accumulate);
+        }
+        epochIndex = epochs;
+        reserve();
+        return update(data, rows, from, count);
     }
 
-    /** A model's mean loss on a dataset and its accuracy (NaN without labels). */
-    public record Evaluation(double loss, double accuracy) {
-    }
-
-    /** Mean loss and accuracy of the current model on {@code data}, in batches, in order. */
-    public Evaluation evaluate(Dataset data) {
-        check(data);
+    /**
+     * One optimizer step on the samples {@code rows[from .. from + count)}: for each micro-batch of up to
+     * {@link #batchSize} of them gather, forward, loss and its gradient (weighted by the micro-batch's share when
+     * there are several), backward (accumulating after the first); then the synchronisation hook, the schedule's
+     * rate and one optimizer update. Returns the step's mean loss (before the update).
+     */
+    private float update(Dataset data, int[] rows, int from, int count) {
         double sum = 0;
-        long right = 0;
-        int n = data.size();
-        for (int from = 0; from < n; from += batchSize) {
-            int count = Math.min(batchSize, n - from);
-            Matrix xb = x.rows(count);
-            copyRows(xb, data.features(), from);
+        int micro = 0;
+        for (int f = from; f < from + count; f += batchSize, micro++) {
+            int c = Math.min(batchSize, from + count - f);
+            Matrix xb = x.rows(c);
+            Batches.gather(xb, data.features(), rows, f, c);
             Matrix tb = null;
             if (data.targets() != null) {
-                tb = t.rows(count);
-                copyRows(tb, data.targets(), from);
+                tb = t.rows(c);
+                Batches.gather(tb, data.targets(), rows, f, c);
             }
             int[] y = null;
             if (data.labels() != null) {
-                System.arraycopy(data.labels(), from, labels, 0, count);
+                Batches.gatherLabels(labels, data.labels(), rows, f, c);
                 y = labels;
             }
-            Matrix out = model.forward(xb);
-            sum += (double) loss.compute(k, dOut.rows(count), out, tb, y) * count;
-            if (y != null) {
-                right += loss.correct(k, out, y, predicted);
+            model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
+            Matrix out = model.forward(xb, true);
+            Matrix d = dOut.rows(c);
+            float l = model.loss().compute(k, d, out, tb, y);
+            if (c != count) {
+                k.scale(d, (float) c / count);      // this micro-batch's share of the step's mean
             }
+            if (y != null) {
+                model.loss().classify(k, out, predicted);
+                for (int i = 0; i < c; i++) {
+                    correct += predicted[i] == y[i] ? 1 : 0;
+                }
+            }
+            model.backward(d, micro > 0);
+            sum += (double) l * c;
         }
-        return new Evaluation(sum / n, data.labels() == null ? Double.NaN : (double) right / n);
+        sync.synchronize(model.gradients(), steps);
+        rate = schedule.rate(optimizer.learningRate(), steps, stepsPerEpoch);
+        steps++;
+        optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
+        lossSum += sum;
+        return (float) (sum / count);
+    }
+
+    /** The key of a training pass: a function of the seed, the epoch, the micro-batch and the replica only. */
+    static long passKey(long seed, int epoch, int microBatch, int rank) {
+        return seed * 0xD6E8FEB86659FD93L + epoch * 0x9E3779B97F4A7C15L + microBatch * 0xC2B2AE3D27D4EB4FL
+                + rank * 0x165667B19E3779F9L;
+    }
+
+    /** The training rows and the validation rows, both ascending; the validation draw depends on the seed only. */
+    int[][] split(int n) {
+        int held = (int) Math.round(validationSplit * n);
+        if (validationSplit > 0 && (held < 1 || held >= n)) {
+            throw new IllegalArgumentException("validationSplit " + validationSplit + " of " + n + " samples holds out " + held
+                    + "; it must leave at least one sample on each side");
+        }
+        if (held == 0) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            return new int[][] {all, new int[0]};
+        }
+        int[] perm = new int[n];
+        shuffle(perm, seed, -1);       // epoch -1: a draw of its own, never an epoch's order
+        int[] val = Arrays.copyOf(perm, held);
+        int[] train = Arrays.copyOfRange(perm, held, n);
+        Arrays.sort(val);
+        Arrays.sort(train);
+        return new int[][] {train, val};
+    }
+
+    /** Allocates the batch buffers for the current batch size (and the model's, so the first step allocates none). */
+    private void reserve() {
+        if (x != null && x.capacity() == batchSize) {
+            return;
+        }
+        Arena a = Arena.ofShared();
+        x = new Buffer(a, batchSize, model.inputShape().size());
+        t = new Buffer(a, batchSize, model.outputs());
+        dOut = new Buffer(a, batchSize, model.outputs());
+        labels = new int[batchSize];
+        predicted = new int[batchSize];
+        if (batchArena != null) {
+            batchArena.close();
+        }
+        batchArena = a;
+        model.reserve(batchSize);
     }
 
     /** Asks the fit loop to stop after the current epoch. */
@@ -170,12 +390,18 @@ public final class Trainer implements AutoCloseable {
         stop = true;
     }
 
+    // ---------------------------------------------------------------- state
+
     /** Epochs completed, counting those restored from a checkpoint. */
     public int epochs() {
         return epochs;
     }
 
-    /** The shuffling seed. */
+    /** Optimizer updates applied, counting those restored from a checkpoint. */
+    public int steps() {
+        return steps;
+    }
+
     public long seed() {
         return seed;
     }
@@ -184,7 +410,27 @@ public final class Trainer implements AutoCloseable {
         return batchSize;
     }
 
-    public Sequential model() {
+    public int accumulate() {
+        return accumulate;
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public double validationSplit() {
+        return validationSplit;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int worldSize() {
+        return worldSize;
+    }
+
+    public Model model() {
         return model;
     }
 
@@ -192,14 +438,25 @@ public final class Trainer implements AutoCloseable {
         return optimizer;
     }
 
-    public Loss loss() {
-        return loss;
+    /** The learning rate of the last step (the base rate before any). */
+    public float learningRate() {
+        return rate;
     }
 
-    /** Sets the completed epochs and the shuffling seed (when resuming from a checkpoint). */
-    void restore(int epochs, long seed) {
+    /** The optimizer's state blocks, named as {@link Optimizer#stateNames()} (for checkpoints). */
+    List<Matrix> state() {
+        return List.of(state);
+    }
+
+    /** Sets the progress counters and the seed (when resuming from a checkpoint); fixes the options. */
+    void restore(int epochs, int steps, long seed) {
+        if (epochs < 0 || steps < 0) {
+            throw new IllegalArgumentException("epochs and steps must be >= 0, got " + epochs + " and " + steps);
+        }
         this.epochs = epochs;
+        this.steps = steps;
         this.seed = seed;
+        this.fixed = true;
     }
 
     /** Fisher-Yates shuffle of {@code 0..n-1}, from a generator seeded by {@code (seed, epoch)} only. */
@@ -216,53 +473,13 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private int[] gatherLabels(int[] all, int[] order, int from, int count) {
-        for (int i = 0; i < count; i++) {
-            labels[i] = all[order[from + i]];
-        }
-        return labels;
-    }
-
-    /** {@code dst[i] = src[order[from + i]]} row by row. */
-    private static void gather(Matrix dst, Matrix src, int[] order, int from, int count) {
-        MemorySegment s = src.segment();
-        MemorySegment d = dst.segment();
-        long bytes = (long) src.cols() * Float.BYTES;
-        for (int i = 0; i < count; i++) {
-            long at = (src.offset() + (long) order[from + i] * src.ld()) * Float.BYTES;
-            MemorySegment.copy(s, at, d, (dst.offset() + (long) i * dst.ld()) * Float.BYTES, bytes);
-        }
-    }
-
-    /** {@code dst = src[from .. from + dst.rows)}. */
-    private static void copyRows(Matrix dst, Matrix src, int from) {
-        MemorySegment s = src.segment();
-        MemorySegment d = dst.segment();
-        long bytes = (long) src.cols() * Float.BYTES;
-        for (int i = 0; i < dst.rows(); i++) {
-            long at = (src.offset() + (long) (from + i) * src.ld()) * Float.BYTES;
-            MemorySegment.copy(s, at, d, (dst.offset() + (long) i * dst.ld()) * Float.BYTES, bytes);
-        }
-    }
-
-    private void check(Dataset data) {
-        if (data.width() != model.inputs()) {
-            throw new IllegalArgumentException(data.name() + " has " + data.width() + " features per sample, the model takes "
-                    + model.inputs());
-        }
-        if (data.targets() != null && data.targets().cols() != model.outputs()) {
-            throw new IllegalArgumentException(data.name() + " has targets of width " + data.targets().cols()
-                    + ", the model has " + model.outputs() + " outputs");
-        }
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY && data.labels() != null && data.classes() > model.outputs()) {
-            throw new IllegalArgumentException(data.name() + " has " + data.classes() + " classes, the model has "
-                    + model.outputs() + " outputs");
-        }
-    }
-
-    /** Frees the batch buffers; the model and optimizer are closed by their owner. */
+    /** Frees the batch buffers and the optimizer's state; the model is closed by its owner. */
     @Override
     public void close() {
+        if (batchArena != null) {
+            batchArena.close();
+            batchArena = null;
+        }
         if (arena.scope().isAlive()) {
             arena.close();
         }

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Backpropagation through Sequential (Dense, each activation, each loss) against central finite
+ * Backpropagation through a Model (Dense, each activation, each loss) against central finite
  * differences of the loss, on the reference backend: it checks the trainer's wiring (which tensor each
  * backward consumes, the order of the layers, the skipped first dX), the kernels being checked elsewhere.
  */
@@ -57,9 +57,8 @@ class GradientCheckTest {
         Kernels k = Backends.reference();
         SplittableRandom rnd = new SplittableRandom(kind.ordinal() * 31L + loss.ordinal());
         try (Arena arena = Arena.ofConfined();
-             Sequential model = new Sequential(k, IN, 5, new Dense(HIDDEN, Init.XAVIER), activation(kind),
+             Model model = Model.of(k, Shape.of(IN), loss, 5, new Dense(HIDDEN, Init.XAVIER), activation(kind),
                      new Dense(OUT, Init.XAVIER))) {
-            model.reserve(BATCH);
             Matrix x = Matrix.allocate(arena, BATCH, IN);
             Matrix t = Matrix.allocate(arena, BATCH, OUT);
             int[] labels = new int[BATCH];
@@ -73,10 +72,10 @@ class GradientCheckTest {
                 }
             }
             Matrix dOut = Matrix.allocate(arena, BATCH, OUT);
-            Supplier<Float> lossAt = () -> loss.compute(k, dOut, model.forward(x), t, labels);
+            Supplier<Float> lossAt = () -> loss.compute(k, dOut, model.forward(x, true), t, labels);
 
             lossAt.get();
-            model.backward(dOut);
+            model.backward(dOut, false);
             int checked = 0;
             for (Parameter p : model.parameters()) {
                 float[] analytic = p.grad().toArray();
@@ -123,11 +122,11 @@ class GradientCheckTest {
     }
 
     /** True if a ReLU-like unit's input lies within {@code reach} of 0 for some sample. */
-    private static boolean nearKink(Activation.Kind kind, Sequential model, Matrix x, float reach) {
+    private static boolean nearKink(Activation.Kind kind, Model model, Matrix x, float reach) {
         if (kind != Activation.Kind.RELU && kind != Activation.Kind.LEAKY_RELU) {
             return false;
         }
-        Matrix z = model.layers().get(0).forward(x);
+        Matrix z = model.layers().get(0).forward(x, false);
         for (int i = 0; i < z.rows(); i++) {
             for (int j = 0; j < z.cols(); j++) {
                 if (Math.abs(z.get(i, j)) < reach) {

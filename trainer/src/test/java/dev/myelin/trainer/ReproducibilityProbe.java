@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Run by {@link TrainerTest} in child JVMs: trains a small network whose kernels include every
- * transcendental one the trainer uses (tanh, GELU, softmax cross-entropy) with Adam, on the blobs of
+ * transcendental one the trainer uses (tanh, GELU, softmax cross-entropy) and dropout, with Adam, on the blobs of
  * {@link TrainerTest#blobs}, and prints each epoch's train and test loss and a digest of the final
  * parameters as raw bits. Arguments: the backend, and how many whole training runs to do first, unprinted
  * (so that the JIT has compiled the kernels before the printed run).
@@ -33,14 +33,16 @@ public final class ReproducibilityProbe {
 
     /** One training run from seed 5: per-epoch lines, then a parameter digest line. */
     static List<String> train(Kernels k) throws IOException {
-        try (Dataset train = TrainerTest.blobs(200, 7); Dataset test = TrainerTest.blobs(50, 8);
-             Sequential m = new Sequential(k, TrainerTest.WIDTH, 5, new Dense(16, Init.XAVIER), Activation.tanh(),
-                     new Dense(16, Init.HE), Activation.gelu(), new Dense(TrainerTest.CLASSES, Init.XAVIER));
-             Adam adam = Adam.adam(m, 0.01f); Trainer t = new Trainer(m, Loss.SOFTMAX_CROSS_ENTROPY, adam, TrainerTest.BATCH, 5)) {
+        try (Dataset train = TrainerTest.blobs(200, 7); Dataset validation = TrainerTest.blobs(50, 8);
+             Model m = Model.of(k, Shape.of(TrainerTest.WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, 5, new Dense(16, Init.XAVIER),
+                     Activation.tanh(), new Dropout(0.25f), new Dense(16, Init.HE), Activation.gelu(),
+                     new Dense(TrainerTest.CLASSES, Init.XAVIER));
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(TrainerTest.BATCH).seed(5)) {
             List<String> lines = new java.util.ArrayList<>();
-            for (EpochResult r : t.fit(train, test, EPOCHS)) {
-                lines.add(String.format("epoch %d: train loss %016x, test loss %016x (%.6f)", r.epoch(),
-                        Double.doubleToRawLongBits(r.trainLoss()), Double.doubleToRawLongBits(r.testLoss()), r.trainLoss()));
+            for (EpochResult r : t.fit(train, validation, EPOCHS)) {
+                lines.add(String.format("epoch %d: train loss %016x, validation loss %016x (%.6f)", r.epoch(),
+                        Double.doubleToRawLongBits(r.trainLoss()), Double.doubleToRawLongBits(r.validationLoss()),
+                        r.trainLoss()));
             }
             long h = 0xcbf29ce484222325L;
             for (Parameter p : m.parameters()) {

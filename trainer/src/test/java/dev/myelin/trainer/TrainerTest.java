@@ -49,8 +49,9 @@ class TrainerTest {
         return Dataset.classification("blobs", x, WIDTH, y, CLASSES);
     }
 
-    static Sequential model(Kernels k, long seed) {
-        return new Sequential(k, WIDTH, seed, new Dense(16, Init.HE), Activation.relu(), new Dense(CLASSES, Init.XAVIER));
+    static Model model(Kernels k, long seed) {
+        return Model.of(k, Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, seed, new Dense(16, Init.HE), Activation.relu(),
+                new Dense(CLASSES, Init.XAVIER));
     }
 
     /** Per-epoch losses and accuracies, then every parameter, as raw bits. */
@@ -58,9 +59,9 @@ class TrainerTest {
     }
 
     private static Run train(Kernels k, long seed, int epochs, TrainingListener... listeners) throws IOException {
-        try (Dataset train = blobs(200, 7); Dataset test = blobs(50, 8); Sequential m = model(k, seed);
-             Adam adam = Adam.adam(m, 0.01f); Trainer t = new Trainer(m, Loss.SOFTMAX_CROSS_ENTROPY, adam, BATCH, seed)) {
-            List<EpochResult> h = t.fit(train, test, epochs, listeners);
+        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = model(k, seed);
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(BATCH).seed(seed)) {
+            List<EpochResult> h = t.fit(train, validation, epochs, listeners);
             return new Run(h, m.parameters().stream().map(p -> p.value().toArray()).toList());
         }
     }
@@ -68,9 +69,10 @@ class TrainerTest {
     private static void assertBitIdentical(EpochResult a, EpochResult b) {
         assertEquals(a.epoch(), b.epoch());
         assertEquals(Double.doubleToRawLongBits(a.trainLoss()), Double.doubleToRawLongBits(b.trainLoss()), "epoch " + a.epoch());
-        assertEquals(Double.doubleToRawLongBits(a.testLoss()), Double.doubleToRawLongBits(b.testLoss()), "epoch " + a.epoch());
+        assertEquals(Double.doubleToRawLongBits(a.validationLoss()), Double.doubleToRawLongBits(b.validationLoss()),
+                "epoch " + a.epoch());
         assertEquals(a.trainAccuracy(), b.trainAccuracy());
-        assertEquals(a.testAccuracy(), b.testAccuracy());
+        assertEquals(a.validationAccuracy(), b.validationAccuracy());
     }
 
     private static void assertSameParameters(List<float[]> a, List<float[]> b) {
@@ -153,11 +155,11 @@ class TrainerTest {
             }
         });
         // A fresh process: other initial weights (seed 99) and fresh optimizer state, all replaced by the checkpoint.
-        try (Dataset train = blobs(200, 7); Dataset test = blobs(50, 8); Sequential m = model(k, 99);
-             Adam adam = Adam.adam(m, 0.01f); Trainer t = new Trainer(m, Loss.SOFTMAX_CROSS_ENTROPY, adam, BATCH, 99)) {
+        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = model(k, 99);
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(BATCH).seed(99)) {
             Checkpoint.load(file, t);
             assertEquals(3, t.epochs());
-            List<EpochResult> rest = t.fit(train, test, 6);
+            List<EpochResult> rest = t.fit(train, validation, 6);
             assertEquals(3, rest.size());
             for (int e = 0; e < 3; e++) {
                 assertBitIdentical(whole.epochs().get(3 + e), rest.get(e));
@@ -190,13 +192,13 @@ class TrainerTest {
     /** The least heap bytes that 1000 warm steps (full and partial batches) allocate, over up to five windows. */
     private static long warmStepAllocation(Kernels k, String optimizer) throws IOException {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (Dataset data = blobs(200, 7); Sequential m = model(k, 3);
-             Optimizer opt = switch (optimizer) {
-                 case "sgd" -> new Sgd(m, 1e-3f, 0.9f);
-                 case "adamw" -> Adam.adamw(m, 1e-3f, 0.01f);
-                 default -> Adam.adam(m, 1e-3f);
-             };
-             Trainer t = new Trainer(m, Loss.SOFTMAX_CROSS_ENTROPY, opt, BATCH, 3)) {
+        Optimizer opt = switch (optimizer) {
+            case "sgd" -> new Sgd(1e-3f, 0.9f);
+            case "adamw" -> Adam.adamw(1e-3f, 0.01f);
+            default -> Adam.adam(1e-3f);
+        };
+        try (Dataset data = blobs(200, 7); Model m = model(k, 3);
+             Trainer t = new Trainer(m, opt).batchSize(BATCH).seed(3)) {
             int[] order = new int[data.size()];
             Trainer.shuffle(order, 3, 0);
             int full = BATCH;
@@ -231,10 +233,10 @@ class TrainerTest {
         // lr 0 and one full batch: every epoch has exactly the same loss, so epoch 1 is the best and
         // epochs 2 and 3 fail to improve: patience 2 stops after epoch 3.
         Kernels k = Backends.get(backend);
-        try (Dataset data = blobs(64, 7); Sequential m = model(k, 3); Sgd sgd = new Sgd(m, 0f, 0f);
-             Trainer t = new Trainer(m, Loss.SOFTMAX_CROSS_ENTROPY, sgd, 64, 3)) {
+        try (Dataset data = blobs(64, 7); Model m = model(k, 3);
+             Trainer t = new Trainer(m, new Sgd(0f, 0f)).batchSize(64).seed(3)) {
             EarlyStopping stop = new EarlyStopping(2, 0);
-            List<EpochResult> h = t.fit(data, null, 10, stop);
+            List<EpochResult> h = t.fit(data, 10, stop);
             assertEquals(3, h.size());
             assertEquals(1, stop.bestEpoch());
             assertEquals(h.get(0).trainLoss(), h.get(2).trainLoss());

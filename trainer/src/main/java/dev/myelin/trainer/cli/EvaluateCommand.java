@@ -1,16 +1,10 @@
 package dev.myelin.trainer.cli;
 
-import dev.myelin.trainer.Adam;
-import dev.myelin.trainer.Checkpoint;
-import dev.myelin.trainer.Loss;
-import dev.myelin.trainer.Optimizer;
-import dev.myelin.trainer.Sequential;
-import dev.myelin.trainer.Sgd;
-import dev.myelin.trainer.Trainer;
+import dev.myelin.trainer.Evaluation;
+import dev.myelin.trainer.Model;
 import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
-import dev.myelin.trainer.data.InvalidDataException;
-import dev.myelin.trainer.examples.FashionMnistExample;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -20,9 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code myelin evaluate}: a checkpoint's test loss and accuracy. */
+/** {@code myelin evaluate}: a model file's loss, accuracy, confusion matrix, precision and recall on the test set. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Loads a checkpoint written by 'train --checkpoint' and prints its loss and accuracy on the Fashion-MNIST test set.")
+        description = {"Loads a model file written by 'train --save' and prints its loss, accuracy, confusion matrix",
+                "and per-class precision and recall on the Fashion-MNIST test set."})
 final class EvaluateCommand implements Callable<Integer> {
 
     @Spec
@@ -31,32 +26,21 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     Options common;
 
-    @Option(names = "--checkpoint", paramLabel = "PATH", required = true, description = "The checkpoint file.")
-    Path checkpoint;
+    @Option(names = "--model", paramLabel = "MODEL", required = true, description = "The model file.")
+    Path modelFile;
 
     @Override
     public Integer call() throws Exception {
         Options.positive("--batch-size", common.batchSize);
-        Checkpoint.Contents c = Checkpoint.read(checkpoint);
-        if (c.tensors().isEmpty() || !c.tensors().get(0).name().equals("layer1.W")) {
-            throw new InvalidDataException(checkpoint, "holds " + c.model() + ", not a model that 'train' writes");
-        }
-        int hidden = c.tensors().get(0).cols();
         Options.Chosen backend = common.kernels();
-        Path folder = FashionMnist.locate(common.data, spec.commandLine().getErr()::println);
-        try (FashionMnistExample.Data data = FashionMnistExample.load(folder);     // standardised as in training
-             Sequential model = FashionMnistExample.model(backend.kernels(), hidden, c.seed());
-             Optimizer opt = switch (c.optimizer()) {
-                 case "sgd" -> new Sgd(model, 0.01f, 0.9f);
-                 case "adamw" -> Adam.adamw(model, 1e-3f, 0.01f);
-                 default -> Adam.adam(model, 1e-3f);
-             };
-             Trainer trainer = new Trainer(model, Loss.SOFTMAX_CROSS_ENTROPY, opt, common.batchSize, c.seed())) {
-            Checkpoint.load(checkpoint, trainer);
-            Trainer.Evaluation r = trainer.evaluate(data.test());
-            spec.commandLine().getOut().printf(Locale.ROOT,
-                    "%s: %s after %d epochs (%s, %d steps), backend %s%ntest loss %.4f  test accuracy %.2f%%%n",
-                    checkpoint, model, c.epochs(), c.optimizer(), c.steps(), backend.name(), r.loss(), 100 * r.accuracy());
+        PrintWriter out = spec.commandLine().getOut();
+        try (Model model = Model.load(modelFile, backend.kernels())) {
+            Path folder = FashionMnist.locate(common.data, spec.commandLine().getErr()::println);
+            try (Dataset test = FashionMnist.test(folder)) {
+                Evaluation e = model.evaluate(test);
+                out.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", modelFile, model, model.size(), backend.name());
+                out.println(e);
+            }
         }
         return 0;
     }

@@ -22,23 +22,31 @@ import org.knowm.xchart.XYChartBuilder;
  * @param vectorSpecies the SIMD backend's description (species, lanes, GEMM tile), or the reference's
  * @param threads       threads the kernels could use (--threads; the SIMD GEMM uses them, the rest runs on one)
  * @param epochs        one entry per epoch
- * @param testAccuracy  accuracy on the test set at the end
+ * @param testAccuracy  accuracy on the test set at the end (the test set is scored only then)
  */
 record Report(String backend, String backendReason, String vectorSpecies, String jdk, int threads, int batchSize,
               String optimizer, float learningRate, int hidden, long seed, String model, List<Epoch> epochs,
               double testAccuracy) {
 
-    /** One epoch: seconds of training, mean training loss and accuracy, test loss and accuracy. */
-    record Epoch(int epoch, double seconds, double loss, double accuracy, double testLoss, double testAccuracy) {
+    /**
+     * One epoch: seconds of training, mean training loss and accuracy, validation loss and accuracy (null without
+     * a validation split), the learning rate of its last step.
+     */
+    record Epoch(int epoch, double seconds, double loss, double accuracy, Double validationLoss,
+                 Double validationAccuracy, float learningRate) {
     }
 
     static Report of(Options.Chosen backend, int threads, int batchSize, String optimizer, float lr, int hidden, long seed,
                      String model, List<EpochResult> history, double testAccuracy) {
         List<Epoch> epochs = history.stream().map(r -> new Epoch(r.epoch(), r.seconds(), r.trainLoss(), r.trainAccuracy(),
-                r.testLoss(), r.testAccuracy())).toList();
+                orNull(r.validationLoss()), orNull(r.validationAccuracy()), r.learningRate())).toList();
         String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
         return new Report(backend.name(), backend.why(), backend.description(), jdk, threads, batchSize, optimizer, lr,
                 hidden, seed, model, epochs, testAccuracy);
+    }
+
+    private static Double orNull(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 
     /** Writes this report as JSON to {@code json} and the chart beside it; returns the chart's path. */
@@ -54,16 +62,18 @@ record Report(String backend, String backendReason, String vectorSpecies, String
         return png;
     }
 
-    /** Loss (train and test) above accuracy (train and test), by epoch. */
+    /** Loss (train and validation) above accuracy (train and validation), by epoch. */
     BufferedImage chart() {
         double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
         XYChart loss = new XYChartBuilder().width(800).height(400).title("Loss").xAxisTitle("epoch").yAxisTitle("loss").build();
         XYChart acc = new XYChartBuilder().width(800).height(400).title("Accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
         if (x.length > 0) {          // a resumed run that had nothing left to train has no curve
             loss.addSeries("train", x, epochs.stream().mapToDouble(Epoch::loss).toArray());
-            loss.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testLoss).toArray());
             acc.addSeries("train", x, epochs.stream().mapToDouble(Epoch::accuracy).toArray());
-            acc.addSeries("test", x, epochs.stream().mapToDouble(Epoch::testAccuracy).toArray());
+            if (epochs.getFirst().validationLoss() != null) {
+                loss.addSeries("validation", x, epochs.stream().mapToDouble(Epoch::validationLoss).toArray());
+                acc.addSeries("validation", x, epochs.stream().mapToDouble(Epoch::validationAccuracy).toArray());
+            }
         }
         BufferedImage image = new BufferedImage(800, 800, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();

@@ -1,11 +1,14 @@
 package dev.myelin.trainer.data;
 
 import dev.myelin.core.Matrix;
+import dev.myelin.trainer.Shape;
 import java.lang.foreign.Arena;
 
 /**
- * An in-memory dataset: n samples as rows of an off-heap feature matrix, with float targets (for MSE
- * and BCE), integer class labels (for softmax cross-entropy and for accuracy), or both.
+ * An in-memory dataset: n samples as rows of an off-heap feature matrix, each row one sample of a
+ * {@link Shape} in memory order (a vector {@code (width)} unless given, an image {@code (height, width,
+ * channels)}), with float targets (for MSE and BCE), integer class labels (for softmax cross-entropy and for
+ * accuracy), or both.
  *
  * <p>A dataset owns its memory: {@link #close()} frees it.
  */
@@ -13,14 +16,16 @@ public final class Dataset implements AutoCloseable {
 
     private final String name;
     private final Arena arena;
+    private final Shape shape;
     private final Matrix features;
     private final Matrix targets;
     private final int[] labels;
     private final int classes;
 
-    private Dataset(String name, Arena arena, Matrix features, Matrix targets, int[] labels, int classes) {
+    private Dataset(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels, int classes) {
         this.name = name;
         this.arena = arena;
+        this.shape = shape;
         this.features = features;
         this.targets = targets;
         this.labels = labels;
@@ -45,7 +50,7 @@ public final class Dataset implements AutoCloseable {
         try {
             Matrix x = Matrix.of(arena, n, width, features);
             Matrix t = targets == null ? null : Matrix.of(arena, n, targetWidth, targets);
-            return own(name, arena, x, t, labels == null ? null : labels.clone(), classes);
+            return own(name, arena, Shape.of(width), x, t, labels == null ? null : labels.clone(), classes);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -54,11 +59,16 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * A dataset over matrices already allocated from {@code arena}, which the dataset then owns (and
-     * closes). {@code features} is (n, width); {@code targets} (n, t) and {@code labels} (length n, each in
-     * {@code [0, classes)}, kept, not copied) may each be null, not both.
+     * closes). {@code features} is (n, shape.size()), each row a sample of {@code shape}; {@code targets} (n, t)
+     * and {@code labels} (length n, each in {@code [0, classes)}, kept, not copied) may each be null, not both.
      */
-    public static Dataset own(String name, Arena arena, Matrix features, Matrix targets, int[] labels, int classes) {
+    public static Dataset own(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels,
+                              int classes) {
         int n = features.rows();
+        if (shape.size() != features.cols()) {
+            throw new IllegalArgumentException(name + ": samples of shape " + shape + " have " + shape.size()
+                    + " values, the feature rows have " + features.cols());
+        }
         if (targets == null && labels == null) {
             throw new IllegalArgumentException(name + ": a dataset needs targets, labels or both");
         }
@@ -76,7 +86,7 @@ public final class Dataset implements AutoCloseable {
                 }
             }
         }
-        return new Dataset(name, arena, features, targets, labels, labels == null ? 0 : classes);
+        return new Dataset(name, arena, shape, features, targets, labels, labels == null ? 0 : classes);
     }
 
     /** A classification dataset: features and labels in {@code [0, classes)}, no float targets. */
@@ -135,9 +145,26 @@ public final class Dataset implements AutoCloseable {
         return features.rows();
     }
 
-    /** Feature width. */
+    /** Feature width: values per sample, {@code shape().size()}. */
     public int width() {
         return features.cols();
+    }
+
+    /** The shape of one sample. */
+    public Shape shape() {
+        return shape;
+    }
+
+    /** True until {@link #close()}. */
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    /** Throws {@link IllegalStateException} naming this dataset if it has been closed. */
+    public void checkOpen() {
+        if (!isOpen()) {
+            throw new IllegalStateException("the dataset " + name + " has been closed; its memory is gone");
+        }
     }
 
     /** Features, (n, width). */
@@ -169,7 +196,7 @@ public final class Dataset implements AutoCloseable {
 
     @Override
     public String toString() {
-        return name + " (" + size() + " samples of width " + width()
+        return name + " (" + size() + " samples of shape " + shape
                 + (targets != null ? ", targets of width " + targets.cols() : "")
                 + (labels != null ? ", " + classes + " classes" : "") + ")";
     }

@@ -1,6 +1,7 @@
 package dev.myelin.trainer.data;
 
 import dev.myelin.core.Matrix;
+import dev.myelin.trainer.Shape;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
@@ -60,12 +61,9 @@ public final class FashionMnist {
      * Reads an images file and a labels file: images must be (n, 28, 28), labels (n) in {@code [0, 10)}.
      */
     public static Dataset load(String name, Path imagesFile, Path labelsFile) throws IOException {
-        IdxReader.Idx images = IdxReader.read(imagesFile);
+        IdxReader.Idx images = readImages(imagesFile);
         IdxReader.Idx labels = IdxReader.read(labelsFile);
         int[] d = images.dims();
-        if (d.length != 3 || d[1] != ROWS || d[2] != COLS) {
-            throw new InvalidDataException(imagesFile, "holds " + images.shape() + "; images must be n x " + ROWS + "x" + COLS);
-        }
         if (labels.dims().length != 1) {
             throw new InvalidDataException(labelsFile, "holds " + labels.shape() + "; labels must be one-dimensional");
         }
@@ -81,8 +79,35 @@ public final class FashionMnist {
                 throw new InvalidDataException(labelsFile, "label " + y[i] + " at index " + i + " is outside [0, " + CLASSES + ")");
             }
         }
-        int width = ROWS * COLS;
         Arena arena = Arena.ofShared();
+        try {
+            return Dataset.own(name, arena, Shape.image(ROWS, COLS, 1), pixels(arena, images), null, y, CLASSES);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads an IDX file of 28x28 images, (n, 28, 28) unsigned bytes, into an (n, 784) matrix of pixels scaled
+     * to [0, 1], one image per row (rows of pixels, then columns: the (28, 28, 1) shape in memory order).
+     */
+    public static Matrix images(Arena arena, Path imagesFile) throws IOException {
+        return pixels(arena, readImages(imagesFile));
+    }
+
+    private static IdxReader.Idx readImages(Path imagesFile) throws IOException {
+        IdxReader.Idx images = IdxReader.read(imagesFile);
+        int[] d = images.dims();
+        if (d.length != 3 || d[1] != ROWS || d[2] != COLS) {
+            throw new InvalidDataException(imagesFile, "holds " + images.shape() + "; images must be n x " + ROWS + "x" + COLS);
+        }
+        return images;
+    }
+
+    private static Matrix pixels(Arena arena, IdxReader.Idx images) {
+        int n = images.dims()[0];
+        int width = ROWS * COLS;
         Matrix x = Matrix.allocate(arena, n, width);
         float[] row = new float[width];
         byte[] px = images.data();
@@ -92,7 +117,12 @@ public final class FashionMnist {
             }
             x.rows(i, 1).copyFrom(row);
         }
-        return Dataset.own(name, arena, x, null, y, CLASSES);
+        return x;
+    }
+
+    /** The test images file in {@code folder} (gzip or plain). */
+    public static Path testImages(Path folder) {
+        return file(folder, FILES.get(2));
     }
 
     /** {@code name} in {@code folder}, or the same name without {@code .gz} if only that exists. */

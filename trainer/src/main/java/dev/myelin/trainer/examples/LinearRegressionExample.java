@@ -6,7 +6,8 @@ import dev.myelin.trainer.Dense;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Init;
 import dev.myelin.trainer.Loss;
-import dev.myelin.trainer.Sequential;
+import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Sgd;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
@@ -37,10 +38,9 @@ public final class LinearRegressionExample {
 
     public static Result run(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.line(SAMPLES, seed);
-             Sequential model = new Sequential(kernels, 1, seed, new Dense(1, Init.XAVIER));
-             Sgd sgd = new Sgd(model, LEARNING_RATE, 0f);
-             Trainer trainer = new Trainer(model, Loss.MSE, sgd, SAMPLES, seed)) {
-            List<EpochResult> history = trainer.fit(data, null, EPOCHS);
+             Model model = Model.of(kernels, Shape.of(1), Loss.MSE, seed, new Dense(1, Init.XAVIER));
+             Trainer trainer = new Trainer(model, new Sgd(LEARNING_RATE, 0f)).batchSize(SAMPLES).seed(seed)) {
+            List<EpochResult> history = trainer.fit(data, EPOCHS);
             float[] x = data.features().toArray();
             float[] y = data.targets().toArray();
             double mx = 0, my = 0, sxy = 0, sxx = 0;

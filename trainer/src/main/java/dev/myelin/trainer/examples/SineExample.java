@@ -2,11 +2,13 @@ package dev.myelin.trainer.examples;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Activation;
 import dev.myelin.trainer.Dense;
 import dev.myelin.trainer.Init;
 import dev.myelin.trainer.Loss;
-import dev.myelin.trainer.Sequential;
+import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Sgd;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
@@ -34,13 +36,15 @@ public final class SineExample {
 
     public static Result run(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.sine(SAMPLES);
-             Sequential model = new Sequential(kernels, 1, seed, new Dense(HIDDEN, Init.XAVIER), Activation.tanh(),
+             Model model = Model.of(kernels, Shape.of(1), Loss.MSE, seed, new Dense(HIDDEN, Init.XAVIER), Activation.tanh(),
                      new Dense(1, Init.XAVIER));
-             Sgd sgd = new Sgd(model, 0.05f, 0.9f);
-             Trainer trainer = new Trainer(model, Loss.MSE, sgd, SAMPLES, seed)) {
-            trainer.fit(data, null, EPOCHS);
+             Trainer trainer = new Trainer(model, new Sgd(0.05f, 0.9f)).batchSize(SAMPLES).seed(seed)) {
+            trainer.fit(data, EPOCHS);
             float[] y = data.targets().toArray();
-            float[] p = model.forward(data.features()).toArray();
+            float[] p;
+            try (Matrix predictions = model.predict(data.features())) {
+                p = predictions.toArray();
+            }
             double mse = 0, max = 0;
             for (int i = 0; i < y.length; i++) {
                 mse += (p[i] - y[i]) * (double) (p[i] - y[i]);

@@ -6,10 +6,12 @@ import dev.myelin.trainer.Activation;
 import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.Dense;
 import dev.myelin.trainer.EpochResult;
+import dev.myelin.trainer.Evaluation;
 import dev.myelin.trainer.Init;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Optimizer;
-import dev.myelin.trainer.Sequential;
+import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Sgd;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
@@ -33,29 +35,27 @@ public final class XorExample {
     /** A single sigmoid unit, MSE, gradient descent: the last epoch's result. */
     public static EpochResult singleUnit(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.xor();
-             Sequential model = new Sequential(kernels, 2, seed, new Dense(1, Init.XAVIER), Activation.sigmoid());
-             Sgd sgd = new Sgd(model, 1f, 0.9f)) {
-            return train(model, sgd, Loss.MSE, data, seed);
+             Model model = Model.of(kernels, Shape.of(2), Loss.MSE, seed, new Dense(1, Init.XAVIER), Activation.sigmoid())) {
+            return train(model, new Sgd(1f, 0.9f), data, seed);
         }
     }
 
     /** 2 -> 4 tanh -> 1 logit, BCE on logits, Adam: the last epoch's result. */
     public static EpochResult hiddenLayer(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.xor();
-             Sequential model = new Sequential(kernels, 2, seed, new Dense(4, Init.XAVIER), Activation.tanh(),
-                     new Dense(1, Init.XAVIER));
-             Adam adam = Adam.adam(model, 0.05f)) {
-            return train(model, adam, Loss.BCE_WITH_LOGITS, data, seed);
+             Model model = Model.of(kernels, Shape.of(2), Loss.BCE_WITH_LOGITS, seed, new Dense(4, Init.XAVIER),
+                     Activation.tanh(), new Dense(1, Init.XAVIER))) {
+            return train(model, Adam.adam(0.05f), data, seed);
         }
     }
 
-    private static EpochResult train(Sequential model, Optimizer opt, Loss loss, Dataset data, long seed) throws IOException {
-        try (Trainer trainer = new Trainer(model, loss, opt, 4, seed)) {
-            List<EpochResult> h = trainer.fit(data, null, EPOCHS);
-            Trainer.Evaluation end = trainer.evaluate(data);          // after the last update
+    private static EpochResult train(Model model, Optimizer opt, Dataset data, long seed) throws IOException {
+        try (Trainer trainer = new Trainer(model, opt).batchSize(4).seed(seed)) {
+            List<EpochResult> h = trainer.fit(data, EPOCHS);
+            Evaluation end = model.evaluate(data);          // after the last update
             EpochResult last = h.getLast();
             return new EpochResult(last.epoch(), end.loss(), end.accuracy(), Double.NaN, Double.NaN, last.seconds(),
-                    last.samples());
+                    last.samples(), last.learningRate());
         }
     }
 

@@ -108,27 +108,33 @@ class MainTest {
         assertUsageError(run("train", "--data", data.toString(), "--report", dir.resolve("no/such/r.json").toString()),
                 "the folder");
         assertUsageError(run("frobnicate"), "Unmatched argument");
-        assertUsageError(run("evaluate", "--data", data.toString()), "Missing required option: '--checkpoint=PATH'");
-        assertUsageError(run("evaluate", "--checkpoint", ckpt), "no such checkpoint file");
+        assertUsageError(run("evaluate", "--data", data.toString()), "Missing required option: '--model=MODEL'");
+        assertUsageError(run("evaluate", "--model", ckpt), "no such model file");
+        assertUsageError(run("predict", "--model", dir.toString()), "is a folder, not a model file");
+        assertUsageError(run("train", "--data", data.toString(), "--validation", "1.5"), "--validation must be a fraction");
 
         Path odd = dir.resolve("odd");
         fakeFashion(odd, 30, 10, 27);               // 28x27 images
         assertUsageError(run("train", "--data", odd.toString(), "--report", report, "--checkpoint", ckpt),
                 "holds 30x28x27; images must be n x 28x28");
         Files.write(odd.resolve("t10k-labels-idx1-ubyte.gz"), new byte[] {1, 2, 3});
-        assertUsageError(run("evaluate", "--checkpoint", ckpt, "--data", odd.toString()), "no such checkpoint file");
+        assertUsageError(run("evaluate", "--model", ckpt, "--data", odd.toString()), "no such model file");
         assertEquals(List.of(odd), files(), "nothing written but the test's own folder");
     }
 
     @Test
-    void trainWritesReportChartAndCheckpointThenEvaluateAndResume() throws IOException {
+    void trainWritesReportChartCheckpointAndModelThenEvaluatePredictAndResume() throws IOException {
         Path report = dir.resolve("report.json");
         Path ckpt = dir.resolve("run.ckpt");
+        Path model = dir.resolve("run.model");
         Run t = run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "64", "--hidden", "16",
-                "--backend", "reference", "--threads", "2", "--report", report.toString(), "--checkpoint", ckpt.toString());
+                "--backend", "reference", "--threads", "2", "--report", report.toString(), "--checkpoint", ckpt.toString(),
+                "--save", model.toString(), "--validation", "0.2");
         assertEquals(0, t.code(), t.toString());
         assertTrue(t.out().contains("backend reference (requested with --backend reference)"), t.out());
         assertTrue(t.out().contains("epoch  1/2  loss "), t.out());
+        assertTrue(t.out().contains("validation accuracy"), t.out());
+        assertTrue(t.out().contains("model saved to " + model), t.out());
         assertTrue(t.out().contains("epoch  2/2  loss "), t.out());
         assertTrue(t.err().contains("epoch 1  batch"), "plain progress lines when not on a terminal: " + t.err());
 
@@ -137,6 +143,7 @@ class MainTest {
         assertEquals(2, json.get("threads").asInt());
         assertEquals(64, json.get("batchSize").asInt());
         assertEquals(2, json.get("epochs").size());
+        assertTrue(json.get("epochs").get(0).has("validationAccuracy"), json.toString());
         assertTrue(json.get("epochs").get(1).get("seconds").asDouble() > 0);
         assertTrue(json.has("vectorSpecies") && json.has("testAccuracy"));
         byte[] png = Files.readAllBytes(dir.resolve("report.png"));
@@ -145,31 +152,50 @@ class MainTest {
 
         String accuracy = t.out().lines().filter(l -> l.startsWith("test accuracy ")).findFirst().orElseThrow()
                 .split(" ")[2];
-        Run e = run("evaluate", "--data", data.toString(), "--checkpoint", ckpt.toString(), "--backend", "reference",
-                "--batch-size", "64");
+        Run e = run("evaluate", "--data", data.toString(), "--model", model.toString(), "--backend", "reference");
         assertEquals(0, e.code(), e.toString());
-        assertTrue(e.out().contains("test accuracy " + accuracy), "evaluate agrees with train: " + e.out() + t.out());
+        assertTrue(e.out().contains("accuracy " + accuracy + " on 100 samples"), "evaluate agrees with train: " + e.out() + t.out());
+        assertTrue(e.out().contains("actual \\ predicted") && e.out().contains("precision  recall"), e.out());
+
+        Path csv = dir.resolve("predictions.csv");
+        Run p = run("predict", "--model", model.toString(), "--images", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
+                "--backend", "reference", "--output", csv.toString());
+        assertEquals(0, p.code(), p.toString());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(101, lines.size(), "a header and a line per test image");
+        assertTrue(lines.get(0).startsWith("index,class,p0,p1,"), lines.get(0));
+        String[] first = lines.get(1).split(",");
+        assertEquals(12, first.length, lines.get(1));
+        double sum = 0;
+        for (int j = 2; j < 12; j++) {
+            sum += Double.parseDouble(first[j]);
+        }
+        // ten probabilities, each within a few ulps of its exact value: their sum is 1 within 1e-5
+        assertEquals(1.0, sum, 1e-5, lines.get(1));
+        Files.delete(csv);
 
         Run r = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--hidden", "16",
-                "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume");
+                "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--validation", "0.2");
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("resuming from " + ckpt + " after epoch 2 (step 10)"), r.out());  // 2 x ceil(300/64)
+        assertTrue(r.out().contains("resuming from " + ckpt + " after epoch 2 (step 8)"), r.out());  // 2 x ceil(240/64)
         assertFalse(r.out().contains("epoch  2/3"), r.out());
         assertTrue(r.out().contains("epoch  3/3"), r.out());
         assertEquals(3, Checkpoint.read(ckpt).epochs());
 
         Run done = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--hidden", "16",
-                "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--report", report.toString());
+                "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--report", report.toString(),
+                "--validation", "0.2");
         assertEquals(0, done.code(), done.toString());
         assertFalse(done.out().contains("epoch  3/3"), "nothing left to train: " + done.out());
         assertEquals(0, new ObjectMapper().readTree(report.toFile()).get("epochs").size());
 
         Run wrong = run("train", "--data", data.toString(), "--epochs", "4", "--hidden", "8", "--backend", "reference",
-                "--checkpoint", ckpt.toString(), "--resume");
+                "--checkpoint", ckpt.toString(), "--resume", "--validation", "0.2", "--batch-size", "64");
         assertEquals(2, wrong.code(), wrong.toString());
-        assertTrue(wrong.err().contains("holds the model Flatten(28x28) -> Dense(784->16)"), wrong.err());
+        assertTrue(wrong.err().contains("holds another model: layer 2 is dense{init=he, units=16} in the file, "
+                + "dense{init=he, units=8} in this model"), wrong.err());
         assertEquals(3, Checkpoint.read(ckpt).epochs(), "a failed resume leaves the checkpoint alone");
-        assertEquals(List.of(report, dir.resolve("report.png"), ckpt), files(), "no temporary files left");
+        assertEquals(List.of(report, dir.resolve("report.png"), ckpt, model), files(), "no temporary files left");
     }
 
     @Test

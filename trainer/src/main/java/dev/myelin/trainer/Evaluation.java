@@ -1,0 +1,137 @@
+package dev.myelin.trainer;
+
+import java.util.Locale;
+
+/**
+ * A model's scores on a dataset: the mean loss and, for data with class labels, the accuracy, the
+ * confusion matrix and each class's precision and recall. Made by {@link Model#evaluate}; no gradient is
+ * computed for it.
+ */
+public final class Evaluation {
+
+    private final double loss;
+    private final long samples;
+    private final long[][] confusion;     // [actual][predicted], null without labels
+
+    Evaluation(double loss, long samples, long[][] confusion) {
+        this.loss = loss;
+        this.samples = samples;
+        this.confusion = confusion;
+    }
+
+    /** Mean loss per sample. */
+    public double loss() {
+        return loss;
+    }
+
+    /** Samples scored. */
+    public long samples() {
+        return samples;
+    }
+
+    /** True if the data had class labels (then accuracy and the confusion matrix are defined). */
+    public boolean hasLabels() {
+        return confusion != null;
+    }
+
+    /** Number of classes in the confusion matrix (0 without labels). */
+    public int classes() {
+        return confusion == null ? 0 : confusion.length;
+    }
+
+    /** Fraction of samples whose predicted class is their label; NaN without labels. */
+    public double accuracy() {
+        if (confusion == null) {
+            return Double.NaN;
+        }
+        long right = 0;
+        for (int c = 0; c < confusion.length; c++) {
+            right += confusion[c][c];
+        }
+        return (double) right / samples;
+    }
+
+    /** Samples of class {@code actual} that the model predicted as {@code predicted}. */
+    public long count(int actual, int predicted) {
+        labelled();
+        return confusion[check(actual, "actual")][check(predicted, "predicted")];
+    }
+
+    /** The confusion matrix, {@code [actual][predicted]}, a copy. */
+    public long[][] confusionMatrix() {
+        labelled();
+        long[][] copy = new long[confusion.length][];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = confusion[i].clone();
+        }
+        return copy;
+    }
+
+    /** Of the samples predicted as class {@code c}, the fraction that are {@code c}; NaN if none was predicted {@code c}. */
+    public double precision(int c) {
+        labelled();
+        check(c, "class");
+        long predicted = 0;
+        for (long[] row : confusion) {
+            predicted += row[c];
+        }
+        return predicted == 0 ? Double.NaN : (double) confusion[c][c] / predicted;
+    }
+
+    /** Of the samples of class {@code c}, the fraction predicted as {@code c}; NaN if there are none. */
+    public double recall(int c) {
+        labelled();
+        check(c, "class");
+        long actual = 0;
+        for (long n : confusion[c]) {
+            actual += n;
+        }
+        return actual == 0 ? Double.NaN : (double) confusion[c][c] / actual;
+    }
+
+    /**
+     * Loss and accuracy on one line, then (with labels) the confusion matrix with a row per actual class,
+     * a column per predicted class, and each class's precision and recall.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "loss %.4f", loss));
+        if (confusion == null) {
+            return sb.append(String.format(Locale.ROOT, " on %,d samples", samples)).toString();
+        }
+        sb.append(String.format(Locale.ROOT, "  accuracy %.2f%% on %,d samples%n", 100 * accuracy(), samples));
+        int width = 6;
+        for (long[] row : confusion) {
+            for (long n : row) {
+                width = Math.max(width, Long.toString(n).length() + 1);
+            }
+        }
+        sb.append("actual \\ predicted");
+        for (int p = 0; p < confusion.length; p++) {
+            sb.append(String.format(Locale.ROOT, " %" + width + "d", p));
+        }
+        sb.append("   precision  recall\n");
+        for (int a = 0; a < confusion.length; a++) {
+            sb.append(String.format(Locale.ROOT, "%18d", a));
+            for (long n : confusion[a]) {
+                sb.append(String.format(Locale.ROOT, " %" + width + "d", n));
+            }
+            sb.append(String.format(Locale.ROOT, "   %8.2f%%  %5.2f%%%n", 100 * precision(a), 100 * recall(a)));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private void labelled() {
+        if (confusion == null) {
+            throw new IllegalStateException("the evaluated data has no class labels");
+        }
+    }
+
+    private int check(int c, String name) {
+        if (c < 0 || c >= confusion.length) {
+            throw new IndexOutOfBoundsException(name + " " + c + " is outside [0, " + confusion.length + ")");
+        }
+        return c;
+    }
+}

@@ -1,0 +1,522 @@
+package dev.myelin.trainer;
+
+import dev.myelin.core.Backends;
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import dev.myelin.trainer.data.Dataset;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.StringJoiner;
+
+/**
+ * A sequential model: layers applied in order to samples of an input {@link Shape}, and the {@link Loss}
+ * that says what its outputs mean. Build one with {@link #of}, train it with a {@link Trainer}, use it with
+ * {@link #predict} and {@link #evaluate}, keep it with {@link #save} and {@link #load}.
+ *
+ * <pre>{@code
+ * try (Model model = Model.of(Backends.get(), Shape.image(28, 28, 1), Loss.SOFTMAX_CROSS_ENTROPY, 42,
+ *         new Flatten(), new Dense(128, Init.HE), Activation.relu(), new Dense(10))) {
+ *     ...
+ *     float[] probabilities = model.predict(images).toArray();
+ * }
+ * }</pre>
+ *
+ * <p><b>Memory.</b> Every parameter value lives in one off-heap block, {@link #values()}, and every
+ * gradient in a second block of the same layout, {@link #gradients()}; each {@link Parameter} is a view into
+ * both, starting on a 64-byte boundary (the gaps between parameters are zero and stay zero). An optimizer
+ * keeps its state in blocks of the same layout, so one kernel call updates the whole model, and a
+ * synchronisation step (an all-reduce across machines) works on one buffer. Activations live in per-layer
+ * buffers sized for the largest batch seen so far; they grow on demand, so no preparation call is needed.
+ *
+ * <p>A model is not thread-safe: one thread at a time may predict, evaluate or train it.
+ */
+public final class Model implements AutoCloseable {
+
+    /** Every parameter starts at a multiple of this many floats (64 bytes: one cache line, one 512-bit vector). */
+    static final int ALIGN = 16;
+    /** Rows per forward pass when predicting or evaluating before any batch size was seen. */
+    static final int DEFAULT_BATCH = 256;
+
+    private final Kernels kernels;
+    private final Shape input;
+    private final Loss loss;
+    private final long seed;
+    private final Layer[] layers;
+    private final Shape[] shapes;              // output shape of each layer
+    private final List<Parameter> parameters;
+    private final int firstTrainable;          // backward computes dX only for layers after this one
+    private final Arena parameterArena = Arena.ofShared();
+    private final Matrix values;
+    private final Matrix gradients;
+    private Arena batchArena;
+    private int capacity;                      // rows the batch buffers hold
+    private Buffer in;                         // gathered inputs for evaluate and predict
+    private Buffer targets;
+    private Buffer scratch;                    // outputs-shaped scratch (log-softmax in evaluate)
+    private int[] labels = new int[0];
+    private int[] predicted = new int[0];
+    private long passKey;
+
+    private Model(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers, boolean initialize) {
+        if (kernels == null || input == null || loss == null) {
+            throw new NullPointerException((kernels == null ? "kernels" : input == null ? "input" : "loss") + " is null");
+        }
+        if (layers.length == 0) {
+            throw new IllegalArgumentException("a model needs at least one layer");
+        }
+        this.kernels = kernels;
+        this.input = input;
+        this.loss = loss;
+        this.seed = seed;
+        this.layers = layers.clone();
+        this.shapes = new Shape[layers.length];
+        try {
+            Shape shape = input;
+            List<Parameter> all = new ArrayList<>();
+            int first = layers.length;
+            for (int i = 0; i < layers.length; i++) {
+                Layer l = this.layers[i];
+                if (l == null) {
+                    throw new NullPointerException("layer " + i + " is null");
+                }
+                try {
+                    shape = l.build(shape, new LayerContext(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("layer " + i + " (" + l + "): " + e.getMessage(), e);
+                }
+                shapes[i] = shape;
+                if (!l.parameters().isEmpty()) {
+                    all.addAll(l.parameters());
+                    first = Math.min(first, i);
+                }
+            }
+            this.parameters = List.copyOf(all);
+            this.firstTrainable = first;
+            long total = 0;
+            for (Parameter p : parameters) {
+                total += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
+            }
+            if (total > Integer.MAX_VALUE - ALIGN) {
+                throw new IllegalArgumentException("the model has " + total + " parameters; at most " + (Integer.MAX_VALUE - ALIGN)
+                        + " fit in one slab");
+            }
+            int slab = (int) Math.max(total, 1);
+            values = Matrix.allocate(parameterArena, 1, slab);
+            gradients = Matrix.allocate(parameterArena, 1, slab);
+            long offset = 0;
+            for (int i = 0; i < layers.length; i++) {
+                for (Parameter p : this.layers[i].parameters()) {
+                    p.bind("layer" + i, offset, view(values, offset, p), view(gradients, offset, p));
+                    offset += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
+                }
+            }
+            if (initialize) {
+                SplittableRandom rnd = new SplittableRandom(seed);
+                for (Layer l : this.layers) {
+                    l.initialize(rnd);
+                }
+            }
+        } catch (RuntimeException e) {
+            parameterArena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A model of {@code layers} on samples of shape {@code input}, whose outputs {@code loss} scores; parameters
+     * are laid out in the slabs and initialised from {@code seed}. Each layer instance can belong to one
+     * model only. A layer that does not fit its input shape is an error naming the layer and the shape.
+     */
+    public static Model of(Kernels kernels, Shape input, Loss loss, long seed, Layer... layers) {
+        return new Model(kernels, input, loss, seed, layers, true);
+    }
+
+    /** A model with uninitialised (zero) parameters, for a file's values to be copied in. */
+    static Model empty(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers) {
+        return new Model(kernels, input, loss, seed, layers, false);
+    }
+
+    /** Loads a model file written by {@link #save} onto the default backend ({@link Backends#get()}). */
+    public static Model load(Path file) throws IOException {
+        return load(file, Backends.get());
+    }
+
+    /**
+     * Loads a model file written by {@link #save}: architecture, loss and weights, with no layer named in
+     * code. The file is checked in full (length, then checksum, then contents) before anything is built.
+     */
+    public static Model load(Path file, Kernels kernels) throws IOException {
+        return ModelFile.read(file).build(kernels);
+    }
+
+    /** Writes the architecture, loss, seed and weights to {@code file}, atomically (see {@link ModelFile}). */
+    public void save(Path file) throws IOException {
+        ModelFile.write(file, this);
+    }
+
+    private static Matrix view(Matrix slab, long offset, Parameter p) {
+        return Matrix.wrap(slab.segment(), slab.offset() + offset, p.rows(), p.cols(), p.cols());
+    }
+
+    // ---------------------------------------------------------------- inference
+
+    /** The predictions for {@code x} (n, inputSize) into a new (n, outputs) matrix that the caller closes. */
+    public Matrix predict(Matrix x) {
+        Matrix out = Matrix.allocate(rowsOf(x, "x"), outputs());
+        try {
+            predict(x, out);
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes the predictions for {@code x} (n, inputSize) into {@code out} (n, outputs): probabilities for
+     * softmax cross-entropy (each row sums to 1) and BCE (each output in [0, 1]), the outputs themselves for
+     * MSE ({@link Loss#output}). No gradient work; batch buffers grow as needed.
+     */
+    public void predict(Matrix x, Matrix out) {
+        checkInput(x, "x");
+        if (out == null) {
+            throw new NullPointerException("out is null");
+        }
+        if (out.rows() != x.rows() || out.cols() != outputs()) {
+            throw new IllegalArgumentException("out is " + out.rows() + "x" + out.cols() + ", the predictions for x are "
+                    + x.rows() + "x" + outputs());
+        }
+        int chunk = chunk();
+        for (int from = 0; from < x.rows(); from += chunk) {
+            int count = Math.min(chunk, x.rows() - from);
+            loss.output(kernels, out.rows(from, count), forward(x.rows(from, count), false));
+        }
+    }
+
+    /** The predicted class of each row of {@code x} (see {@link Loss#classify}). */
+    public int[] predictClasses(Matrix x) {
+        int[] classes = new int[rowsOf(x, "x")];
+        predictClasses(x, classes);
+        return classes;
+    }
+
+    /** Writes the predicted class of each row of {@code x} into {@code classes[0..n)}. */
+    public void predictClasses(Matrix x, int[] classes) {
+        checkInput(x, "x");
+        if (classes == null) {
+            throw new NullPointerException("classes is null");
+        }
+        if (classes.length < x.rows()) {
+            throw new IllegalArgumentException("classes has length " + classes.length + ", x has " + x.rows() + " rows");
+        }
+        int chunk = chunk();
+        growScratch(chunk);
+        for (int from = 0; from < x.rows(); from += chunk) {
+            int count = Math.min(chunk, x.rows() - from);
+            loss.classify(kernels, forward(x.rows(from, count), false), predicted);
+            System.arraycopy(predicted, 0, classes, from, count);
+        }
+    }
+
+    /** Mean loss, and with labels accuracy, confusion matrix, precision and recall, on all of {@code data}. */
+    public Evaluation evaluate(Dataset data) {
+        return evaluate(data, null, chunk());
+    }
+
+    /**
+     * Scores the rows {@code rows} of {@code data} (all rows, in order, when null), {@code batch} at a time,
+     * with no gradient work.
+     */
+    Evaluation evaluate(Dataset data, int[] rows, int batch) {
+        check(data);
+        reserve(batch);
+        int n = rows == null ? data.size() : rows.length;
+        int classes = Loss.classes(outputs());
+        long[][] confusion = data.labels() == null ? null : new long[classes][classes];
+        double sum = 0;
+        for (int from = 0; from < n; from += batch) {
+            int count = Math.min(batch, n - from);
+            Matrix x = in.rows(count);
+            Batches.gather(x, data.features(), rows, from, count);
+            Matrix t = null;
+            if (data.targets() != null) {
+                t = targets.rows(count);
+                Batches.gather(t, data.targets(), rows, from, count);
+            }
+            int[] y = null;
+            if (data.labels() != null) {
+                Batches.gatherLabels(labels, data.labels(), rows, from, count);
+                y = labels;
+            }
+            Matrix out = forward(x, false);
+            sum += loss.total(kernels, scratch.rows(count), out, t, y);
+            if (y != null) {
+                loss.classify(kernels, out, predicted);
+                for (int i = 0; i < count; i++) {
+                    confusion[y[i]][predicted[i]]++;
+                }
+            }
+        }
+        return new Evaluation(sum / n, n, confusion);
+    }
+
+    /** The data fits this model: sample size, target width, label range, open memory. */
+    void check(Dataset data) {
+        if (data == null) {
+            throw new NullPointerException("data is null");
+        }
+        data.checkOpen();
+        if (data.width() != input.size()) {
+            throw new IllegalArgumentException(data.name() + " has samples of shape " + data.shape() + " (" + data.width()
+                    + " values), the model takes " + input + " (" + input.size() + ")");
+        }
+        if (loss != Loss.SOFTMAX_CROSS_ENTROPY) {
+            if (data.targets() == null) {
+                throw new IllegalArgumentException(data.name() + " has no float targets; " + loss.id() + " needs them");
+            }
+            if (data.targets().cols() != outputs()) {
+                throw new IllegalArgumentException(data.name() + " has targets of width " + data.targets().cols()
+                        + ", the model has " + outputs() + " outputs");
+            }
+        } else if (data.labels() == null) {
+            throw new IllegalArgumentException(data.name() + " has no class labels; softmax cross-entropy needs them");
+        }
+        if (data.labels() != null && data.classes() > Loss.classes(outputs())) {
+            throw new IllegalArgumentException(data.name() + " has " + data.classes() + " classes, the model predicts "
+                    + Loss.classes(outputs()));
+        }
+    }
+
+    // ---------------------------------------------------------------- the passes (package: for the trainer)
+
+    /** Sets the key of the next training pass (see {@link Layer.Context#passKey()}). */
+    void passKey(long key) {
+        this.passKey = key;
+    }
+
+    /** The output (B, outputs) for x (B, inputSize): a view into the last layer's buffer. */
+    Matrix forward(Matrix x, boolean training) {
+        reserve(x.rows());
+        for (Layer l : layers) {
+            x = l.forward(x, training);
+        }
+        return x;
+    }
+
+    /**
+     * Backpropagates {@code dOut = dLoss/dOutput} of the last training pass: writes every parameter gradient,
+     * or adds to it when {@code accumulate}.
+     */
+    void backward(Matrix dOut, boolean accumulate) {
+        Matrix d = dOut;
+        for (int i = layers.length - 1; i >= firstTrainable; i--) {
+            d = layers[i].backward(d, i > firstTrainable, accumulate);
+        }
+    }
+
+    /** Makes every batch buffer hold at least {@code rows} rows (allocating only when it grows). */
+    void reserve(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            for (Layer l : layers) {
+                l.reserve(arena, rows);
+            }
+            in = new Buffer(arena, rows, input.size());
+            targets = new Buffer(arena, rows, outputs());
+            scratch = new Buffer(arena, rows, outputs());
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        if (batchArena != null) {
+            batchArena.close();
+        }
+        batchArena = arena;
+        capacity = rows;
+        growScratch(rows);
+    }
+
+    private void growScratch(int rows) {
+        if (labels.length < rows) {
+            labels = new int[rows];
+            predicted = new int[rows];
+        }
+    }
+
+    private int chunk() {
+        return capacity > 0 ? capacity : DEFAULT_BATCH;
+    }
+
+    private void checkInput(Matrix x, String name) {
+        rowsOf(x, name);
+        if (x.cols() != input.size()) {
+            throw new IllegalArgumentException(name + " has " + x.cols() + " columns, the model takes samples of shape " + input
+                    + " (" + input.size() + " values)");
+        }
+        x.checkAlive(name);
+    }
+
+    private static int rowsOf(Matrix x, String name) {
+        if (x == null) {
+            throw new NullPointerException(name + " is null");
+        }
+        return x.rows();
+    }
+
+    // ---------------------------------------------------------------- what it is
+
+    /** Every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order). */
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * The value slab, (1, slabSize()): every parameter's values, in {@link #parameters()} order, each starting on
+     * a 64-byte boundary.
+     */
+    public Matrix values() {
+        return values;
+    }
+
+    /** The gradient slab: the same layout as {@link #values()}, written by each backward pass. */
+    public Matrix gradients() {
+        return gradients;
+    }
+
+    public List<Layer> layers() {
+        return List.of(layers);
+    }
+
+    /** The output shape of layer {@code i}. */
+    public Shape outputShape(int i) {
+        return shapes[i];
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** The seed the parameters were initialised from. */
+    public long seed() {
+        return seed;
+    }
+
+    /** The shape of one input sample. */
+    public Shape inputShape() {
+        return input;
+    }
+
+    /** The shape of one output. */
+    public Shape outputShape() {
+        return shapes[shapes.length - 1];
+    }
+
+    /** Values per output row. */
+    public int outputs() {
+        return outputShape().size();
+    }
+
+    /** Total number of trainable values. */
+    public long size() {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /**
+     * A table of the layers, each with its output shape and parameter count, then the totals:
+     * <pre>
+     * layer            output shape      parameters
+     * Flatten          (784)                      0
+     * Dense(784->128)  (128)                100,480
+     * ...
+     * </pre>
+     */
+    public String summary() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"input", input.toString(), ""});
+        for (int i = 0; i < layers.length; i++) {
+            long n = 0;
+            for (Parameter p : layers[i].parameters()) {
+                n += p.size();
+            }
+            rows.add(new String[] {layers[i].toString(), shapes[i].toString(), String.format(Locale.ROOT, "%,d", n)});
+        }
+        rows.add(new String[] {"total", "", String.format(Locale.ROOT, "%,d", size())});
+        int a = "layer".length();
+        int b = "output shape".length();
+        int c = "parameters".length();
+        for (String[] r : rows) {
+            a = Math.max(a, r[0].length());
+            b = Math.max(b, r[1].length());
+            c = Math.max(c, r[2].length());
+        }
+        String format = "%-" + a + "s  %-" + b + "s  %" + c + "s%n";
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, format, "layer", "output shape", "parameters"));
+        for (String[] r : rows) {
+            sb.append(String.format(Locale.ROOT, format, (Object[]) r));
+        }
+        sb.append(String.format(Locale.ROOT, "loss %s; outputs %s", loss.id(), outputShape()));
+        return sb.toString();
+    }
+
+    /** Frees the parameters, gradients and batch buffers. */
+    @Override
+    public void close() {
+        if (batchArena != null) {
+            batchArena.close();
+            batchArena = null;
+            capacity = 0;
+        }
+        if (parameterArena.scope().isAlive()) {
+            parameterArena.close();
+        }
+    }
+
+    /** The layers, e.g. {@code Flatten(28, 28, 1) -> Dense(784->128) -> ReLU -> Dense(128->10)}. */
+    @Override
+    public String toString() {
+        StringJoiner j = new StringJoiner(" -> ");
+        for (Layer l : layers) {
+            j.add(l.toString());
+        }
+        return j.toString();
+    }
+
+    private final class LayerContext implements Layer.Context {
+        private final int index;
+
+        LayerContext(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public Kernels kernels() {
+            return kernels;
+        }
+
+        @Override
+        public int index() {
+            return index;
+        }
+
+        @Override
+        public long passKey() {
+            return passKey;
+        }
+    }
+}

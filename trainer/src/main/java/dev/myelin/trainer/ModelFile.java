@@ -1,0 +1,273 @@
+package dev.myelin.trainer;
+
+import dev.myelin.core.Kernels;
+import dev.myelin.trainer.data.InvalidDataException;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UTFDataFormatException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The model file: a model's architecture, loss and weights in one file, enough to rebuild it with no
+ * layer named in code ({@link Model#load}). Written atomically ({@link AtomicFile}): a crash during a save
+ * leaves the previous file whole.
+ *
+ * <p>Format version 1, inside the {@link Framing} frame (magic {@code MYELINMD}, version, length, body,
+ * CRC-32C), big-endian, strings as {@link java.io.DataOutput#writeUTF} (2-byte length, modified UTF-8):
+ * <pre>
+ *   2+n   loss: "mse", "bce_with_logits" or "softmax_cross_entropy"
+ *   8     seed the model was initialised from, int64
+ *   2+n   backend that wrote it (information only: the weights load on any backend)
+ *   4     input rank R, int32; then R dimensions, int32 each (memory order, e.g. 28, 28, 1)
+ *   4     layer count L, int32; per layer:
+ *     2+n   type, e.g. "dense"
+ *     4     setting count S, int32; then S pairs of strings key, value, keys in ascending order
+ *   4     tensor count T, int32; per tensor, in the model's parameter order:
+ *     2+n   name, e.g. "layer1.W"
+ *     4, 4  rows, cols, int32
+ *     4 rows cols  values, IEEE 754 float32, row-major
+ * </pre>
+ */
+public final class ModelFile {
+
+    /** The first 8 bytes of every model file. */
+    public static final byte[] MAGIC = "MYELINMD".getBytes(StandardCharsets.US_ASCII);
+    public static final int VERSION = 1;
+
+    /** A layer as stored: its type and settings. */
+    public record LayerSpec(String type, Map<String, String> config) {
+        @Override
+        public String toString() {
+            return config.isEmpty() ? type : type + config;
+        }
+    }
+
+    /** A tensor as stored. */
+    public record Tensor(String name, int rows, int cols, float[] values) {
+    }
+
+    /** A model file's contents, read and checked; {@link #build} makes the model. */
+    public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
+                           List<Tensor> tensors) {
+
+        /** The model on {@code kernels}, with the stored weights. A tensor that does not fit is named. */
+        public Model build(Kernels kernels) throws InvalidDataException {
+            Layer[] ls = new Layer[layers.size()];
+            Model model;
+            try {
+                for (int i = 0; i < ls.length; i++) {
+                    LayerSpec s = layers.get(i);
+                    try {
+                        ls[i] = Layers.create(s.type(), s.config());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("layer " + i + " (" + s + "): " + e.getMessage(), e);
+                    }
+                }
+                model = Model.empty(kernels, input, loss, seed, ls);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDataException(file, "holds a model this version cannot build: " + e.getMessage(), e);
+            }
+            try {
+                copyInto(file, tensors, model.parameters());
+                return model;
+            } catch (InvalidDataException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+
+        /** True if {@code model} has this architecture: input shape, loss, layer types and settings. */
+        String difference(Model model) {
+            if (!input.equals(model.inputShape())) {
+                return "the input shape is " + input + " in the file, " + model.inputShape() + " in this model";
+            }
+            if (loss != model.loss()) {
+                return "the loss is " + loss.id() + " in the file, " + model.loss().id() + " in this model";
+            }
+            List<Layer> mine = model.layers();
+            for (int i = 0; i < Math.max(layers.size(), mine.size()); i++) {
+                LayerSpec theirs = i < layers.size() ? layers.get(i) : null;
+                LayerSpec ours = i < mine.size() ? spec(mine.get(i)) : null;
+                if (theirs == null || !theirs.equals(ours)) {
+                    return "layer " + i + " is " + (theirs == null ? "missing" : theirs) + " in the file, "
+                            + (ours == null ? "missing" : ours) + " in this model";
+                }
+            }
+            return null;
+        }
+    }
+
+    private ModelFile() {
+    }
+
+    /** Writes {@code model} to {@code file} atomically. */
+    static void write(Path file, Model model) throws IOException {
+        byte[] bytes = encode(model);
+        AtomicFile.write(file, out -> out.write(bytes));
+    }
+
+    /** Reads and checks a model file without building the model. */
+    public static Contents read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a folder, not a model file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidDataException(file, "no such model file");
+        }
+        return decode(Files.readAllBytes(file), file);
+    }
+
+    /** The bytes of a model file for {@code model}. */
+    static byte[] encode(Model model) throws IOException {
+        return Framing.frame(MAGIC, VERSION, out -> {
+            out.writeUTF(model.loss().id());
+            out.writeLong(model.seed());
+            out.writeUTF(model.kernels().name());
+            Shape in = model.inputShape();
+            out.writeInt(in.rank());
+            for (int d : in.dims()) {
+                out.writeInt(d);
+            }
+            out.writeInt(model.layers().size());
+            for (Layer l : model.layers()) {
+                LayerSpec s = spec(l);
+                out.writeUTF(s.type());
+                out.writeInt(s.config().size());
+                for (Map.Entry<String, String> e : s.config().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeUTF(e.getValue());
+                }
+            }
+            writeTensors(out, model.parameters(), "");
+        });
+    }
+
+    /** Decodes and checks a model file's bytes (frame first, then the body). */
+    static Contents decode(byte[] bytes, Path file) throws InvalidDataException {
+        Framing.check(bytes, file, MAGIC, "model file", VERSION);
+        DataInputStream in = body(bytes);
+        String field = "the loss";
+        try {
+            Loss loss = Loss.of(in.readUTF());
+            field = "the header";
+            long seed = in.readLong();
+            String backend = in.readUTF();
+            int rank = in.readInt();
+            if (rank < 1 || rank > 8) {
+                throw new InvalidDataException(file, "malformed: an input of rank " + rank);
+            }
+            int[] dims = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                dims[i] = in.readInt();
+            }
+            Shape input = Shape.of(dims);
+            int count = in.readInt();
+            if (count < 1) {
+                throw new InvalidDataException(file, "malformed: " + count + " layers");
+            }
+            List<LayerSpec> layers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                field = "layer " + i;
+                String type = in.readUTF();
+                int settings = in.readInt();
+                if (settings < 0 || settings > 64) {
+                    throw new InvalidDataException(file, "malformed: layer " + i + " (" + type + ") has " + settings + " settings");
+                }
+                Map<String, String> config = new LinkedHashMap<>();
+                for (int j = 0; j < settings; j++) {
+                    config.put(in.readUTF(), in.readUTF());
+                }
+                layers.add(new LayerSpec(type, new TreeMap<>(config)));
+            }
+            field = "the tensors";
+            List<Tensor> tensors = readTensors(in, in.readInt(), file);
+            if (in.available() > 0) {
+                throw new InvalidDataException(file, "malformed: " + in.available() + " bytes after the last tensor");
+            }
+            return new Contents(file, input, loss, seed, backend, List.copyOf(layers), tensors);
+        } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
+            // the checksum matched, so these bytes are as written: by another program, or a bug
+            throw new InvalidDataException(file, "malformed " + field + " (" + e.getMessage() + ")", e);
+        } catch (InvalidDataException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading from memory failed", e);
+        }
+    }
+
+    /** A stream over the body of a checked frame. */
+    static DataInputStream body(byte[] bytes) {
+        return new DataInputStream(new ByteArrayInputStream(bytes, Framing.HEADER,
+                bytes.length - Framing.HEADER - Framing.TRAILER));
+    }
+
+    static LayerSpec spec(Layer l) {
+        return new LayerSpec(l.type(), new TreeMap<>(l.config()));
+    }
+
+    /** Count, then per parameter: name + suffix, rows, cols, values. */
+    static void writeTensors(DataOutputStream out, List<Parameter> params, String suffix) throws IOException {
+        out.writeInt(params.size());
+        for (Parameter p : params) {
+            out.writeUTF(p.name() + suffix);
+            out.writeInt(p.rows());
+            out.writeInt(p.cols());
+            Framing.writeFloats(out, p.value().toArray());
+        }
+    }
+
+    /** {@code count} tensors as {@link #writeTensors} wrote them (after its count). */
+    static List<Tensor> readTensors(DataInputStream in, int count, Path file) throws IOException {
+        if (count < 0) {
+            throw new InvalidDataException(file, "malformed: " + count + " tensors");
+        }
+        List<Tensor> tensors = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = in.readUTF();
+            int rows = in.readInt();
+            int cols = in.readInt();
+            if (rows < 1 || cols < 1 || (long) rows * cols * Float.BYTES > in.available()) {
+                throw new InvalidDataException(file, "malformed: tensor " + i + " (" + name + ") is " + rows + "x" + cols
+                        + " with " + in.available() + " bytes left");
+            }
+            tensors.add(new Tensor(name, rows, cols, Framing.readFloats(in, rows * cols)));
+        }
+        return List.copyOf(tensors);
+    }
+
+    /**
+     * Checks that the stored tensors are exactly {@code targets} (count, names, shapes), naming the first that
+     * does not fit, then copies the values. Nothing is copied if any does not fit.
+     */
+    static void copyInto(Path file, List<Tensor> stored, List<Parameter> targets) throws InvalidDataException {
+        for (int i = 0; i < Math.max(stored.size(), targets.size()); i++) {
+            if (i >= stored.size()) {
+                throw new InvalidDataException(file, "holds " + stored.size() + " tensors; this model also has "
+                        + targets.get(i));
+            }
+            Tensor s = stored.get(i);
+            if (i >= targets.size()) {
+                throw new InvalidDataException(file, "holds the tensor " + s.name() + " " + s.rows() + "x" + s.cols()
+                        + ", which this model does not have");
+            }
+            Parameter p = targets.get(i);
+            if (!s.name().equals(p.name()) || s.rows() != p.rows() || s.cols() != p.cols()) {
+                throw new InvalidDataException(file, "tensor " + i + " is " + s.name() + " " + s.rows() + "x" + s.cols()
+                        + " in the file, " + p + " in this model");
+            }
+        }
+        for (int i = 0; i < stored.size(); i++) {
+            targets.get(i).value().copyFrom(stored.get(i).values());
+        }
+    }
+}
