@@ -67,6 +67,7 @@ public final class Activation implements Layer {
 
     @Override
     public Shape build(Shape input, Context context) {
+        Layers.once(this.k != null, this);
         this.k = context.kernels();
         this.width = input.size();
         return input;

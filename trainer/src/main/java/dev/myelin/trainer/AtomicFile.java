@@ -9,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 
 /**
  * Writes a file all or nothing: into a temporary file in the same folder, flushed to disk, then renamed
  * over the target with {@link StandardCopyOption#ATOMIC_MOVE}. A crash or an exception at any point
- * leaves either the previous file or the complete new one, never a partial file.
+ * leaves either the previous file or the complete new one, never a partial file. The temporary file has a
+ * fixed name, {@code .<name>.tmp} beside the target: an exception deletes it, and one left by a crash (a
+ * killed JVM, a power cut) is overwritten and renamed away by the next write of the same target.
  */
 public final class AtomicFile {
 
@@ -24,11 +25,16 @@ public final class AtomicFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private AtomicFile() {
     }
 
+    /** The temporary file a write of {@code target} goes through: {@code .<name>.tmp} in the same folder. */
+    public static Path temporary(Path target) {
+        Path abs = target.toAbsolutePath();
+        return abs.resolveSibling("." + abs.getFileName() + ".tmp");
+    }
+
+    /** Writes {@code target} all or nothing with what {@code content} writes. */
     public static void write(Path target, Content content) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -36,10 +42,11 @@ public final class AtomicFile {
             throw new IOException(target + ": the folder " + dir + " does not exist");
         }
         // Not Files.createTempFile: it makes the file owner-only (0600), and the result should have the
-        // permissions any new file gets here.
-        Path tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        // permissions any new file gets here; and its random name would leave a crash's leftover for good.
+        Path tmp = temporary(abs);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 content.writeTo(out);
                 out.flush();
@@ -47,7 +54,11 @@ public final class AtomicFile {
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException | Error e) {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);          // the first failure is the one to report
+            }
             throw e;
         }
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -50,6 +50,7 @@ public final class Dense implements Layer {
 
     @Override
     public Shape build(Shape input, Context context) {
+        Layers.once(this.k != null, this);
         if (input.rank() != 1) {
             throw new IllegalArgumentException("Dense(" + outputs + ") takes a flat input, got shape " + input
                     + "; put a Flatten layer before it");

@@ -46,6 +46,7 @@ public final class Dropout implements Layer {
 
     @Override
     public Shape build(Shape input, Context context) {
+        Layers.once(this.context != null, this);
         this.context = context;
         this.width = input.size();
         return input;

@@ -14,6 +14,7 @@ public final class Flatten implements Layer {
 
     @Override
     public Shape build(Shape input, Context context) {
+        Layers.once(this.input != null, this);
         this.input = input;
         return Shape.of(input.size());
     }

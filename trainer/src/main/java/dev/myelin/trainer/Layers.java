@@ -21,6 +21,13 @@ public final class Layers {
         };
     }
 
+    /** Throws unless this is the first {@code build} of {@code layer} ({@code built} says whether it was built before). */
+    static void once(boolean built, Layer layer) {
+        if (built) {
+            throw new IllegalStateException(layer + " already belongs to a model; each model needs layer instances of its own");
+        }
+    }
+
     static String value(Map<String, String> config, String key) {
         String v = config.get(key);
         if (v == null) {

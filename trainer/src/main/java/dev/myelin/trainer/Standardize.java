@@ -52,6 +52,7 @@ public final class Standardize implements Layer {
 
     @Override
     public Shape build(Shape input, Context context) {
+        Layers.once(this.k != null, this);
         this.k = context.kernels();
         this.width = input.size();
         return input;

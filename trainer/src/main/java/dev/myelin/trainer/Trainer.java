@@ -230,10 +230,7 @@ public final class Trainer implements AutoCloseable {
             for (TrainingListener l : listeners) {
                 l.onEpochStart(e, stepsPerEpoch);
             }
-            shuffle(order, seed, epochs);
-            for (int i = 0; i < per; i++) {
-                rows[i] = trainRows[order[rank * per + i]];
-            }
+            epochRows(trainRows, epochs, order, rows);
             lossSum = 0;
             correct = 0;
             long start = System.nanoTime();
@@ -336,6 +333,19 @@ public final class Trainer implements AutoCloseable {
         optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
         lossSum += sum;
         return (float) (sum / count);
+    }
+
+    /**
+     * This replica's rows of epoch {@code epoch} (0-based) into {@code rows} (length {@code floor(n / worldSize)}):
+     * the training rows shuffled by {@code (seed, epoch)}, then the replica's contiguous share of that order.
+     * {@code order} is scratch of the training rows' length.
+     */
+    void epochRows(int[] trainRows, int epoch, int[] order, int[] rows) {
+        shuffle(order, seed, epoch);
+        int per = rows.length;
+        for (int i = 0; i < per; i++) {
+            rows[i] = trainRows[order[rank * per + i]];
+        }
     }
 
     /** The key of a training pass: a function of the seed, the epoch, the micro-batch and the replica only. */

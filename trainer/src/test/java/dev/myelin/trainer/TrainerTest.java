@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,8 +59,19 @@ class TrainerTest {
     record Run(List<EpochResult> epochs, List<float[]> parameters) {
     }
 
+    /** {@link #model} with dropout between the layers: training draws random masks. */
+    static Model dropoutModel(Kernels k, long seed) {
+        return Model.of(k, Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, seed, new Dense(16, Init.HE), Activation.relu(),
+                new Dropout(0.2f), new Dense(CLASSES, Init.XAVIER));
+    }
+
     private static Run train(Kernels k, long seed, int epochs, TrainingListener... listeners) throws IOException {
-        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = model(k, seed);
+        return train(TrainerTest::model, k, seed, epochs, listeners);
+    }
+
+    private static Run train(BiFunction<Kernels, Long, Model> build, Kernels k, long seed, int epochs,
+                             TrainingListener... listeners) throws IOException {
+        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = build.apply(k, seed);
              Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(BATCH).seed(seed)) {
             List<EpochResult> h = t.fit(train, validation, epochs, listeners);
             return new Run(h, m.parameters().stream().map(p -> p.value().toArray()).toList());
@@ -146,7 +158,7 @@ class TrainerTest {
     void resumingFromACheckpointContinuesBitForBit(String backend) throws IOException {
         Kernels k = Backends.get(backend);
         Path file = dir.resolve("after3.ckpt");
-        Run whole = train(k, 21, 6, new TrainingListener() {
+        Run whole = train(TrainerTest::dropoutModel, k, 21, 6, new TrainingListener() {
             @Override
             public void onEpochEnd(EpochResult r, Trainer t) throws IOException {
                 if (r.epoch() == 3) {
@@ -154,8 +166,9 @@ class TrainerTest {
                 }
             }
         });
-        // A fresh process: other initial weights (seed 99) and fresh optimizer state, all replaced by the checkpoint.
-        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = model(k, 99);
+        // A fresh process: other initial weights (seed 99) and fresh optimizer state, all replaced by the checkpoint;
+        // the dropout masks of epochs 4 to 6 come from the restored seed.
+        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = dropoutModel(k, 99);
              Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(BATCH).seed(99)) {
             Checkpoint.load(file, t);
             assertEquals(3, t.epochs());

@@ -1,0 +1,253 @@
+package dev.myelin.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Backends;
+import dev.myelin.core.ErrorBounds;
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import dev.myelin.trainer.data.Dataset;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** The fit loop's options: accumulation, the synchronisation hook, sharding, the validation split, schedules. */
+class FitLoopTest {
+
+    /** The gradient slab as the synchronisation hook saw it at each step. */
+    static final class Recorder implements GradientSync {
+        final List<float[]> seen = new ArrayList<>();
+        final List<Long> steps = new ArrayList<>();
+        Matrix slab;
+
+        @Override
+        public void synchronize(Matrix gradients, long step) {
+            slab = gradients;
+            seen.add(gradients.toArray());
+            steps.add(step);
+        }
+    }
+
+    /**
+     * Four micro-batches of 8 accumulated into one step against one batch of the same 32 samples, on the
+     * reference backend (its summation order is specified), compared through the gradients the hook receives.
+     *
+     * <p>What is equal to the bit: each sample's forward pass (the reference computes each row on its own), and
+     * each row of the loss gradient: one batch writes {@code fl((p - y) / 32)}, a micro-batch {@code fl((p - y) / 8)}
+     * scaled by its share {@code 8 / 32 = 1/4}, and scaling by a power of two commutes with rounding (no value here
+     * comes near the subnormals). So every product {@code x[r][i] dY[r][j]} of {@code dW = x^T dY} is the same float
+     * in both runs; only the grouping of the 32-term sums differs: one run of 32 additions against four runs of 8
+     * whose results are added in turn ({@code beta = 1}). Any grouping of the sum of n floats lies within
+     * {@code gamma(n - 1) sum |term|} of the exact sum, so the two differ by at most
+     * {@code 2 gamma(31) sum_r |x[r][i] dY[r][j]|}; the bias gradient likewise with the terms {@code |dY[r][j]|}.
+     */
+    @Test
+    void accumulatingFourMicroBatchesGivesTheGradientOfTheirUnion() throws IOException {
+        Kernels k = Backends.reference();
+        int n = 32;
+        int c = TrainerTest.CLASSES;
+        try (Dataset data = TrainerTest.blobs(n, 7)) {
+            int[] rows = IntStream.range(0, n).toArray();
+            // The last layer's input h (32 x 16) and the loss gradient dY (32 x 3) at the initial weights: the terms
+            // of its dW = h^T dY and db = column sums of dY, to size the bound.
+            float[] h = new float[n * 16];
+            float[] dY = new float[n * c];
+            try (Model m = TrainerTest.model(k, 3); Matrix d = Matrix.allocate(n, c)) {
+                m.forward(data.features(), true);
+                Matrix hidden = m.layers().get(1).forward(m.layers().get(0).forward(data.features(), true), true);
+                hidden.copyTo(h);
+                m.loss().compute(k, d, m.layers().get(2).forward(hidden, true), null, data.labels());
+                d.copyTo(dY);
+            }
+            Recorder big = new Recorder();
+            Recorder small = new Recorder();
+            float bigLoss;
+            float smallLoss;
+            int w;
+            int b;
+            try (Model m = TrainerTest.model(k, 3); Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).batchSize(n).sync(big)) {
+                bigLoss = t.step(data, rows, 0, n);
+                w = (int) m.parameters().get(2).offset();
+                b = (int) m.parameters().get(3).offset();
+            }
+            try (Model m = TrainerTest.model(k, 3);
+                 Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).batchSize(8).accumulate(4).sync(small)) {
+                smallLoss = t.step(data, rows, 0, n);
+            }
+            assertEquals(1, small.seen.size(), "one synchronisation per optimizer step, not one per micro-batch");
+            float[] one = big.seen.get(0);
+            float[] four = small.seen.get(0);
+            double worst = 0;
+            for (int i = 0; i < 16; i++) {
+                for (int j = 0; j < c; j++) {
+                    double terms = 0;
+                    for (int r = 0; r < n; r++) {
+                        terms += Math.abs((double) h[r * 16 + i] * dY[r * c + j]);
+                    }
+                    double diff = Math.abs(one[w + i * c + j] - four[w + i * c + j]);
+                    assertTrue(diff <= 2 * ErrorBounds.gamma(n - 1) * terms, "dW[" + i + "][" + j + "]: " + diff);
+                    worst = Math.max(worst, diff / (2 * ErrorBounds.gamma(n - 1) * terms));
+                }
+            }
+            for (int j = 0; j < c; j++) {
+                double terms = 0;
+                for (int r = 0; r < n; r++) {
+                    terms += Math.abs(dY[r * c + j]);
+                }
+                double diff = Math.abs(one[b + j] - four[b + j]);
+                assertTrue(diff <= 2 * ErrorBounds.gamma(n - 1) * terms, "db[" + j + "]: " + diff);
+            }
+            System.out.println("accumulated against one batch: worst difference " + worst + " of the bound");
+            assertTrue(!Arrays.equals(one, new float[one.length]), "the gradients are not all zero");
+            // The step's loss: the same 32 per-sample losses (positive), summed in double as one mean of 32, or as four
+            // float means of 8 averaged in double and rounded. The four roundings of the means cost at most u of the
+            // total, the two final roundings u each, and u |x| <= ulp(x): at most 3 ulps apart (double sums: far less).
+            assertEquals(bigLoss, smallLoss, 4 * Math.ulp(bigLoss));
+        }
+    }
+
+    @Test
+    void theHookGetsTheGradientSlabOncePerStepBeforeTheUpdate() throws IOException {
+        try (Dataset data = TrainerTest.blobs(100, 7); Model m = TrainerTest.model(Backends.reference(), 3)) {
+            float[] before = m.values().toArray();
+            // a hook that zeroes the gradients: plain SGD then changes nothing, so the hook ran before each update
+            GradientSync zero = (g, step) -> m.kernels().fill(g, 0f);
+            Recorder recorder = new Recorder();
+            try (Trainer t = new Trainer(m, new Sgd(0.5f, 0f)).batchSize(16).sync((g, step) -> {
+                recorder.synchronize(g, step);
+                zero.synchronize(g, step);
+            })) {
+                t.fit(data, 2);
+                assertEquals(14, t.steps());                          // 2 x ceil(100 / 16)
+            }
+            assertSame(m.gradients(), recorder.slab, "the whole slab, not a copy");
+            assertEquals(java.util.stream.LongStream.range(0, 14).boxed().toList(), recorder.steps);
+            assertArrayEquals(before, m.values().toArray());
+        }
+    }
+
+    @Test
+    void replicasTakeDisjointEqualSharesOfTheSameShuffledOrder() {
+        try (Model m = TrainerTest.model(Backends.reference(), 3)) {
+            int n = 103;
+            int world = 3;
+            int per = n / world;
+            int[] all = IntStream.range(0, n).toArray();
+            for (int epoch = 0; epoch < 3; epoch++) {
+                Set<Integer> union = new HashSet<>();
+                int[] order = new int[n];
+                for (int rank = 0; rank < world; rank++) {
+                    try (Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).seed(11).shard(rank, world)) {
+                        int[] rows = new int[per];
+                        t.epochRows(all, epoch, new int[n], rows);
+                        for (int r : rows) {
+                            assertTrue(union.add(r), "row " + r + " twice in epoch " + epoch);
+                        }
+                    }
+                }
+                assertEquals(world * per, union.size());
+                Trainer.shuffle(order, 11, epoch);
+                Set<Integer> first = new HashSet<>();
+                for (int i = 0; i < world * per; i++) {
+                    first.add(order[i]);
+                }
+                assertEquals(first, union, "the replicas share out the first " + world * per + " of the epoch's order");
+            }
+            assertThrows(IllegalArgumentException.class, () -> new Trainer(m, new Sgd(0.1f, 0f)).shard(3, 3));
+        }
+    }
+
+    @Test
+    void theValidationSplitIsHeldOutSeededAndScoresEachEpoch() throws IOException {
+        try (Dataset data = TrainerTest.blobs(200, 7); Model m = TrainerTest.model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(32).seed(5).validationSplit(0.25)) {
+            int[][] split = t.split(200);
+            assertEquals(150, split[0].length);
+            assertEquals(50, split[1].length);
+            Set<Integer> seen = new HashSet<>();
+            for (int[] part : split) {
+                for (int r : part) {
+                    assertTrue(seen.add(r), "row " + r + " on both sides");
+                }
+            }
+            assertEquals(200, seen.size());
+            try (Trainer other = new Trainer(m, Adam.adam(0.01f)).seed(6).validationSplit(0.25)) {
+                assertNotEquals(Arrays.toString(split[1]), Arrays.toString(other.split(200)[1]), "the seed picks the rows");
+            }
+            List<EpochResult> h = t.fit(data, 2);
+            assertEquals(150, h.get(0).samples(), "training sees the other 150 rows");
+            // the epoch's validation scores are the model's on exactly the held-out rows
+            float[] x = data.features().toArray();
+            float[] rows = new float[50 * TrainerTest.WIDTH];
+            int[] labels = new int[50];
+            for (int i = 0; i < 50; i++) {
+                System.arraycopy(x, split[1][i] * TrainerTest.WIDTH, rows, i * TrainerTest.WIDTH, TrainerTest.WIDTH);
+                labels[i] = data.labels()[split[1][i]];
+            }
+            try (Dataset held = Dataset.classification("held out", rows, TrainerTest.WIDTH, labels, TrainerTest.CLASSES)) {
+                Evaluation e = m.evaluate(held);
+                assertEquals(e.accuracy(), h.get(1).validationAccuracy());
+                assertEquals(e.loss(), h.get(1).validationLoss(), 1e-12 * e.loss());   // the same sums in other chunks
+            }
+            String fixed = assertThrows(IllegalStateException.class, () -> t.batchSize(8)).getMessage();
+            assertEquals("batchSize cannot change once training has started (or a checkpoint was loaded)", fixed);
+        }
+    }
+
+    @Test
+    void badFitArgumentsNameThemselves() {
+        try (Dataset data = TrainerTest.blobs(10, 7); Model m = TrainerTest.model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, Adam.adam(0.01f))) {
+            assertEquals("epochs must be > 0, got -3",
+                    assertThrows(IllegalArgumentException.class, () -> t.fit(data, -3)).getMessage());
+            assertEquals("epochs must be > 0, got 0", assertThrows(IllegalArgumentException.class, () -> t.fit(data, 0)).getMessage());
+            assertEquals("validationSplit must be in [0, 1), got 1.0",
+                    assertThrows(IllegalArgumentException.class, () -> t.validationSplit(1)).getMessage());
+            assertEquals("batchSize must be > 0, got 0", assertThrows(IllegalArgumentException.class, () -> t.batchSize(0)).getMessage());
+            assertEquals("microBatches must be > 0, got 0",
+                    assertThrows(IllegalArgumentException.class, () -> t.accumulate(0)).getMessage());
+        }
+        Dataset closed = TrainerTest.blobs(10, 7);
+        closed.close();
+        try (Model m = TrainerTest.model(Backends.reference(), 3); Trainer t = new Trainer(m, Adam.adam(0.01f))) {
+            assertEquals("the dataset blobs has been closed; its memory is gone",
+                    assertThrows(IllegalStateException.class, () -> t.fit(closed, 1)).getMessage());
+        }
+        try (Dataset wide = Dataset.classification("wide", new float[12], 6, new int[] {0, 1}, 2);
+             Model m = TrainerTest.model(Backends.reference(), 3); Trainer t = new Trainer(m, Adam.adam(0.01f))) {
+            assertEquals("wide has samples of shape (6) (6 values), the model takes (5) (5)",
+                    assertThrows(IllegalArgumentException.class, () -> t.fit(wide, 1)).getMessage());
+        }
+    }
+
+    @Test
+    void theScheduleSetsEachStepsRate() throws IOException {
+        try (Dataset data = TrainerTest.blobs(64, 7); Model m = TrainerTest.model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).batchSize(16).schedule(Schedule.cosine(2))) {
+            List<Float> rates = new ArrayList<>();
+            List<EpochResult> h = t.fit(data, 3, new TrainingListener() {
+                @Override
+                public void onBatchEnd(int epoch, int batch, int batches, int samples, float loss) {
+                    rates.add(t.learningRate());
+                }
+            });
+            assertEquals(12, rates.size());
+            for (int s = 0; s < 12; s++) {
+                assertEquals(Schedule.cosine(2).rate(0.1f, s, 4), rates.get(s), "step " + s);
+            }
+            assertEquals(0.1f, rates.get(0));
+            assertEquals(0f, rates.get(8), "after 2 epochs of 4 steps the cosine has reached 0");
+            assertEquals(rates.get(3), h.get(0).learningRate());
+        }
+    }
+}
