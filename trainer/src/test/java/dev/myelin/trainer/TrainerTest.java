@@ -9,12 +9,10 @@ import dev.myelin.core.Kernels;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,24 +131,13 @@ class TrainerTest {
     }
 
     private static Process probe(String backend, List<String> jvmArgs, int warmups) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.add("--add-modules=jdk.incubator.vector");
-        cmd.addAll(jvmArgs);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ReproducibilityProbe.class.getName());
-        cmd.add(backend);
-        cmd.add(Integer.toString(warmups));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return ChildJvm.start(ReproducibilityProbe.class, jvmArgs, backend, Integer.toString(warmups));
     }
 
     /** The probe's lines (the JDK's incubator warning dropped). */
     private static List<String> probeLines(Process p, String name) throws Exception {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), name + " probe did not finish");
-        assertEquals(0, p.exitValue(), name + " probe failed:\n" + out);
-        return out.lines().filter(l -> l.startsWith("epoch ") || l.startsWith("parameters: ")).toList();
+        return ChildJvm.output(p, name + " probe").lines()
+                .filter(l -> l.startsWith("epoch ") || l.startsWith("parameters: ")).toList();
     }
 
     @ParameterizedTest
