@@ -1,20 +1,13 @@
 /**
- * The trainer: layers, losses, optimizers and a fit loop over the kernel interface; data readers,
- * checkpoints, the command line and the seed examples.
+ * The trainer: models, layers, losses, optimizers and a fit loop over the kernel interface; data readers
+ * and the seed examples. Its API hands out {@code dev.myelin.core} types (Matrix, Kernels), so a module
+ * that requires this one reads core too.
  */
 module dev.myelin.trainer {
-    requires dev.myelin.core;
-    requires info.picocli;
-    requires com.fasterxml.jackson.databind;
-    requires me.tongfei.progressbar;
+    requires transitive dev.myelin.core;
     requires org.apache.commons.csv;
-    requires xchart;
-    requires java.desktop;
 
     exports dev.myelin.trainer;
     exports dev.myelin.trainer.data;
     exports dev.myelin.trainer.examples;
-
-    // picocli fills the command objects, Jackson reads the report records, both by reflection
-    opens dev.myelin.trainer.cli to info.picocli, com.fasterxml.jackson.databind;
 }

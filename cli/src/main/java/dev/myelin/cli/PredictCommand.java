@@ -1,4 +1,4 @@
-package dev.myelin.trainer.cli;
+package dev.myelin.cli;
 
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.AtomicFile;

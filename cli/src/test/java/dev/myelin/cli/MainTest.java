@@ -1,4 +1,4 @@
-package dev.myelin.trainer.cli;
+package dev.myelin.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

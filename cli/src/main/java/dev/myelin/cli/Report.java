@@ -1,4 +1,4 @@
-package dev.myelin.trainer.cli;
+package dev.myelin.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

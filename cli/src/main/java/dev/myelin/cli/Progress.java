@@ -1,4 +1,4 @@
-package dev.myelin.trainer.cli;
+package dev.myelin.cli;
 
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Trainer;
