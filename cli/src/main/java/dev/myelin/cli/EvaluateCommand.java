@@ -1,9 +1,9 @@
 package dev.myelin.cli;
 
 import dev.myelin.trainer.Evaluation;
+import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.data.Dataset;
-import dev.myelin.trainer.data.FashionMnist;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -14,10 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code myelin evaluate}: a model file's loss, accuracy, confusion matrix, precision and recall on the test set. */
+/** {@code myelin evaluate}: a model file's loss, accuracy, confusion matrix, precision and recall on labelled data. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Loads a model file written by 'train --save' and prints its loss, accuracy, confusion matrix",
-                "and per-class precision and recall on the Fashion-MNIST test set."})
+        description = "Loads a model file written by 'train --save' and prints its loss, accuracy, confusion matrix and "
+                + "per-class precision and recall on a labelled CSV file (--csv) or the test files of an IDX folder (--data; "
+                + "Fashion-MNIST by default).")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Spec
@@ -29,18 +30,31 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", required = true, description = "The model file.")
     Path modelFile;
 
+    @Option(names = "--csv", paramLabel = "FILE", description = "Score on this CSV file (plain or gzip) with a label column.")
+    Path csv;
+
+    @Option(names = "--label", paramLabel = "COLUMN", defaultValue = "-1",
+            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    @Option(names = "--no-header", description = "The CSV file has no header line.")
+    boolean noHeader;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Score on the t10k IDX files in DIR (default, without --csv: the Fashion-MNIST test set).")
+    Path data;
+
     @Override
     public Integer call() throws Exception {
-        Options.positive("--batch-size", common.batchSize);
         Options.Chosen backend = common.kernels();
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = Model.load(modelFile, backend.kernels())) {
-            Path folder = FashionMnist.locate(common.data, spec.commandLine().getErr()::println);
-            try (Dataset test = FashionMnist.test(folder)) {
-                Evaluation e = model.evaluate(test);
-                out.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", modelFile, model, model.size(), backend.name());
-                out.println(e);
-            }
+        try (Model model = Model.load(modelFile, backend.kernels());
+             Dataset set = Sources.labelled(csv, label, !noHeader, model.loss() == Loss.MSE, model.classNames(), data,
+                     spec.commandLine().getErr())) {
+            Evaluation e = model.evaluate(set);
+            out.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", modelFile, model, model.size(), backend.name());
+            out.printf(Locale.ROOT, "data: %s%n", set);
+            out.println(e);
         }
         return 0;
     }

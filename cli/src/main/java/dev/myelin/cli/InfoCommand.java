@@ -18,8 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code myelin info}: which backend runs and why, the JDK, and a quick SIMD-versus-reference GEMM check. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Prints the backend diagnosis: the chosen backend and why, the SIMD backend's vector species,",
-                "the JDK, and whether SIMD and reference GEMM agree on one shape within the error bound."})
+        description = "Prints the backend diagnosis: the chosen backend and why, the SIMD backend's vector species, the JDK, "
+                + "and whether SIMD and reference GEMM agree on one shape within the error bound.")
 final class InfoCommand implements Callable<Integer> {
 
     /** The shape of the agreement check: odd sizes, so every tile edge is exercised. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  * one line too; {@code -Dmyelin.debug=true} shows its stack trace).
  */
 @Command(name = "myelin", mixinStandardHelpOptions = true, version = "myelin 0.1.0",
-        description = "Trains and evaluates a Fashion-MNIST classifier on the CPU with Myelin's kernels.",
+        description = "Trains, evaluates and runs neural networks on the CPU with Myelin's kernels, on your CSV files or IDX "
+                + "images (Fashion-MNIST by default).",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, InfoCommand.class})
 public final class Main implements Runnable {
 

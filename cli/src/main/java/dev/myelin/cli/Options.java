@@ -3,6 +3,8 @@ package dev.myelin.cli;
 import dev.myelin.core.Backend;
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
+import dev.myelin.trainer.AtomicFile;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -17,15 +19,10 @@ final class Options {
             description = "Kernel backend: ${COMPLETION-CANDIDATES}. Default: simd when the Vector API can run here, else reference.")
     BackendName backend;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with the four Fashion-MNIST IDX files. Default: /usr/share/datasets/fashion-mnist, "
-                    + "else ~/.cache/myelin/fashion-mnist, fetched there with apt-get download if missing.")
-    Path data;
-
     @Option(names = "--threads", paramLabel = "N",
-            description = {"Threads for the kernels (default: -Dmyelin.threads, else the number of cores). The SIMD GEMM",
-                    "splits its work over them (capped at the cores; the result is the same for any count);",
-                    "the other kernels, and every reference kernel, run on one thread."})
+            description = "Threads for the kernels (default: -Dmyelin.threads, else the number of cores). The SIMD GEMM splits "
+                    + "its work over them, at most one per core; the result is the same for any count. The other kernels, "
+                    + "and every reference kernel, run on one thread.")
     Integer threads;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
@@ -64,8 +61,12 @@ final class Options {
         }
     }
 
-    /** The folder that will hold {@code file} exists (checked before any work, so nothing is half done). */
-    static void folderExists(String option, Path file) {
+    /**
+     * {@code file} can be written: its folder exists and takes a new file (checked by creating and deleting the
+     * temporary file a later atomic write goes through), and it is not a folder. Checked before any work, so a run
+     * does not train for an hour and then fail to save.
+     */
+    static void writable(String option, Path file) {
         if (file == null) {
             return;
         }
@@ -75,6 +76,15 @@ final class Options {
         }
         if (Files.isDirectory(file)) {
             throw new Main.UsageException(option + " " + file + " is a folder; give a file name");
+        }
+        Path probe = AtomicFile.temporary(file);
+        try {
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new Main.UsageException(option + " " + file + ": cannot write in " + parent + " ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage()) + ")");
         }
     }
 }

@@ -2,13 +2,18 @@ package dev.myelin.cli;
 
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.AtomicFile;
+import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.data.CsvReader;
+import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
-import java.io.OutputStream;
+import dev.myelin.trainer.data.IdxReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,10 +22,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code myelin predict}: a model file's predicted class (and probabilities) for each image of an IDX file. */
+/** {@code myelin predict}: a model file's predictions for a CSV file or an IDX file of images, as CSV. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Loads a model file written by 'train --save' and writes, as CSV, the predicted class and the",
-                "class probabilities of every image in an IDX images file (default: the Fashion-MNIST test images)."})
+        description = "Loads a model file written by 'train --save' and writes its predictions as CSV: for each row of a "
+                + "CSV file (--csv) or each image of an IDX file (--images; default: the Fashion-MNIST test images), the "
+                + "predicted class and the class probabilities, or the predicted value of a regression model.")
 final class PredictCommand implements Callable<Integer> {
 
     @Spec
@@ -32,57 +38,100 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", required = true, description = "The model file.")
     Path modelFile;
 
+    @Option(names = "--csv", paramLabel = "FILE", description = "Predict for each row of this CSV file (plain or gzip).")
+    Path csv;
+
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "A column of the CSV file to leave out (its label column, if it has one), by header name or index.")
+    String label;
+
+    @Option(names = "--no-header", description = "The CSV file has no header line.")
+    boolean noHeader;
+
     @Option(names = "--images", paramLabel = "FILE",
-            description = "IDX file of 28x28 images, plain or gzip (default: the Fashion-MNIST test images of --data).")
+            description = "Predict for each image of this IDX file, plain or gzip (default, without --csv: the Fashion-MNIST test images).")
     Path images;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Where to find the Fashion-MNIST test images (see 'train --help').")
+    Path data;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Write the CSV here, atomically (default: standard output).")
     Path output;
 
     @Override
     public Integer call() throws Exception {
-        Options.folderExists("--output", output);
+        Options.writable("--output", output);
+        if (csv != null && images != null) {
+            throw new Main.UsageException("give --csv or --images, not both");
+        }
         Options.Chosen backend = common.kernels();
-        Path file = images != null ? images
-                : FashionMnist.testImages(FashionMnist.locate(common.data, spec.commandLine().getErr()::println));
-        try (Model model = Model.load(modelFile, backend.kernels()); Arena arena = Arena.ofShared()) {
-            Matrix x = FashionMnist.images(arena, file);
-            try (Matrix p = model.predict(x)) {
-                int[] classes = model.predictClasses(x);
-                if (output == null) {
-                    PrintWriter out = spec.commandLine().getOut();
-                    write(out, classes, p);
-                    out.flush();
-                } else {
-                    AtomicFile.write(output, stream -> write(stream, classes, p));
-                    spec.commandLine().getOut().printf(Locale.ROOT, "%,d predictions written to %s%n", classes.length, output);
+        try (Model model = Model.load(modelFile, backend.kernels())) {
+            if (csv != null) {
+                try (Dataset rows = CsvReader.features(csv, !noHeader, label)) {
+                    return write(model, rows.features());
                 }
+            }
+            Path file = images != null ? images
+                    : FashionMnist.testImages(FashionMnist.locate(data, spec.commandLine().getErr()::println));
+            try (Arena arena = Arena.ofShared()) {
+                return write(model, IdxReader.images(arena, file));
+            }
+        }
+    }
+
+    private int write(Model model, Matrix x) throws Exception {
+        try (Matrix p = model.predict(x)) {
+            int[] classes = model.loss() == Loss.MSE ? null : model.predictClasses(x);
+            if (output == null) {
+                PrintWriter out = spec.commandLine().getOut();
+                write(out, model, classes, p);
+                out.flush();
+            } else {
+                AtomicFile.write(output, stream -> {
+                    PrintWriter w = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+                    write(w, model, classes, p);
+                    w.flush();
+                });
+                spec.commandLine().getOut().printf(Locale.ROOT, "%,d predictions written to %s%n", p.rows(), output);
             }
         }
         return 0;
     }
 
-    private static void write(OutputStream stream, int[] classes, Matrix p) {
-        PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
-        write(w, classes, p);
-        w.flush();
-    }
-
-    /** A header {@code index,class,p0,...}, then a row per image. */
-    private static void write(PrintWriter w, int[] classes, Matrix p) {
-        StringBuilder header = new StringBuilder("index,class");
-        for (int j = 0; j < p.cols(); j++) {
-            header.append(",p").append(j);
+    /**
+     * A header, then a row per sample: {@code index,class,p_0,...} (the columns named by the model's class names
+     * where it has them), or {@code index,value} for a regression model.
+     */
+    private static void write(PrintWriter w, Model model, int[] classes, Matrix p) {
+        List<String> names = model.classNames();
+        StringBuilder header = new StringBuilder("index");
+        if (classes == null) {
+            for (int j = 0; j < p.cols(); j++) {
+                header.append(p.cols() == 1 ? ",value" : ",value" + j);
+            }
+        } else {
+            header.append(",class");
+            for (int j = 0; j < p.cols(); j++) {
+                header.append(",p_").append(names.isEmpty() ? Integer.toString(j) : quote(names.get(j)));
+            }
         }
         w.println(header);
         float[] row = new float[p.cols()];
-        for (int i = 0; i < classes.length; i++) {
+        for (int i = 0; i < p.rows(); i++) {
             p.rows(i, 1).copyTo(row);
-            StringBuilder line = new StringBuilder().append(i).append(',').append(classes[i]);
+            StringBuilder line = new StringBuilder().append(i);
+            if (classes != null) {
+                line.append(',').append(names.isEmpty() ? Integer.toString(classes[i]) : quote(names.get(classes[i])));
+            }
             for (float v : row) {
                 line.append(',').append(v);
             }
             w.println(line);
         }
+    }
+
+    /** A CSV field: quoted when it holds a comma, a quote or a line break. */
+    private static String quote(String s) {
+        return s.matches("[^,\"\r\n]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
     }
 }

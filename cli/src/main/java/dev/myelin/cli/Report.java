@@ -22,11 +22,12 @@ import org.knowm.xchart.XYChartBuilder;
  * @param vectorSpecies the SIMD backend's description (species, lanes, GEMM tile), or the reference's
  * @param threads       threads the kernels could use (--threads; the SIMD GEMM uses them, the rest runs on one)
  * @param epochs        one entry per epoch
- * @param testAccuracy  accuracy on the test set at the end (the test set is scored only then)
+ * @param layers        the --layers description
+ * @param testAccuracy  accuracy on the test set at the end (the test set is scored only then), null without one
  */
 record Report(String backend, String backendReason, String vectorSpecies, String jdk, int threads, int batchSize,
-              String optimizer, float learningRate, int hidden, long seed, String model, List<Epoch> epochs,
-              double testAccuracy) {
+              String optimizer, float learningRate, String layers, long seed, String model, List<Epoch> epochs,
+              Double testAccuracy) {
 
     /**
      * One epoch: seconds of training, mean training loss and accuracy, validation loss and accuracy (null without
@@ -36,13 +37,13 @@ record Report(String backend, String backendReason, String vectorSpecies, String
                  Double validationAccuracy, float learningRate) {
     }
 
-    static Report of(Options.Chosen backend, int threads, int batchSize, String optimizer, float lr, int hidden, long seed,
+    static Report of(Options.Chosen backend, int threads, int batchSize, String optimizer, float lr, String layers, long seed,
                      String model, List<EpochResult> history, double testAccuracy) {
         List<Epoch> epochs = history.stream().map(r -> new Epoch(r.epoch(), r.seconds(), r.trainLoss(), r.trainAccuracy(),
                 orNull(r.validationLoss()), orNull(r.validationAccuracy()), r.learningRate())).toList();
         String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
         return new Report(backend.name(), backend.why(), backend.description(), jdk, threads, batchSize, optimizer, lr,
-                hidden, seed, model, epochs, testAccuracy);
+                layers, seed, model, epochs, orNull(testAccuracy));
     }
 
     private static Double orNull(double v) {

@@ -5,14 +5,17 @@ import dev.myelin.trainer.Checkpoint;
 import dev.myelin.trainer.EarlyStopping;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Evaluation;
-import dev.myelin.trainer.Optimizer;
+import dev.myelin.trainer.Layer;
+import dev.myelin.trainer.Layers;
+import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Schedule;
 import dev.myelin.trainer.Sgd;
+import dev.myelin.trainer.Standardize;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
-import dev.myelin.trainer.data.FashionMnist;
-import dev.myelin.trainer.examples.FashionMnistExample;
+import dev.myelin.trainer.data.Dataset;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +30,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code myelin train}: Standardize -> Flatten -> Dense(hidden) -> ReLU -> Dense(10), softmax cross-entropy, on
- * Fashion-MNIST; the test set is scored once, at the end.
+ * {@code myelin train}: a model described by {@code --layers} on a CSV file or a folder of IDX files
+ * (Fashion-MNIST by default); per-epoch progress, the test score at the end, the model file with {@code --save}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains Standardize -> Flatten -> Dense(HIDDEN) -> ReLU -> Dense(10) with softmax cross-entropy on",
-                "Fashion-MNIST; prints loss, accuracy and seconds per epoch (and the validation scores with",
-                "--validation), then the test accuracy."})
+        description = "Trains a model on a CSV file (--csv) or a folder of IDX images (--data; Fashion-MNIST by default) and "
+                + "prints loss, accuracy and seconds per epoch, the validation scores with --validation, and the test "
+                + "accuracy at the end. --save writes the model file that 'evaluate' and 'predict' read.")
 final class TrainCommand implements Callable<Integer> {
 
     /** The optimizers, as typed on the command line. */
@@ -48,6 +51,36 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     Options common;
 
+    @Option(names = "--csv", paramLabel = "FILE",
+            description = "Train on this CSV file (plain or gzip): numeric feature columns and a label column.")
+    Path csv;
+
+    @Option(names = "--label", paramLabel = "COLUMN", defaultValue = "-1",
+            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    @Option(names = "--no-header", description = "The CSV files have no header line.")
+    boolean noHeader;
+
+    @Option(names = "--regression",
+            description = "Read the label column as a number to predict (mean squared error) instead of as classes.")
+    boolean regression;
+
+    @Option(names = "--test", paramLabel = "FILE", description = "A CSV test set, scored once after training.")
+    Path test;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Train on the IDX files in DIR (train-images-idx3-ubyte.gz and the like; the t10k files are the test "
+                    + "set). Default, without --csv: Fashion-MNIST from /usr/share/datasets/fashion-mnist or "
+                    + "~/.cache/myelin/fashion-mnist, fetched there with apt-get download if missing.")
+    Path data;
+
+    @Option(names = "--layers", paramLabel = "SPEC", defaultValue = "128:relu",
+            description = "The layers, comma-separated: N (Dense of N units), N:ACT (with an activation: relu, leaky_relu, "
+                    + "sigmoid, tanh, gelu), ACT, dropout:RATE, flatten. The output layer is added to fit the classes "
+                    + "(default: ${DEFAULT-VALUE}). Images are standardised and flattened first.")
+    String layers;
+
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Epochs to train (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -60,11 +93,8 @@ final class TrainCommand implements Callable<Integer> {
     OptimizerName optimizer;
 
     @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "constant",
-            description = "Learning-rate schedule: ${COMPLETION-CANDIDATES} (cosine: down to 0 over --epochs; default: ${DEFAULT-VALUE}).")
+            description = "Learning-rate schedule: ${COMPLETION-CANDIDATES}; cosine goes down to 0 over --epochs (default: ${DEFAULT-VALUE}).")
     ScheduleName schedule;
-
-    @Option(names = "--hidden", paramLabel = "N", defaultValue = "128", description = "Hidden units (default: ${DEFAULT-VALUE}).")
-    int hidden;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
             description = "Seed of the weight initialisation, the shuffling and the validation split (default: ${DEFAULT-VALUE}).")
@@ -99,7 +129,6 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Options.positive("--epochs", epochs);
         Options.positive("--batch-size", common.batchSize);
-        Options.positive("--hidden", hidden);
         if (patience != null) {
             Options.positive("--patience", patience);
         }
@@ -113,20 +142,20 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && checkpoint == null) {
             throw new Main.UsageException("--resume needs --checkpoint PATH");
         }
-        Options.folderExists("--checkpoint", checkpoint);
-        Options.folderExists("--report", report);
-        Options.folderExists("--save", save);
+        Options.writable("--checkpoint", checkpoint);
+        Options.writable("--report", report);
+        Options.writable("--save", save);
         Options.Chosen backend = common.kernels();
 
-        Path folder = FashionMnist.locate(common.data, err::println);
-        try (FashionMnistExample.Data data = FashionMnistExample.load(folder);
-             Model model = FashionMnistExample.model(backend.kernels(), hidden, seed, data.stats());
+        try (Sources.Data d = Sources.training(csv, label, !noHeader, regression, test, data, err);
+             Model model = model(backend, d.train());
              Trainer trainer = new Trainer(model, optimizer(rate)).batchSize(common.batchSize).seed(seed)
                      .validationSplit(validation).schedule(schedule == ScheduleName.cosine ? Schedule.cosine(epochs)
                              : Schedule.constant())) {
             out.printf(Locale.ROOT, "backend %s (%s): %s%n", backend.name(), backend.why(), backend.description());
-            out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, threads %d; data %s%n", model,
-                    model.size(), trainer.optimizer().name(), rate, common.batchSize, common.threads(), folder);
+            out.printf(Locale.ROOT, "data %s: %s%n", d.where(), d.train());
+            out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, %s%n", model, model.size(),
+                    trainer.optimizer().name(), rate, common.batchSize, Threads.describe(common, backend));
             if (resume && Files.exists(checkpoint)) {
                 Checkpoint.load(checkpoint, trainer);
                 out.printf(Locale.ROOT, "resuming from %s after epoch %d (step %d)%n", checkpoint, trainer.epochs(),
@@ -137,10 +166,13 @@ final class TrainCommand implements Callable<Integer> {
             listeners.add(new TrainingListener() {
                 @Override
                 public void onEpochEnd(EpochResult r, Trainer t) {
-                    String val = Double.isNaN(r.validationLoss()) ? "" : String.format(Locale.ROOT,
-                            "  validation loss %.4f  validation accuracy %.2f%%", r.validationLoss(), 100 * r.validationAccuracy());
-                    out.printf(Locale.ROOT, "epoch %2d/%d  loss %.4f  accuracy %.2f%%%s  %.1f s%n",
-                            r.epoch(), epochs, r.trainLoss(), 100 * r.trainAccuracy(), val, r.seconds());
+                    String acc = Double.isNaN(r.trainAccuracy()) ? "" : String.format(Locale.ROOT, "  accuracy %.2f%%",
+                            100 * r.trainAccuracy());
+                    String val = Double.isNaN(r.validationLoss()) ? "" : String.format(Locale.ROOT, "  validation loss %.4f",
+                            r.validationLoss()) + (Double.isNaN(r.validationAccuracy()) ? "" : String.format(Locale.ROOT,
+                            "  validation accuracy %.2f%%", 100 * r.validationAccuracy()));
+                    out.printf(Locale.ROOT, "epoch %2d/%d  loss %.4f%s%s  %.1f s%n", r.epoch(), epochs, r.trainLoss(), acc, val,
+                            r.seconds());
                 }
             });
             if (patience != null) {
@@ -150,26 +182,52 @@ final class TrainCommand implements Callable<Integer> {
                 listeners.add(Checkpoint.everyEpoch(checkpoint));
             }
             List<EpochResult> history = trainer.epochs() < epochs
-                    ? trainer.fit(data.train(), epochs, listeners.toArray(TrainingListener[]::new)) : List.of();
+                    ? trainer.fit(d.train(), epochs, listeners.toArray(TrainingListener[]::new)) : List.of();
             if (trainer.epochs() < epochs && !history.isEmpty()) {
                 out.printf(Locale.ROOT, "stopped early: the %s loss has not improved for %d epochs%n",
                         validation > 0 ? "validation" : "training", patience);
             }
-            Evaluation end = model.evaluate(data.test());
-            out.printf(Locale.ROOT, "test accuracy %.2f%% (loss %.4f) after %d epochs%n", 100 * end.accuracy(), end.loss(),
-                    trainer.epochs());
+            double testAccuracy = Double.NaN;
+            if (d.test() != null) {
+                Evaluation end = model.evaluate(d.test());
+                testAccuracy = end.accuracy();
+                out.printf(Locale.ROOT, "test %s(loss %.4f) after %d epochs%n", Double.isNaN(testAccuracy) ? ""
+                        : String.format(Locale.ROOT, "accuracy %.2f%% ", 100 * testAccuracy), end.loss(), trainer.epochs());
+            }
             if (save != null) {
                 model.save(save);
                 out.printf(Locale.ROOT, "model saved to %s%n", save);
             }
             if (report != null) {
-                Report r = Report.of(backend, common.threads(), common.batchSize, trainer.optimizer().name(), rate,
-                        hidden, seed, model.toString(), history, end.accuracy());
+                Report r = Report.of(backend, common.threads(), common.batchSize, trainer.optimizer().name(), rate, layers,
+                        seed, model.toString(), history, testAccuracy);
                 Path png = r.write(report);
                 out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);
             }
         }
         return 0;
+    }
+
+    /**
+     * The model for the training data: images (rank above 1) are standardised by their pixel mean and standard
+     * deviation first; then the --layers, ending in an output layer for the classes (softmax cross-entropy) or
+     * the target (mean squared error).
+     */
+    private Model model(Options.Chosen backend, Dataset train) {
+        boolean images = train.shape().rank() > 1;
+        int outputs = regression ? 1 : train.classes();
+        List<Layer> all = new ArrayList<>();
+        if (images) {
+            Dataset.Stats s = train.featureStats();
+            all.add(new Standardize((float) s.mean(), (float) s.std()));
+        }
+        try {
+            all.addAll(Layers.parse(layers, train.shape(), outputs));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--layers: " + e.getMessage());
+        }
+        return Model.of(backend.kernels(), train.shape(), regression ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, seed,
+                all.toArray(Layer[]::new));
     }
 
     private Optimizer optimizer(float rate) {

@@ -127,7 +127,7 @@ class MainTest {
         Path report = dir.resolve("report.json");
         Path ckpt = dir.resolve("run.ckpt");
         Path model = dir.resolve("run.model");
-        Run t = run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "64", "--hidden", "16",
+        Run t = run("train", "--data", data.toString(), "--epochs", "2", "--batch-size", "64", "--layers", "16:relu",
                 "--backend", "reference", "--threads", "2", "--report", report.toString(), "--checkpoint", ckpt.toString(),
                 "--save", model.toString(), "--validation", "0.2");
         assertEquals(0, t.code(), t.toString());
@@ -163,7 +163,7 @@ class MainTest {
         assertEquals(0, p.code(), p.toString());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(101, lines.size(), "a header and a line per test image");
-        assertTrue(lines.get(0).startsWith("index,class,p0,p1,"), lines.get(0));
+        assertTrue(lines.get(0).startsWith("index,class,p_T-shirt/top,p_Trouser,"), lines.get(0));
         String[] first = lines.get(1).split(",");
         assertEquals(12, first.length, lines.get(1));
         double sum = 0;
@@ -174,7 +174,7 @@ class MainTest {
         assertEquals(1.0, sum, 1e-5, lines.get(1));
         Files.delete(csv);
 
-        Run r = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--hidden", "16",
+        Run r = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--layers", "16:relu",
                 "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--validation", "0.2");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("resuming from " + ckpt + " after epoch 2 (step 8)"), r.out());  // 2 x ceil(240/64)
@@ -182,20 +182,90 @@ class MainTest {
         assertTrue(r.out().contains("epoch  3/3"), r.out());
         assertEquals(3, Checkpoint.read(ckpt).epochs());
 
-        Run done = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--hidden", "16",
+        Run done = run("train", "--data", data.toString(), "--epochs", "3", "--batch-size", "64", "--layers", "16:relu",
                 "--backend", "reference", "--checkpoint", ckpt.toString(), "--resume", "--report", report.toString(),
                 "--validation", "0.2");
         assertEquals(0, done.code(), done.toString());
         assertFalse(done.out().contains("epoch  3/3"), "nothing left to train: " + done.out());
         assertEquals(0, new ObjectMapper().readTree(report.toFile()).get("epochs").size());
 
-        Run wrong = run("train", "--data", data.toString(), "--epochs", "4", "--hidden", "8", "--backend", "reference",
+        Run wrong = run("train", "--data", data.toString(), "--epochs", "4", "--layers", "8:relu", "--backend", "reference",
                 "--checkpoint", ckpt.toString(), "--resume", "--validation", "0.2", "--batch-size", "64");
         assertEquals(2, wrong.code(), wrong.toString());
         assertTrue(wrong.err().contains("holds another model: layer 2 is dense{init=he, units=16} in the file, "
                 + "dense{init=he, units=8} in this model"), wrong.err());
         assertEquals(3, Checkpoint.read(ckpt).epochs(), "a failed resume leaves the checkpoint alone");
         assertEquals(List.of(report, dir.resolve("report.png"), ckpt, model), files(), "no temporary files left");
+    }
+
+    /** Three classes named by strings, two features: the points near (1, 0), (-1, 1) and (-1, -1). */
+    private Path irisLike(String name, int n, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        String[] names = {"setosa", "versicolor", "virginica"};
+        double[][] centres = {{1, 0}, {-1, 1}, {-1, -1}};
+        StringBuilder sb = new StringBuilder("\uFEFFwidth,species,height\n");
+        for (int i = 0; i < n; i++) {
+            int c = i % 3;
+            sb.append(String.format(java.util.Locale.ROOT, "%.4f,%s,%.4f%n", centres[c][0] + 0.3 * rnd.nextGaussian(), names[c],
+                    centres[c][1] + 0.3 * rnd.nextGaussian()));
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (OutputStream gz = new GZIPOutputStream(b)) {
+            gz.write(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return Files.write(dir.resolve(name), b.toByteArray());
+    }
+
+    @Test
+    void aCsvFileWithStringLabelsTrainsSavesPredictsAndEvaluates() throws IOException {
+        Path train = irisLike("train.csv.gz", 300, 1);
+        Path test = irisLike("test.csv.gz", 60, 2);
+        Path model = dir.resolve("iris.model");
+        Run t = run("train", "--csv", train.toString(), "--label", "species", "--test", test.toString(), "--layers", "16:relu",
+                "--epochs", "20", "--batch-size", "32", "--lr", "0.01", "--validation", "0.2", "--save", model.toString(),
+                "--backend", "reference");
+        assertEquals(0, t.code(), t.toString());
+        assertTrue(t.out().contains("3 classes [setosa, versicolor, virginica]"), t.out());
+        assertTrue(t.out().contains("Dense(2->16) -> ReLU -> Dense(16->3)"), t.out());
+        String accuracy = t.out().lines().filter(l -> l.startsWith("test accuracy ")).findFirst().orElseThrow().split(" ")[2];
+        assertTrue(Double.parseDouble(accuracy.replace("%", "")) > 90, t.out());
+
+        Run e = run("evaluate", "--model", model.toString(), "--csv", test.toString(), "--label", "species", "--backend", "reference");
+        assertEquals(0, e.code(), e.toString());
+        assertTrue(e.out().contains("accuracy " + accuracy + " on 60 samples"), e.out() + t.out());
+        assertTrue(e.out().contains("virginica (2)"), e.out());
+
+        Run p = run("predict", "--model", model.toString(), "--csv", test.toString(), "--label", "species", "--backend", "reference");
+        assertEquals(0, p.code(), p.toString());
+        List<String> lines = p.out().lines().toList();
+        assertEquals("index,class,p_setosa,p_versicolor,p_virginica", lines.get(0));
+        assertEquals(61, lines.size());
+        assertTrue(lines.get(1).startsWith("0,setosa,"), lines.get(1));     // row 0 is a setosa near (1, 0)
+
+        Path features = Files.writeString(dir.resolve("new.csv"), "width,height\n-1,-1.1\n0.9,0.1\n");
+        Run q = run("predict", "--model", model.toString(), "--csv", features.toString(), "--backend", "reference");
+        assertEquals(0, q.code(), q.toString());
+        assertTrue(q.out().lines().skip(1).map(l -> l.split(",")[1]).toList().equals(List.of("virginica", "setosa")), q.out());
+    }
+
+    @Test
+    void outputsThatCannotBeWrittenAreFoundBeforeTraining() throws IOException {
+        Path blocker = Files.writeString(dir.resolve("file"), "x");
+        assertUsageError(run("train", "--data", data.toString(), "--save", blocker.resolve("m.model").toString()),
+                "the folder " + blocker + " does not exist");
+        Path temp = dir.resolve(".r.json.tmp");       // a folder where the temporary file must go: not writable
+        Files.createDirectories(temp.resolve("inside"));
+        assertUsageError(run("train", "--data", data.toString(), "--report", dir.resolve("r.json").toString()),
+                "--report " + dir.resolve("r.json") + ": cannot write in " + dir);
+    }
+
+    @Test
+    void moreThreadsThanCoresSaysWhatItUses() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        Run r = run("train", "--data", data.toString(), "--epochs", "1", "--threads", Integer.toString(cores + 6),
+                "--backend", "simd");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("threads: " + (cores + 6) + " asked for, " + cores + " used (" + cores + " cores)"), r.out());
     }
 
     @Test
@@ -209,9 +279,16 @@ class MainTest {
     }
 
     @Test
-    void helpSaysWhatThreadsDo() {
+    void helpSaysWhatThreadsDoAndWrapsWholeSentences() {
         Run r = run("train", "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--threads") && r.out().contains("The SIMD GEMM"), r.out());
+        Run top = run("--help");
+        assertEquals(0, top.code());
+        // each command's one-line summary in the top-level help ends a sentence instead of stopping mid-way
+        for (String command : List.of("train", "evaluate", "predict", "info")) {
+            String line = top.out().lines().filter(l -> l.strip().startsWith(command + " ")).findFirst().orElseThrow();
+            assertTrue(line.strip().endsWith(".") || top.out().contains(line + "\n"), line);
+        }
     }
 }

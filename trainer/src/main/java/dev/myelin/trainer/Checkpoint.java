@@ -108,19 +108,27 @@ public final class Checkpoint {
         mismatch(file, "validation split", c.validationSplit(), trainer.validationSplit());
         mismatch(file, "shard", c.rank() + " of " + c.worldSize(), trainer.rank() + " of " + trainer.worldSize());
         List<Matrix> state = trainer.state();
-        List<String> names = trainer.optimizer().stateNames();
+        List<String> stateNames = trainer.optimizer().stateNames();
         if (c.state().size() != state.size()) {
             throw new InvalidDataException(file, "holds " + c.state().size() + " optimizer state blocks, " + trainer.optimizer().name()
                     + " has " + state.size());
         }
         for (int i = 0; i < state.size(); i++) {
             Block b = c.state().get(i);
-            if (!b.name().equals(names.get(i)) || b.cols() != state.get(i).cols()) {
+            if (!b.name().equals(stateNames.get(i)) || b.cols() != state.get(i).cols()) {
                 throw new InvalidDataException(file, "optimizer state block " + i + " is " + b.name() + " of " + b.cols()
-                        + " values, expected " + names.get(i) + " of " + state.get(i).cols());
+                        + " values, expected " + stateNames.get(i) + " of " + state.get(i).cols());
             }
         }
+        List<String> names = c.model().classNames();
+        if (!model.classNames().isEmpty() && !names.isEmpty() && !model.classNames().equals(names)) {
+            throw new InvalidDataException(file, "holds a model of the classes " + names + ", this model's are "
+                    + model.classNames());
+        }
         ModelFile.copyInto(file, c.model().tensors(), model.parameters());
+        if (!names.isEmpty()) {
+            model.classNames(names);
+        }
         for (int i = 0; i < state.size(); i++) {
             state.get(i).copyFrom(c.state().get(i).values());
         }

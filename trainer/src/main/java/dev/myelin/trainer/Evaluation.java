@@ -1,5 +1,6 @@
 package dev.myelin.trainer;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -12,11 +13,13 @@ public final class Evaluation {
     private final double loss;
     private final long samples;
     private final long[][] confusion;     // [actual][predicted], null without labels
+    private final List<String> names;     // class names for the table, or empty
 
-    Evaluation(double loss, long samples, long[][] confusion) {
+    Evaluation(double loss, long samples, long[][] confusion, List<String> names) {
         this.loss = loss;
         this.samples = samples;
         this.confusion = confusion;
+        this.names = names;
     }
 
     /** Mean loss per sample. */
@@ -91,7 +94,8 @@ public final class Evaluation {
 
     /**
      * Loss and accuracy on one line, then (with labels) the confusion matrix with a row per actual class,
-     * a column per predicted class, and each class's precision and recall.
+     * a column per predicted class, and each class's precision and recall; rows are labelled with the model's
+     * class names where it has them.
      */
     @Override
     public String toString() {
@@ -107,13 +111,18 @@ public final class Evaluation {
                 width = Math.max(width, Long.toString(n).length() + 1);
             }
         }
-        sb.append("actual \\ predicted");
+        int label = "actual \\ predicted".length();
+        for (String n : names) {
+            label = Math.max(label, n.length() + 4);
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + label + "s", "actual \\ predicted"));
         for (int p = 0; p < confusion.length; p++) {
             sb.append(String.format(Locale.ROOT, " %" + width + "d", p));
         }
         sb.append("   precision  recall\n");
         for (int a = 0; a < confusion.length; a++) {
-            sb.append(String.format(Locale.ROOT, "%18d", a));
+            String row = names.isEmpty() ? Integer.toString(a) : names.get(a) + " (" + a + ")";
+            sb.append(String.format(Locale.ROOT, "%" + label + "s", row));
             for (long n : confusion[a]) {
                 sb.append(String.format(Locale.ROOT, " %" + width + "d", n));
             }

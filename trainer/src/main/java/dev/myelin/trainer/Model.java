@@ -61,6 +61,7 @@ public final class Model implements AutoCloseable {
     private int[] labels = new int[0];
     private int[] predicted = new int[0];
     private long passKey;
+    private List<String> classNames = List.of();
 
     private Model(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers, boolean initialize) {
         if (kernels == null || input == null || loss == null) {
@@ -262,7 +263,7 @@ public final class Model implements AutoCloseable {
                 }
             }
         }
-        return new Evaluation(sum / n, n, confusion);
+        return new Evaluation(sum / n, n, confusion, classNames);
     }
 
     /** The data fits this model: sample size, target width, label range, open memory. */
@@ -372,6 +373,24 @@ public final class Model implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- what it is
+
+    /**
+     * The names of the classes the model predicts ({@code classNames().get(c)} for class c), or an empty list.
+     * The fit loop takes them from the training data ({@link Dataset#classNames()}); the model file keeps them.
+     */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Names the classes: one distinct name per class ({@link Loss#classes} of the outputs). */
+    public void classNames(List<String> names) {
+        int k = Loss.classes(outputs());
+        if (names.size() != k || names.stream().distinct().count() != k) {
+            throw new IllegalArgumentException("the model predicts " + k + " classes, which need as many distinct names; got "
+                    + names);
+        }
+        classNames = List.copyOf(names);
+    }
 
     /** Every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order). */
     public List<Parameter> parameters() {

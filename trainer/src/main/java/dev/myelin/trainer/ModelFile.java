@@ -32,6 +32,7 @@ import java.util.TreeMap;
  *   4     layer count L, int32; per layer:
  *     2+n   type, e.g. "dense"
  *     4     setting count S, int32; then S pairs of strings key, value, keys in ascending order
+ *   4     class name count C, int32 (0: unnamed); then C strings, the name of class 0, 1, ...
  *   4     tensor count T, int32; per tensor, in the model's parameter order:
  *     2+n   name, e.g. "layer1.W"
  *     4, 4  rows, cols, int32
@@ -58,7 +59,7 @@ public final class ModelFile {
 
     /** A model file's contents, read and checked; {@link #build} makes the model. */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
-                           List<Tensor> tensors) {
+                           List<String> classNames, List<Tensor> tensors) {
 
         /** The model on {@code kernels}, with the stored weights. A tensor that does not fit is named. */
         public Model build(Kernels kernels) throws InvalidDataException {
@@ -78,6 +79,13 @@ public final class ModelFile {
                 throw new InvalidDataException(file, "holds a model this version cannot build: " + e.getMessage(), e);
             }
             try {
+                if (!classNames.isEmpty()) {
+                    try {
+                        model.classNames(classNames);
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidDataException(file, "malformed class names: " + e.getMessage(), e);
+                    }
+                }
                 copyInto(file, tensors, model.parameters());
                 return model;
             } catch (InvalidDataException | RuntimeException e) {
@@ -148,6 +156,10 @@ public final class ModelFile {
                     out.writeUTF(e.getValue());
                 }
             }
+            out.writeInt(model.classNames().size());
+            for (String c : model.classNames()) {
+                out.writeUTF(c);
+            }
             writeTensors(out, model.parameters(), "");
         });
     }
@@ -189,12 +201,21 @@ public final class ModelFile {
                 }
                 layers.add(new LayerSpec(type, new TreeMap<>(config)));
             }
+            field = "the class names";
+            int classes = in.readInt();
+            if (classes < 0 || classes > 1 << 20) {
+                throw new InvalidDataException(file, "malformed: " + classes + " class names");
+            }
+            List<String> classNames = new ArrayList<>();
+            for (int i = 0; i < classes; i++) {
+                classNames.add(in.readUTF());
+            }
             field = "the tensors";
             List<Tensor> tensors = readTensors(in, in.readInt(), file);
             if (in.available() > 0) {
                 throw new InvalidDataException(file, "malformed: " + in.available() + " bytes after the last tensor");
             }
-            return new Contents(file, input, loss, seed, backend, List.copyOf(layers), tensors);
+            return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw new InvalidDataException(file, "malformed " + field + " (" + e.getMessage() + ")", e);

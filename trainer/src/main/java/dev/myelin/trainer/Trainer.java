@@ -207,6 +207,14 @@ public final class Trainer implements AutoCloseable {
             }
             model.check(validation);
         }
+        if (train.classNames() != null) {
+            if (model.classNames().isEmpty()) {
+                model.classNames(train.classNames());
+            } else if (!model.classNames().equals(train.classNames())) {
+                throw new IllegalArgumentException(train.name() + " has the classes " + train.classNames()
+                        + ", the model predicts " + model.classNames());
+            }
+        }
         fixed = true;
         int[][] split = split(train.size());
         int[] trainRows = split[0];

@@ -1,126 +1,262 @@
 package dev.myelin.trainer.data;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads a numeric CSV file into a {@link Dataset}: every column but one is a feature, the label column
- * is the target. The target always becomes a float target column (for MSE, or BCE with 0/1 values);
- * when every label is a whole number in {@code [0, 65536)} it also becomes a class label, with
- * {@code classes = max + 1}.
+ * Reads a CSV file of numeric features and, optionally, one label column into a {@link Dataset}.
  *
- * <p>Parsing (quotes, separators) is Apache Commons CSV's; blank lines are skipped, cells are trimmed.
- * A problem names the file, the line and the column.
+ * <ul>
+ *   <li>The file may be gzip-compressed (recognised by its magic bytes, whatever its name) and may start
+ *       with a UTF-8 byte-order mark; it must be UTF-8 text.</li>
+ *   <li>Quoting and separators are RFC 4180 as Apache Commons CSV parses them (the one third-party library the
+ *       trainer uses: quoted fields with commas, quotes and line breaks are easy to get wrong by hand); cells
+ *       are trimmed and blank lines skipped.</li>
+ *   <li>A feature cell must be a plain decimal number: an optional sign, digits with an optional decimal
+ *       point, an optional exponent ({@code -1.5}, {@code .25}, {@code 3e-2}). Java-only forms such as
+ *       {@code 1f}, {@code 2d}, {@code 0x1p3}, {@code NaN} or {@code Infinity} are refused, as are empty
+ *       cells: every problem is an {@link InvalidDataException} that names the file, the line, the column and
+ *       the value.</li>
+ *   <li>The label column is read as classes ({@link #classification}: whole numbers {@code 0..K-1}, or any
+ *       strings, mapped to classes in sorted order and kept as the dataset's class names) or as a float
+ *       target ({@link #regression}).</li>
+ * </ul>
+ * A column is named by its header name, or by its 0-based index, negative counting from the end
+ * ({@code "-1"}: the last column).
  */
 public final class CsvReader {
+
+    /** A plain decimal number: sign, digits with an optional point, optional exponent. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /** A whole number that can be a class index. */
+    private static final Pattern INDEX = Pattern.compile("\\d{1,5}");
 
     private CsvReader() {
     }
 
     /**
-     * Reads {@code file}. {@code label} names the label column: a header name if {@code header}, or a
-     * 0-based index, negative counting from the end ({@code "-1"}: the last column).
+     * Features and a label column read as classes. With {@code classNames} null, the classes come from the file:
+     * if every label is a whole number below 65,536, label v is class v and the names are "0" to the largest;
+     * otherwise the distinct labels, sorted, are classes 0, 1, ... With {@code classNames} given (a model's),
+     * each label must be one of them.
      */
-    public static Dataset read(Path file, String label, boolean header) throws IOException {
+    public static Dataset classification(Path file, String labelColumn, boolean header, List<String> classNames)
+            throws IOException {
+        Table t = parse(file, header, labelColumn, true);
+        List<String> names = classNames != null ? List.copyOf(classNames) : names(t.labels());
+        Map<String, Integer> index = new TreeMap<>();
+        for (int c = 0; c < names.size(); c++) {
+            index.put(names.get(c), c);
+        }
+        int[] y = new int[t.labels().size()];
+        for (int i = 0; i < y.length; i++) {
+            Integer c = index.get(t.labels().get(i));
+            if (c == null) {
+                throw new InvalidDataException(file, "line " + t.lines().get(i) + ", column " + t.labelName() + ": the label '"
+                        + t.labels().get(i) + "' is not one of the classes " + names);
+            }
+            y[i] = c;
+        }
+        return Dataset.of(t.name(), t.features(), t.width(), null, 0, y, names.size()).classNames(names);
+    }
+
+    /** Features and a label column read as a float target (for MSE). */
+    public static Dataset regression(Path file, String targetColumn, boolean header) throws IOException {
+        Table t = parse(file, header, targetColumn, true);
+        float[] target = new float[t.labels().size()];
+        for (int i = 0; i < target.length; i++) {
+            target[i] = number(file, t.lines().get(i), t.labelName(), t.labels().get(i));
+        }
+        return Dataset.of(t.name(), t.features(), t.width(), target, 1, null, 0);
+    }
+
+    /** Features only, for prediction: every column, or every column but {@code ignoreColumn} when it is not null. */
+    public static Dataset features(Path file, boolean header, String ignoreColumn) throws IOException {
+        Table t = parse(file, header, ignoreColumn, false);
+        return Dataset.of(t.name(), t.features(), t.width(), null, 0, null, 0);
+    }
+
+    /** The class names of a set of labels: "0".."max" if all are small whole numbers, else the sorted distinct labels. */
+    private static List<String> names(List<String> labels) {
+        boolean numeric = labels.stream().allMatch(l -> INDEX.matcher(l).matches());
+        if (numeric) {
+            int max = labels.stream().mapToInt(Integer::parseInt).max().orElse(0);
+            List<String> names = new ArrayList<>();
+            for (int c = 0; c <= max; c++) {
+                names.add(Integer.toString(c));
+            }
+            return names;
+        }
+        return List.copyOf(new TreeSet<>(labels));
+    }
+
+    /** The parsed file: features row-major, and per row the label cell and the line it came from. */
+    private record Table(String name, float[] features, int width, List<String> labels, List<Long> lines, String labelName) {
+    }
+
+    private static Table parse(Path file, boolean header, String labelColumn, boolean labelled) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a folder, not a CSV file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InvalidDataException(file, "no such file");
         }
+        if (labelled && labelColumn == null) {
+            throw new NullPointerException("labelColumn is null");
+        }
         CSVFormat format = CSVFormat.DEFAULT.builder().setTrim(true).setIgnoreEmptyLines(true).get();
         List<String> names = null;
+        int label = -1;
+        int width = -1;
         List<float[]> rows = new ArrayList<>();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             CSVParser parser = CSVParser.parse(in, format)) {
-            int width = -1;
+        List<String> labels = new ArrayList<>();
+        List<Long> lines = new ArrayList<>();
+        try (Reader in = open(file); CSVParser parser = CSVParser.parse(in, format)) {
             for (CSVRecord r : parser) {
-                if (header && names == null) {
-                    names = r.toList();
-                    width = names.size();
-                    continue;
-                }
+                long line = parser.getCurrentLineNumber();
                 if (width < 0) {
                     width = r.size();
+                    if (header) {
+                        names = r.toList();
+                    }
+                    label = labelColumn == null ? -1 : column(file, labelColumn, names, width);
+                    if (labelled && width < 2) {
+                        throw new InvalidDataException(file, "has " + width + " column; it needs at least one feature and a label");
+                    }
+                    if (header) {
+                        continue;
+                    }
                 }
                 if (r.size() != width) {
-                    throw new InvalidDataException(file, "line " + parser.getCurrentLineNumber() + " has " + r.size()
-                            + " columns, expected " + width);
+                    throw new InvalidDataException(file, "line " + line + " has " + r.size() + " columns, expected " + width);
                 }
-                float[] v = new float[width];
-                for (int j = 0; j < width; j++) {
-                    String cell = r.get(j);
-                    try {
-                        v[j] = Float.parseFloat(cell);
-                    } catch (NumberFormatException e) {
-                        throw new InvalidDataException(file, "line " + parser.getCurrentLineNumber() + ", column "
-                                + column(names, j) + ": '" + cell + "' is not a number");
-                    }
-                    if (!Float.isFinite(v[j])) {
-                        throw new InvalidDataException(file, "line " + parser.getCurrentLineNumber() + ", column "
-                                + column(names, j) + ": '" + cell + "' is not finite");
+                float[] v = new float[label < 0 ? width : width - 1];
+                for (int j = 0, k = 0; j < width; j++) {
+                    if (j == label) {
+                        String cell = r.get(j);
+                        if (cell.isEmpty()) {
+                            throw new InvalidDataException(file, "line " + line + ", column " + name(names, j) + ": the label is empty");
+                        }
+                        labels.add(cell);
+                        lines.add(line);
+                    } else {
+                        v[k++] = number(file, line, name(names, j), r.get(j));
                     }
                 }
                 rows.add(v);
             }
         } catch (UncheckedIOException e) {
-            throw new InvalidDataException(file, "cannot be parsed as CSV (" + e.getCause().getMessage() + ")", e);
+            throw problem(file, e.getCause());
+        } catch (CharacterCodingException e) {
+            throw problem(file, e);
         }
         if (rows.isEmpty()) {
             throw new InvalidDataException(file, "has no data rows");
         }
-        int width = rows.get(0).length;
-        if (width < 2) {
-            throw new InvalidDataException(file, "has " + width + " column; it needs at least one feature and a label");
+        int w = rows.get(0).length;
+        float[] x = new float[Math.multiplyExact(rows.size(), w)];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, x, i * w, w);
         }
-        int lab = labelIndex(file, label, names, width);
-        int n = rows.size();
-        float[] x = new float[n * (width - 1)];
-        float[] t = new float[n];
-        int[] y = new int[n];
-        boolean classes = true;
-        int max = 0;
-        for (int i = 0; i < n; i++) {
-            float[] v = rows.get(i);
-            for (int j = 0, k = 0; j < width; j++) {
-                if (j != lab) {
-                    x[i * (width - 1) + k++] = v[j];
-                }
-            }
-            t[i] = v[lab];
-            classes &= t[i] == Math.rint(t[i]) && t[i] >= 0 && t[i] < 65536;
-            y[i] = (int) t[i];
-            max = Math.max(max, y[i]);
+        if (!labelled) {
+            labels = null;
         }
-        String name = file.getFileName().toString();
-        return Dataset.of(name, x, width - 1, t, 1, classes ? y : null, max + 1);
+        return new Table(file.getFileName().toString(), x, w, labels, lines, label < 0 ? null : name(names, label));
     }
 
-    private static int labelIndex(Path file, String label, List<String> names, int width) throws InvalidDataException {
-        if (names != null && names.contains(label)) {
-            return names.indexOf(label);
+    /** A reader of the file's text: gunzipped if it starts with the gzip magic, a byte-order mark skipped, strict UTF-8. */
+    private static Reader open(Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        try {
+            raw.mark(2);
+            boolean gzip = raw.read() == 0x1f & raw.read() == 0x8b;
+            raw.reset();
+            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+            var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            PushbackReader reader = new PushbackReader(new InputStreamReader(in, decoder), 1);
+            int first = reader.read();
+            if (first != -1 && first != '\uFEFF') {
+                reader.unread(first);
+            }
+            return reader;
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            if (e instanceof IOException io) {
+                throw problem(file, io);
+            }
+            throw e;
+        }
+    }
+
+    private static InvalidDataException problem(Path file, IOException e) {
+        if (e instanceof InvalidDataException d) {
+            return d;
+        }
+        if (e instanceof CharacterCodingException) {
+            return new InvalidDataException(file, "is not UTF-8 text (" + e.getClass().getSimpleName() + ")", e);
+        }
+        if (e instanceof ZipException || e instanceof java.io.EOFException) {
+            return new InvalidDataException(file, "is a damaged gzip file (" + (e.getMessage() == null ? "it ends too early"
+                    : e.getMessage()) + ")", e);
+        }
+        return new InvalidDataException(file, "cannot be read as CSV (" + e.getMessage() + ")", e);
+    }
+
+    /** A strict decimal number, finite as a float. */
+    private static float number(Path file, long line, String column, String cell) throws InvalidDataException {
+        if (!DECIMAL.matcher(cell).matches()) {
+            throw new InvalidDataException(file, "line " + line + ", column " + column + ": '" + cell + "' is not a plain "
+                    + "decimal number" + (cell.isEmpty() ? " (the cell is empty)" : ""));
+        }
+        float v = Float.parseFloat(cell);
+        if (!Float.isFinite(v)) {
+            throw new InvalidDataException(file, "line " + line + ", column " + column + ": '" + cell
+                    + "' is too large for a float");
+        }
+        return v;
+    }
+
+    private static int column(Path file, String column, List<String> names, int width) throws InvalidDataException {
+        if (names != null && names.contains(column)) {
+            return names.indexOf(column);
         }
         int index;
         try {
-            index = Integer.parseInt(label.trim());
+            index = Integer.parseInt(column.trim());
         } catch (NumberFormatException e) {
-            throw new InvalidDataException(file, "has no column '" + label + "'"
-                    + (names == null ? " (the file was read without a header; give the label column's index)" : "; columns: " + names));
+            throw new InvalidDataException(file, "has no column '" + column + "'"
+                    + (names == null ? " (the file was read without a header; give the column's index)" : "; columns: " + names));
         }
         int j = index < 0 ? width + index : index;
         if (j < 0 || j >= width) {
-            throw new InvalidDataException(file, "label column " + index + " is outside its " + width + " columns");
+            throw new InvalidDataException(file, "column " + index + " is outside its " + width + " columns");
         }
         return j;
     }
 
-    private static String column(List<String> names, int j) {
+    private static String name(List<String> names, int j) {
         return names == null ? Integer.toString(j) : "'" + names.get(j) + "'";
     }
 }

@@ -3,12 +3,18 @@ package dev.myelin.trainer.data;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Shape;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * An in-memory dataset: n samples as rows of an off-heap feature matrix, each row one sample of a
  * {@link Shape} in memory order (a vector {@code (width)} unless given, an image {@code (height, width,
  * channels)}), with float targets (for MSE and BCE), integer class labels (for softmax cross-entropy and for
- * accuracy), or both.
+ * accuracy), both, or neither (data to predict). Class labels may have names ({@link #classNames()}), which a
+ * model trained on the data keeps.
  *
  * <p>A dataset owns its memory: {@link #close()} frees it.
  */
@@ -21,6 +27,7 @@ public final class Dataset implements AutoCloseable {
     private final Matrix targets;
     private final int[] labels;
     private final int classes;
+    private List<String> classNames;
 
     private Dataset(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels, int classes) {
         this.name = name;
@@ -34,7 +41,7 @@ public final class Dataset implements AutoCloseable {
 
     /**
      * A dataset of {@code n = features.length / width} samples. {@code targets} (n * targetWidth values,
-     * row-major) and {@code labels} (n values in {@code [0, classes)}) may each be null, not both.
+     * row-major) and {@code labels} (n values in {@code [0, classes)}) may each be null.
      */
     public static Dataset of(String name, float[] features, int width, float[] targets, int targetWidth,
                              int[] labels, int classes) {
@@ -60,7 +67,7 @@ public final class Dataset implements AutoCloseable {
     /**
      * A dataset over matrices already allocated from {@code arena}, which the dataset then owns (and
      * closes). {@code features} is (n, shape.size()), each row a sample of {@code shape}; {@code targets} (n, t)
-     * and {@code labels} (length n, each in {@code [0, classes)}, kept, not copied) may each be null, not both.
+     * and {@code labels} (length n, each in {@code [0, classes)}, kept, not copied) may each be null.
      */
     public static Dataset own(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels,
                               int classes) {
@@ -68,9 +75,6 @@ public final class Dataset implements AutoCloseable {
         if (shape.size() != features.cols()) {
             throw new IllegalArgumentException(name + ": samples of shape " + shape + " have " + shape.size()
                     + " values, the feature rows have " + features.cols());
-        }
-        if (targets == null && labels == null) {
-            throw new IllegalArgumentException(name + ": a dataset needs targets, labels or both");
         }
         if (targets != null && targets.rows() != n) {
             throw new IllegalArgumentException(name + ": " + targets.rows() + " target rows for " + n + " samples");
@@ -89,6 +93,29 @@ public final class Dataset implements AutoCloseable {
         return new Dataset(name, arena, shape, features, targets, labels, labels == null ? 0 : classes);
     }
 
+    /**
+     * Names the classes: {@code names.get(c)} is class c's name. Once, before the dataset is used; there must be
+     * one name per class, all different. Returns this dataset.
+     */
+    public Dataset classNames(List<String> names) {
+        if (labels == null) {
+            throw new IllegalStateException(name + " has no class labels to name");
+        }
+        if (classNames != null) {
+            throw new IllegalStateException(name + " has its class names already: " + classNames);
+        }
+        if (names.size() != classes || names.stream().distinct().count() != classes) {
+            throw new IllegalArgumentException(name + ": " + classes + " classes need as many distinct names, got " + names);
+        }
+        classNames = List.copyOf(names);
+        return this;
+    }
+
+    /** The class names, {@code classNames().get(c)} for class c, or null when the classes have none. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
     /** A classification dataset: features and labels in {@code [0, classes)}, no float targets. */
     public static Dataset classification(String name, float[] features, int width, int[] labels, int classes) {
         return of(name, features, width, null, 0, labels, classes);
@@ -101,6 +128,110 @@ public final class Dataset implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * A new dataset (its own memory) of the samples {@code rows}, in that order: features, targets, labels and
+     * class names. The rows may repeat.
+     */
+    public Dataset subset(String name, int[] rows) {
+        checkOpen();
+        if (rows.length == 0) {
+            throw new IllegalArgumentException(name + ": a subset needs at least one row");
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= size()) {
+                throw new IndexOutOfBoundsException("rows[" + i + "] = " + rows[i] + " is not a row of " + this.name + " ("
+                        + size() + " rows)");
+            }
+        }
+        Arena a = Arena.ofShared();
+        try {
+            Matrix x = Matrix.allocate(a, rows.length, width());
+            copyRows(x, features, rows);
+            Matrix t = null;
+            if (targets != null) {
+                t = Matrix.allocate(a, rows.length, targets.cols());
+                copyRows(t, targets, rows);
+            }
+            int[] y = null;
+            if (labels != null) {
+                y = new int[rows.length];
+                for (int i = 0; i < rows.length; i++) {
+                    y[i] = labels[rows[i]];
+                }
+            }
+            Dataset d = own(name, a, shape, x, t, y, classes);
+            d.classNames = classNames;
+            return d;
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Splits the samples at random into parts of the given fractions of the whole (which must sum to 1, within
+     * 1e-9): a permutation seeded by {@code seed} alone, cut in order, each part's rows kept in their original
+     * order. Part sizes are {@code round(fraction * n)}, the last part takes the rest; every part must get at
+     * least one sample. E.g. {@code split(42, 0.8, 0.1, 0.1)} for training, validation and test sets. The parts
+     * are new datasets (their own memory); this one stays as it was.
+     */
+    public List<Dataset> split(long seed, double... fractions) {
+        checkOpen();
+        if (fractions.length < 2) {
+            throw new IllegalArgumentException("a split needs at least two fractions, got " + Arrays.toString(fractions));
+        }
+        double sum = 0;
+        for (double f : fractions) {
+            if (!(f > 0 && f < 1)) {
+                throw new IllegalArgumentException("each fraction must be in (0, 1), got " + Arrays.toString(fractions));
+            }
+            sum += f;
+        }
+        if (Math.abs(sum - 1) > 1e-9) {
+            throw new IllegalArgumentException("the fractions must sum to 1, got " + Arrays.toString(fractions) + " (sum "
+                    + sum + ")");
+        }
+        int n = size();
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        List<Dataset> parts = new ArrayList<>();
+        int from = 0;
+        try {
+            for (int p = 0; p < fractions.length; p++) {
+                int count = p == fractions.length - 1 ? n - from : (int) Math.round(fractions[p] * n);
+                if (count < 1 || from + count > n) {
+                    throw new IllegalArgumentException(name + ": " + n + " samples cannot be split into "
+                            + Arrays.toString(fractions) + " with at least one sample in each part");
+                }
+                int[] rows = Arrays.copyOfRange(perm, from, from + count);
+                Arrays.sort(rows);
+                parts.add(subset(name + " part " + (p + 1) + " of " + fractions.length, rows));
+                from += count;
+            }
+            return List.copyOf(parts);
+        } catch (RuntimeException e) {
+            parts.forEach(Dataset::close);
+            throw e;
+        }
+    }
+
+    private static void copyRows(Matrix dst, Matrix src, int[] rows) {
+        long bytes = (long) src.cols() * Float.BYTES;
+        for (int i = 0; i < rows.length; i++) {
+            MemorySegment.copy(src.segment(), (src.offset() + (long) rows[i] * src.ld()) * Float.BYTES, dst.segment(),
+                    (dst.offset() + (long) i * dst.ld()) * Float.BYTES, bytes);
+        }
     }
 
     /** Mean and standard deviation of a set of values. */
@@ -122,22 +253,6 @@ public final class Dataset implements AutoCloseable {
         double n = (double) size() * width();
         double mean = s / n;
         return new Stats(mean, Math.sqrt(Math.max(0, ss / n - mean * mean)));
-    }
-
-    /** {@code x = (x - mean) / std} for every feature value, in place (use the training set's stats for every split). */
-    public void standardize(Stats stats) {
-        if (!(stats.std() > 0)) {
-            throw new IllegalArgumentException(name + ": cannot standardize with std " + stats.std());
-        }
-        float[] row = new float[width()];
-        for (int i = 0; i < size(); i++) {
-            Matrix r = features.rows(i, 1);
-            r.copyTo(row);
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (float) ((row[j] - stats.mean()) / stats.std());
-            }
-            r.copyFrom(row);
-        }
     }
 
     /** Number of samples. */
@@ -198,6 +313,6 @@ public final class Dataset implements AutoCloseable {
     public String toString() {
         return name + " (" + size() + " samples of shape " + shape
                 + (targets != null ? ", targets of width " + targets.cols() : "")
-                + (labels != null ? ", " + classes + " classes" : "") + ")";
+                + (labels != null ? ", " + classes + " classes" + (classNames != null ? " " + classNames : "") : "") + ")";
     }
 }

@@ -58,66 +58,11 @@ public final class FashionMnist {
     }
 
     /**
-     * Reads an images file and a labels file: images must be (n, 28, 28), labels (n) in {@code [0, 10)}.
+     * Reads an images file and a labels file: images must be (n, 28, 28), labels (n) in {@code [0, 10)}; the classes
+     * are named {@link #CLASS_NAMES}.
      */
     public static Dataset load(String name, Path imagesFile, Path labelsFile) throws IOException {
-        IdxReader.Idx images = readImages(imagesFile);
-        IdxReader.Idx labels = IdxReader.read(labelsFile);
-        int[] d = images.dims();
-        if (labels.dims().length != 1) {
-            throw new InvalidDataException(labelsFile, "holds " + labels.shape() + "; labels must be one-dimensional");
-        }
-        int n = d[0];
-        if (labels.count() != n) {
-            throw new InvalidDataException(labelsFile, "holds " + labels.count() + " labels but " + imagesFile.getFileName()
-                    + " holds " + n + " images");
-        }
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = labels.data()[i] & 0xff;
-            if (y[i] >= CLASSES) {
-                throw new InvalidDataException(labelsFile, "label " + y[i] + " at index " + i + " is outside [0, " + CLASSES + ")");
-            }
-        }
-        Arena arena = Arena.ofShared();
-        try {
-            return Dataset.own(name, arena, Shape.image(ROWS, COLS, 1), pixels(arena, images), null, y, CLASSES);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Reads an IDX file of 28x28 images, (n, 28, 28) unsigned bytes, into an (n, 784) matrix of pixels scaled
-     * to [0, 1], one image per row (rows of pixels, then columns: the (28, 28, 1) shape in memory order).
-     */
-    public static Matrix images(Arena arena, Path imagesFile) throws IOException {
-        return pixels(arena, readImages(imagesFile));
-    }
-
-    private static IdxReader.Idx readImages(Path imagesFile) throws IOException {
-        IdxReader.Idx images = IdxReader.read(imagesFile);
-        int[] d = images.dims();
-        if (d.length != 3 || d[1] != ROWS || d[2] != COLS) {
-            throw new InvalidDataException(imagesFile, "holds " + images.shape() + "; images must be n x " + ROWS + "x" + COLS);
-        }
-        return images;
-    }
-
-    private static Matrix pixels(Arena arena, IdxReader.Idx images) {
-        int n = images.dims()[0];
-        int width = ROWS * COLS;
-        Matrix x = Matrix.allocate(arena, n, width);
-        float[] row = new float[width];
-        byte[] px = images.data();
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < width; j++) {
-                row[j] = (px[i * width + j] & 0xff) / 255f;
-            }
-            x.rows(i, 1).copyFrom(row);
-        }
-        return x;
+        return IdxReader.dataset(name, imagesFile, labelsFile, ROWS, COLS, CLASSES).classNames(CLASS_NAMES);
     }
 
     /** The test images file in {@code folder} (gzip or plain). */

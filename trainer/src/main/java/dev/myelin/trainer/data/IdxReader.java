@@ -1,10 +1,13 @@
 package dev.myelin.trainer.data;
 
+import dev.myelin.core.Matrix;
+import dev.myelin.trainer.Shape;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,8 +51,77 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * A classification dataset from an IDX file of images, (n, height, width) unsigned bytes, and one of labels,
+     * (n) unsigned bytes: samples of shape (height, width, 1) with pixels scaled to [0, 1]. {@code classes} is the
+     * number of classes (each label must be below it), or 0 for the largest label plus one; {@code height} and
+     * {@code width} the image size the file must hold, or 0 for any.
+     */
+    public static Dataset dataset(String name, Path imagesFile, Path labelsFile, int height, int width, int classes)
+            throws IOException {
+        Idx images = read(imagesFile);
+        Idx labels = read(labelsFile);
+        int[] d = images.dims();
+        if (d.length != 3 || (height > 0 && d[1] != height) || (width > 0 && d[2] != width)) {
+            throw new InvalidDataException(imagesFile, "holds " + images.shape() + "; images must be n x "
+                    + (height > 0 ? height + "x" + width : "height x width"));
+        }
+        if (labels.dims().length != 1) {
+            throw new InvalidDataException(labelsFile, "holds " + labels.shape() + "; labels must be one-dimensional");
+        }
+        int n = d[0];
+        if (labels.count() != n) {
+            throw new InvalidDataException(labelsFile, "holds " + labels.count() + " labels but " + imagesFile.getFileName()
+                    + " holds " + n + " images");
+        }
+        int[] y = new int[n];
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            y[i] = labels.data()[i] & 0xff;
+            max = Math.max(max, y[i]);
+            if (classes > 0 && y[i] >= classes) {
+                throw new InvalidDataException(labelsFile, "label " + y[i] + " at index " + i + " is outside [0, " + classes + ")");
+            }
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            return Dataset.own(name, arena, Shape.image(d[1], d[2], 1), pixels(arena, images), null, y,
+                    classes > 0 ? classes : max + 1);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** The images of an IDX file of (n, height, width) unsigned bytes as an (n, height * width) matrix of pixels in [0, 1]. */
+    public static Matrix images(Arena arena, Path imagesFile) throws IOException {
+        Idx images = read(imagesFile);
+        if (images.dims().length != 3) {
+            throw new InvalidDataException(imagesFile, "holds " + images.shape() + "; images must be n x height x width");
+        }
+        return pixels(arena, images);
+    }
+
+    private static Matrix pixels(Arena arena, Idx images) {
+        int n = images.dims()[0];
+        int width = images.dims()[1] * images.dims()[2];
+        Matrix x = Matrix.allocate(arena, n, width);
+        float[] row = new float[width];
+        byte[] px = images.data();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < width; j++) {
+                row[j] = (px[i * width + j] & 0xff) / 255f;
+            }
+            x.rows(i, 1).copyFrom(row);
+        }
+        return x;
+    }
+
     /** Reads the whole file. */
     public static Idx read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a folder, not an IDX file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InvalidDataException(file, "no such file");
         }
@@ -62,7 +134,8 @@ public final class IdxReader {
         } catch (ZipException e) {
             throw new InvalidDataException(file, "corrupt gzip stream (" + e.getMessage() + ")", e);
         } catch (EOFException e) {
-            throw new InvalidDataException(file, "truncated gzip stream (" + e.getMessage() + ")", e);
+            throw new InvalidDataException(file, "truncated gzip stream: the file ends before its compressed data does"
+                    + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
         }
     }
 
