@@ -88,6 +88,55 @@ class ReferenceGemmTest {
     }
 
     /**
+     * Each product is fused into the sum, and so is alpha's: with {@code x = 1 + 2^-12},
+     * {@code x^2 = 1 + 2^-11 + 2^-24} is not a float (it rounds to {@code 1 + 2^-11}, a tie to even), so
+     * {@code x * x - (1 + 2^-11)} is 0 with the product rounded and the exact {@code 2^-24} with it fused.
+     */
+    @Test
+    void productsAndAlphaAreFusedIntoTheSum() {
+        float x = 1 + 0x1p-12f;
+        float y = -(1 + 0x1p-11f);
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(0x1p-24f, product(arena, new float[] {y, x}, new float[] {1, x}, 1, 0, 0));  // fma(x, x, y)
+            assertEquals(0x1p-24f, product(arena, new float[] {1}, new float[] {x}, x, 1, y));         // fma(alpha, s, beta C)
+        }
+    }
+
+    /**
+     * Special values by hand, from the documented operations (docs/kernels.md, gemm, "Special values"):
+     * NaN terms, 0 * Inf, infinities of both signs give NaN; infinities of one sign give that infinity; a
+     * partial sum that overflows is an infinity from then on (issue 14: MAX * 2 + MAX * -2 is +Inf, as in the
+     * SIMD backend: the first fma rounds 2 MAX to +Inf, and +Inf - 2 MAX is +Inf).
+     */
+    @Test
+    void specialValuesByHand() {
+        float max = Float.MAX_VALUE;
+        float inf = Float.POSITIVE_INFINITY;
+        float nan = Float.NaN;
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(inf, product(arena, new float[] {max, max}, new float[] {2, -2}, 1, 0, 0));
+            assertEquals(-inf, product(arena, new float[] {max, max}, new float[] {-2, 2}, 1, 0, 0));
+            assertEquals(nan, product(arena, new float[] {1, nan}, new float[] {0, 0}, 1, 0, 0));        // NaN times 0
+            assertEquals(nan, product(arena, new float[] {inf, 1}, new float[] {0, 1}, 1, 0, 0));        // 0 * Inf
+            assertEquals(nan, product(arena, new float[] {inf, inf}, new float[] {1, -1}, 1, 0, 0));     // +Inf + -Inf
+            assertEquals(-inf, product(arena, new float[] {inf, 1}, new float[] {-1, 1e30f}, 1, 0, 0));  // one sign
+            assertEquals(-inf, product(arena, new float[] {inf, 1}, new float[] {1, 1e30f}, -1, 0, 0));  // alpha's sign
+            assertEquals(nan, product(arena, new float[] {inf}, new float[] {1}, 1, 1, -inf));           // +Inf + beta C = -Inf
+            // beta C rounds to -Inf on its own (2 * -MAX); alpha s = 2 MAX is fused into the same sum, unrounded:
+            // fma(2, MAX, -Inf) = -Inf (rounding 2 * MAX on its own first would give +Inf + -Inf = NaN)
+            assertEquals(-inf, product(arena, new float[] {max}, new float[] {1}, 2, 2, -max));
+            assertEquals(0f, product(arena, new float[] {nan}, new float[] {inf}, 0, 0, nan));          // alpha = beta = 0: nothing read
+        }
+    }
+
+    /** {@code alpha * a b + beta * c} for a (1, k), b (k, 1) and c (1, 1). */
+    private float product(Arena arena, float[] a, float[] b, float alpha, float beta, float c) {
+        Matrix cm = Matrix.of(arena, 1, 1, c);
+        ref.gemm(cm, Matrix.of(arena, 1, a.length, a), Trans.N, Matrix.of(arena, b.length, 1, b), Trans.N, alpha, beta);
+        return cm.get(0, 0);
+    }
+
+    /**
      * Against a double-precision oracle on random views and shapes. The reference is within
      * {@link ErrorBounds#gemmBound} of the exact product (docs/kernels.md); the oracle, summed in double,
      * is within k 2^-53 P of it (P = |alpha| |op(A)||op(B)| + |beta C0|), and k 2^-52 P covers that:

@@ -41,7 +41,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Summation order: element (i, j) sums its k products in KC blocks, in order within a block, and
  * the blocks in order; it depends only on k, not on m, n, views, or the number of threads. Error bound:
- * {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} (docs/kernels.md).
+ * {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} (docs/kernels.md). With one block
+ * ({@code k <= KC}) these are the reference's operations in the reference's order (it fuses its products
+ * too), so the two backends agree bit for bit, special values included; with more, they differ only in
+ * how the sum is grouped, which decides only where a partial sum of finite terms overflows
+ * (docs/kernels.md, "Special values").
  */
 final class Gemm {
 
