@@ -9,6 +9,8 @@ import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Trans;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -134,6 +136,30 @@ class ReferenceGemmTest {
         Matrix cm = Matrix.of(arena, 1, 1, c);
         ref.gemm(cm, Matrix.of(arena, 1, a.length, a), Trans.N, Matrix.of(arena, b.length, 1, b), Trans.N, alpha, beta);
         return cm.get(0, 0);
+    }
+
+    /**
+     * k past 2^26 (where 32 k overflows an int): one segment of k floats is both A (1, k) (or, transposed,
+     * (k, 1)) and B (k, 1), zero but for 1, 2, 4, 8, 16 at l = 0, 2^24, 2^26 - 1, 2^26, k - 1, so C = 1 + 4 + 16
+     * + 64 + 256 = 341, exactly (every partial sum is an integer below 2^24): a wrong element, or one left out,
+     * changes it.
+     */
+    @Test
+    void largeKAddressesEveryElement() {
+        int k = (1 << 26) + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) k * Float.BYTES, Matrix.ALIGNMENT);
+            int[] at = {0, 1 << 24, (1 << 26) - 1, 1 << 26, k - 1};
+            for (int p = 0; p < at.length; p++) {
+                x.setAtIndex(ValueLayout.JAVA_FLOAT, at[p], 1 << p);
+            }
+            Matrix b = Matrix.wrap(x, 0, k, 1, 1);
+            Matrix c = Matrix.allocate(arena, 1, 1);
+            ref.gemm(c, Matrix.wrap(x, 0, 1, k, k), Trans.N, b, Trans.N, 1, 0);
+            assertEquals(341f, c.get(0, 0));
+            ref.gemm(c, Matrix.wrap(x, 0, k, 1, 1), Trans.T, b, Trans.N, 1, 0);
+            assertEquals(341f, c.get(0, 0));
+        }
     }
 
     /**
