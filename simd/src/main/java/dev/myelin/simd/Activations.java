@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -60,6 +61,8 @@ final class Activations {
 
     /** Doubles in a vector of F's size: half as many lanes (log-softmax backward's sum). */
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+    /** Half a vector of floats: L / 2 lanes, which F2D widens into one D vector. */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     private Activations() {
     }
@@ -504,8 +507,10 @@ final class Activations {
 
     /**
      * dX, dY, y are (m, n): {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in double as in the
-     * reference (in a different order): each vector of dY widened into two double vectors (F2D, parts 0
-     * and 1) added to two double accumulators, then the accumulators, then their lanes in lane order. A row
+     * reference (in a different order): the two halves of each vector of dY are loaded as half-width float
+     * vectors and widened (F2D) into two double accumulators (a whole vector's parts 0 and 1 would need a
+     * lane extraction for part 1), then the accumulators are added, then their lanes in lane order; the
+     * same pass takes the row's maximum Y ({@code MAX}, then Math.max over the lanes and the tail). A row
      * whose Y are all {@code <= 0} (as every log-softmax output is, so exp(Y) <= 1) and whose s rounds to a
      * finite float takes the float path, {@code dX = fl(dY - fl(EXP(Y) fl(s)))}. Any other row (some Y > 0
      * or NaN, |s| past the float range, an infinite or NaN dY) is computed as the reference computes it
@@ -524,23 +529,33 @@ final class Activations {
             long y0 = row(y, i);
             DoubleVector acc0 = DoubleVector.zero(D);
             DoubleVector acc1 = DoubleVector.zero(D);
+            FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                acc0 = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
+                long at = g0 + bytes(j);
+                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+                top = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, top);
             }
+            float maxY = Float.NEGATIVE_INFINITY;
             if (j < n) {
                 int c = n - j;
-                FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);   // the rest reads 0
-                acc0 = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
+                long at = stage(t, 0, gs, g0 + bytes(j), c);                // the rest reads 0
+                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+                for (int r = j; r < n; r++) {
+                    maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
+                }
             }
             DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
             double s = sumDoubleLanes(t);
+            FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top).intoMemorySegment(t, 0, NATIVE);
+            for (int l = 0; l < L; l++) {
+                maxY = Math.max(maxY, t.get(FLOAT, bytes(l)));
+            }
             float sf = (float) s;
-            if (!(Elementwise.rowMax(ys, y0, n, t) <= 0f) || !Float.isFinite(sf)) {
+            if (!(maxY <= 0f) || !Float.isFinite(sf)) {
                 logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
                 continue;
             }
