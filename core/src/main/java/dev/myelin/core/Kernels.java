@@ -33,6 +33,11 @@ public interface Kernels {
      * <p>Shapes: op(A) is (m, k), op(B) is (k, n), C is (m, n). Writes C; when {@code beta == 0} C is
      * never read (NaN or garbage in C does not reach the result); when {@code alpha == 0}, A and B are
      * not read and {@code C = beta * C}. C must not overlap A or B.
+     *
+     * <p>Each product is fused into its sum (FMA), in every backend, so it never overflows on its own: a NaN
+     * term (NaN input, {@code 0 * Inf}) or infinite terms of both signs give NaN, and infinite terms of one
+     * sign that infinity, unless a sum of finite terms overflows; whether one does may depend on the
+     * summation order, which differs between backends past k = 384 (docs/kernels.md, gemm, "Special values").
      */
     void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta);
 

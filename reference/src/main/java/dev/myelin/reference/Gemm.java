@@ -8,13 +8,21 @@ import java.lang.foreign.ValueLayout;
 /**
  * Reference GEMM: the specification of {@code C = alpha * op(A) * op(B) + beta * C}.
  *
- * <p>Plain loops, no blocking, no unrolling, no FMA. Summation order, for each element (i, j):
+ * <p>Plain loops, no blocking, no unrolling. Each product is fused into the sum ({@link Math#fma}, one
+ * rounding per term), as the SIMD backend's FMAs do. Summation order, for each element (i, j):
  * <pre>
- *   s = 0f;  for l = 0 .. k-1:  s = s + op(A)[i][l] * op(B)[l][j]     (each product rounded, then the sum)
- *   C[i][j] = beta == 0 ? alpha * s : alpha * s + beta * C[i][j]
+ *   s = +0f;  for l = 0 .. k-1:  s = fma(op(A)[i][l], op(B)[l][j], s)     (the product exact, one rounding)
+ *   C[i][j] = beta == 0 ? alpha * s : fma(alpha, s, beta * C[i][j])       (beta * C rounded first)
  * </pre>
- * so its forward error is at most {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} per element
- * (docs/kernels.md). Arguments are checked by the caller ({@link ReferenceKernels}).
+ * Error bound: a term {@code op(A)[i][l] op(B)[l][j]} is rounded first by the fma that adds it, then by
+ * each later fma (at most k roundings in all), then once by the alpha step: k + 1; {@code beta C} twice.
+ * So {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} per element (docs/kernels.md), derived
+ * for any order with or without FMA, still covers it: fusing removes the product's own rounding.
+ *
+ * <p>Special values follow from these operations (docs/kernels.md, "Special values"): a product never
+ * overflows by itself, only a rounded sum does. For {@code k <= 384} (one of the SIMD backend's k blocks)
+ * the SIMD backend performs these very operations in this order, so the two agree bit for bit, special
+ * values included. Arguments are checked by the caller ({@link ReferenceKernels}).
  */
 final class Gemm {
 
@@ -37,13 +45,13 @@ final class Gemm {
                 for (int l = 0; alpha != 0 && l < k; l++) {
                     float x = as.getAtIndex(F, opA == Trans.N ? a.offset() + (long) i * a.ld() + l : a.offset() + (long) l * a.ld() + i);
                     float y = bs.getAtIndex(F, opB == Trans.N ? b.offset() + (long) l * b.ld() + j : b.offset() + (long) j * b.ld() + l);
-                    s += x * y;
+                    s = Math.fma(x, y, s);
                 }
                 float r;
                 if (alpha == 0) {
                     r = beta == 0 ? 0f : beta * cs.getAtIndex(F, cij);
                 } else {
-                    r = beta == 0 ? alpha * s : alpha * s + beta * cs.getAtIndex(F, cij);
+                    r = beta == 0 ? alpha * s : Math.fma(alpha, s, beta * cs.getAtIndex(F, cij));
                 }
                 cs.setAtIndex(F, cij, r);
             }

@@ -171,6 +171,34 @@ class KnownAnswerTest {
         assertArrayEquals(new float[] {-3, 3}, dx.toArray());             // s = 4; dY - exp(Y) s with exp = 1, 0
     }
 
+    /**
+     * log-softmax backward where float arithmetic would overflow (issue 14); the reference sums dY and
+     * evaluates the formula in double. Y = [100, ln 0.5], dY = [1, -1]: s = 0, so dX = dY exactly
+     * (exp(100) * 0 = 0 in double). Y = [0, -Inf], dY = [MAX, MAX]: s = 2 MAX, dX = [-MAX, MAX] exactly.
+     * Y = [ln 0.5, ln 0.5] (the float nearest to ln 0.5), dY = [MAX, MAX]: dX = MAX (1 - 2 exp(Y)) =
+     * -MAX expm1(Y + ln 2), about 6.5e29, computed here with ln 2 split into two doubles (Y + LN2_HI is exact
+     * by Sterbenz's lemma), so to a few units of 2^-53; the reference is within its own bound
+     * u |dX| + (2^-50 + gamma_D(n)) (|dY| + e^Y A) + 2^-149 (docs/kernels.md), A = sum |dY| = 2 MAX.
+     */
+    @Test
+    void logSoftmaxBackwardPastTheFloatRange() {
+        float max = Float.MAX_VALUE;
+        Matrix dx = m(1, 2);
+        k.logSoftmaxBackward(dx, m(1, 2, 1, -1), m(1, 2, 100, (float) Math.log(0.5)));
+        assertBits(new float[] {1, -1}, dx.toArray());
+        k.logSoftmaxBackward(dx, m(1, 2, max, max), m(1, 2, 0, Float.NEGATIVE_INFINITY));
+        assertBits(new float[] {-max, max}, dx.toArray());
+        float y = (float) Math.log(0.5);
+        k.logSoftmaxBackward(dx, m(1, 2, max, max), m(1, 2, y, y));
+        double ln2Hi = Math.log(2);
+        double ln2Lo = 2.3190468138462996e-17;                              // ln 2 - ln2Hi
+        double expected = -max * StrictMath.expm1((y + ln2Hi) + ln2Lo);
+        double bound = 0x1p-24 * expected + (0x1p-50 + Exact.gammaD(2)) * (max + Math.exp(y) * 2 * max) + Float.MIN_VALUE;
+        for (float v : dx.toArray()) {
+            assertEquals(expected, v, bound);
+        }
+    }
+
     @Test
     void losses() {
         Matrix dp = m(1, 2);

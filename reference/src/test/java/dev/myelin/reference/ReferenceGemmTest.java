@@ -9,6 +9,8 @@ import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Trans;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -84,6 +86,79 @@ class ReferenceGemmTest {
             assertArrayEquals(new float[] {7, 8, 12, 13}, out.toArray());
             ref.gemm(out, a, Trans.T, id, Trans.N, 1, 0);
             assertArrayEquals(new float[] {7, 12, 8, 13}, out.toArray());
+        }
+    }
+
+    /**
+     * Each product is fused into the sum, and so is alpha's: with {@code x = 1 + 2^-12},
+     * {@code x^2 = 1 + 2^-11 + 2^-24} is not a float (it rounds to {@code 1 + 2^-11}, a tie to even), so
+     * {@code x * x - (1 + 2^-11)} is 0 with the product rounded and the exact {@code 2^-24} with it fused.
+     */
+    @Test
+    void productsAndAlphaAreFusedIntoTheSum() {
+        float x = 1 + 0x1p-12f;
+        float y = -(1 + 0x1p-11f);
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(0x1p-24f, product(arena, new float[] {y, x}, new float[] {1, x}, 1, 0, 0));  // fma(x, x, y)
+            assertEquals(0x1p-24f, product(arena, new float[] {1}, new float[] {x}, x, 1, y));         // fma(alpha, s, beta C)
+        }
+    }
+
+    /**
+     * Special values by hand, from the documented operations (docs/kernels.md, gemm, "Special values"):
+     * NaN terms, 0 * Inf, infinities of both signs give NaN; infinities of one sign give that infinity; a
+     * partial sum that overflows is an infinity from then on (issue 14: MAX * 2 + MAX * -2 is +Inf, as in the
+     * SIMD backend: the first fma rounds 2 MAX to +Inf, and +Inf - 2 MAX is +Inf).
+     */
+    @Test
+    void specialValuesByHand() {
+        float max = Float.MAX_VALUE;
+        float inf = Float.POSITIVE_INFINITY;
+        float nan = Float.NaN;
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(inf, product(arena, new float[] {max, max}, new float[] {2, -2}, 1, 0, 0));
+            assertEquals(-inf, product(arena, new float[] {max, max}, new float[] {-2, 2}, 1, 0, 0));
+            assertEquals(nan, product(arena, new float[] {1, nan}, new float[] {0, 0}, 1, 0, 0));        // NaN times 0
+            assertEquals(nan, product(arena, new float[] {inf, 1}, new float[] {0, 1}, 1, 0, 0));        // 0 * Inf
+            assertEquals(nan, product(arena, new float[] {inf, inf}, new float[] {1, -1}, 1, 0, 0));     // +Inf + -Inf
+            assertEquals(-inf, product(arena, new float[] {inf, 1}, new float[] {-1, 1e30f}, 1, 0, 0));  // one sign
+            assertEquals(-inf, product(arena, new float[] {inf, 1}, new float[] {1, 1e30f}, -1, 0, 0));  // alpha's sign
+            assertEquals(nan, product(arena, new float[] {inf}, new float[] {1}, 1, 1, -inf));           // +Inf + beta C = -Inf
+            // beta C rounds to -Inf on its own (2 * -MAX); alpha s = 2 MAX is fused into the same sum, unrounded:
+            // fma(2, MAX, -Inf) = -Inf (rounding 2 * MAX on its own first would give +Inf + -Inf = NaN)
+            assertEquals(-inf, product(arena, new float[] {max}, new float[] {1}, 2, 2, -max));
+            assertEquals(0f, product(arena, new float[] {nan}, new float[] {inf}, 0, 0, nan));          // alpha = beta = 0: nothing read
+        }
+    }
+
+    /** {@code alpha * a b + beta * c} for a (1, k), b (k, 1) and c (1, 1). */
+    private float product(Arena arena, float[] a, float[] b, float alpha, float beta, float c) {
+        Matrix cm = Matrix.of(arena, 1, 1, c);
+        ref.gemm(cm, Matrix.of(arena, 1, a.length, a), Trans.N, Matrix.of(arena, b.length, 1, b), Trans.N, alpha, beta);
+        return cm.get(0, 0);
+    }
+
+    /**
+     * k past 2^26 (where 32 k overflows an int): one segment of k floats is both A (1, k) (or, transposed,
+     * (k, 1)) and B (k, 1), zero but for 1, 2, 4, 8, 16 at l = 0, 2^24, 2^26 - 1, 2^26, k - 1, so C = 1 + 4 + 16
+     * + 64 + 256 = 341, exactly (every partial sum is an integer below 2^24): a wrong element, or one left out,
+     * changes it.
+     */
+    @Test
+    void largeKAddressesEveryElement() {
+        int k = (1 << 26) + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) k * Float.BYTES, Matrix.ALIGNMENT);
+            int[] at = {0, 1 << 24, (1 << 26) - 1, 1 << 26, k - 1};
+            for (int p = 0; p < at.length; p++) {
+                x.setAtIndex(ValueLayout.JAVA_FLOAT, at[p], 1 << p);
+            }
+            Matrix b = Matrix.wrap(x, 0, k, 1, 1);
+            Matrix c = Matrix.allocate(arena, 1, 1);
+            ref.gemm(c, Matrix.wrap(x, 0, 1, k, k), Trans.N, b, Trans.N, 1, 0);
+            assertEquals(341f, c.get(0, 0));
+            ref.gemm(c, Matrix.wrap(x, 0, k, 1, 1), Trans.T, b, Trans.N, 1, 0);
+            assertEquals(341f, c.get(0, 0));
         }
     }
 

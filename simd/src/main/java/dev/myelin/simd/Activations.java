@@ -6,6 +6,7 @@ import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.flat;
 import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Elementwise.stage;
+import static dev.myelin.simd.Elementwise.sumDoubleLanes;
 import static dev.myelin.simd.Elementwise.sumLanes;
 import static dev.myelin.simd.Elementwise.tail;
 import static dev.myelin.simd.Elementwise.unstage;
@@ -14,8 +15,11 @@ import static dev.myelin.simd.Vectors.L;
 
 import dev.myelin.core.Matrix;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * SIMD activations, forward and backward. Loops as in {@link Elementwise}: loopBound, vector main loop,
@@ -38,7 +42,8 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>softmax and log-softmax per row: max (exact), then {@code sum exp(x - max)} in float with one
  *       vector accumulator (lane l sums elements l, l+L, l+2L, ... in order, then the lanes are added in
  *       lane order, {@link Elementwise#sumLanes}), then the division or subtraction; softmax backward's {@code sum dY Y} is
- *       summed the same way with FMA, log-softmax backward's {@code sum dY} too.</li>
+ *       summed the same way with FMA; log-softmax backward's {@code sum dY} in double, as the reference's
+ *       (see {@link #logSoftmaxBackward}).</li>
  * </ul>
  * Special values are the reference's (see its class comment): the same NaN positions, the same results
  * for +-Inf and -0.0, no flush to zero.
@@ -53,6 +58,11 @@ final class Activations {
     static final float GELU_B3 = (float) (2 * Math.sqrt(2 / Math.PI) * 3 * 0.044715);
     /** |x| beyond which gelu' is exactly 0 or 1 in float (see the class comment). */
     static final float GELU_CLAMP = 20f;
+
+    /** Doubles in a vector of F's size: half as many lanes (log-softmax backward's sum). */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+    /** Half a vector of floats: L / 2 lanes, which F2D widens into one D vector. */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     private Activations() {
     }
@@ -495,7 +505,18 @@ final class Activations {
         }
     }
 
-    // dX, dY, y are (m, n): s = sum dY (one accumulator); dX = dY - exp(Y) * s
+    /**
+     * dX, dY, y are (m, n): {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in double as in the
+     * reference (in a different order): the two halves of each vector of dY are loaded as half-width float
+     * vectors and widened (F2D) into two double accumulators (a whole vector's parts 0 and 1 would need a
+     * lane extraction for part 1), then the accumulators are added, then their lanes in lane order; the
+     * same pass takes the row's maximum Y ({@code MAX}, then Math.max over the lanes and the tail). A row
+     * whose Y are all {@code <= 0} (as every log-softmax output is, so exp(Y) <= 1) and whose s rounds to a
+     * finite float takes the float path, {@code dX = fl(dY - fl(EXP(Y) fl(s)))}. Any other row (some Y > 0
+     * or NaN, |s| past the float range, an infinite or NaN dY) is computed as the reference computes it
+     * ({@link #logSoftmaxBackwardAsReference}): there a float exp or product could overflow where the
+     * reference's double ones do not (exp(100) * 0 is 0 in double, Inf * 0 = NaN in float).
+     */
     static void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
         int n = y.cols();
         MemorySegment ds = dX.segment();
@@ -506,32 +527,64 @@ final class Activations {
             long d0 = row(dX, i);
             long g0 = row(dY, i);
             long y0 = row(y, i);
-            FloatVector acc = FloatVector.zero(F);
+            DoubleVector acc0 = DoubleVector.zero(D);
+            DoubleVector acc1 = DoubleVector.zero(D);
+            FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
             int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
-                acc = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE).add(acc);
+                long at = g0 + bytes(j);
+                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+                top = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, top);
             }
+            float maxY = Float.NEGATIVE_INFINITY;
             if (j < n) {
                 int c = n - j;
-                acc = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE).add(acc);   // the rest reads 0
+                long at = stage(t, 0, gs, g0 + bytes(j), c);                // the rest reads 0
+                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+                for (int r = j; r < n; r++) {
+                    maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
+                }
             }
-            FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
-            float s = sumLanes(t);
+            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
+            double s = sumDoubleLanes(t);
+            FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top).intoMemorySegment(t, 0, NATIVE);
+            for (int l = 0; l < L; l++) {
+                maxY = Math.max(maxY, t.get(FLOAT, bytes(l)));
+            }
+            float sf = (float) s;
+            if (!(maxY <= 0f) || !Float.isFinite(sf)) {
+                logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
+                continue;
+            }
             j = 0;
             for (; j < bound; j += L) {                                  // exp(Y) through dX's place (dY is held)
                 long at = d0 + bytes(j);
                 FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
                 VectorMath.exp(ds, at, ys, y0 + bytes(j));
-                g.sub(FloatVector.fromMemorySegment(F, ds, at, NATIVE).mul(s)).intoMemorySegment(ds, at, NATIVE);
+                g.sub(FloatVector.fromMemorySegment(F, ds, at, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
             }
             if (j < n) {
                 int c = n - j;
                 FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
                 VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
-                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(s)).intoMemorySegment(t, 0, NATIVE);
+                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(t, 0, NATIVE);
                 unstage(t, ds, d0 + bytes(j), c);
             }
+        }
+    }
+
+    /**
+     * One row of log-softmax backward as the reference computes it, given the row's {@code s = sum dY}:
+     * {@code dX = (float) (dY - StrictMath.exp(Y) * s)} in double, element by element (each element is read
+     * before it is written, so dX may be dY or Y itself).
+     */
+    private static void logSoftmaxBackwardAsReference(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys,
+                                                      long y0, int n, double s) {
+        for (int j = 0; j < n; j++) {
+            ds.set(FLOAT, d0 + bytes(j), (float) (gs.get(FLOAT, g0 + bytes(j)) - StrictMath.exp(ys.get(FLOAT, y0 + bytes(j))) * s));
         }
     }
 }

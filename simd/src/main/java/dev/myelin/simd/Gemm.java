@@ -41,7 +41,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Summation order: element (i, j) sums its k products in KC blocks, in order within a block, and
  * the blocks in order; it depends only on k, not on m, n, views, or the number of threads. Error bound:
- * {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} (docs/kernels.md).
+ * {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} (docs/kernels.md). With one block
+ * ({@code k <= KC}) these are the reference's operations in the reference's order (it fuses its products
+ * too), so the two backends agree bit for bit, special values included; with more, they differ only in
+ * how the sum is grouped, which decides only where a partial sum of finite terms overflows
+ * (docs/kernels.md, "Special values").
  */
 final class Gemm {
 
@@ -73,10 +77,23 @@ final class Gemm {
     private static final int Q = FQ.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    /** One reusable job per calling thread, with its packing buffers: a warm call allocates nothing. */
+    /**
+     * One reusable job per calling thread, with its packing buffers: a warm call allocates nothing. The
+     * buffers hold one k block (kc <= KC) at a time, so they grow with m and n, never with k: packed A
+     * {@code ceil(m / MR) MR kc} floats, packed B {@code ceil(n / NR) NR kc}, the narrow path's B {@code 2 L kc}.
+     */
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
     private Gemm() {
+    }
+
+    /**
+     * The floats the calling thread's packing buffers (packed A and B) hold now: they are kept between
+     * calls, so this is what the thread's GEMM calls so far have left on the heap. For tests.
+     */
+    static long scratchFloats() {
+        Job job = JOBS.get();
+        return (long) job.ap.length + job.bp.length;
     }
 
     /** Arguments are checked by {@link SimdKernels}; {@code threads >= 1}. */
@@ -112,31 +129,34 @@ final class Gemm {
 
     /**
      * The path for narrow outputs ({@code n <= 2} vectors, such as 10 logits) with {@code op(B) = B}, where
-     * packing B into NR-wide panels and A into micro-panels costs more than the product: B is copied once
-     * into a float[] of rows padded to two vectors, and each row of C is accumulated from it (broadcast
-     * op(A)(i, l), FMA into two named accumulators). It sums exactly as the packed path does (k blocks of
-     * the same depth, one FMA per term in order of l from zero, the same store), so its results are
-     * bit-identical to it.
+     * packing B into NR-wide panels and A into micro-panels costs more than the product. For each k block,
+     * the block's kc rows of B are copied into a float[] of rows padded to two vectors (at most
+     * {@code KC * 2L} floats, whatever k: the scratch is bounded), and each row of C is accumulated from
+     * it (broadcast op(A)(i, l), FMA into two named accumulators) and stored. It sums exactly as the
+     * packed path does (k blocks of the same depth, one FMA per term in order of l from zero, the same
+     * store), so its results are bit-identical to it; walking the k blocks outermost changes the order in
+     * which elements of C are stored, not how any element is summed.
      */
     private static void narrow(Matrix c, Matrix a, Trans opA, Matrix b, float alpha, float beta, int kcMax) {
         int m = c.rows();
         int n = c.cols();
         int k = opA.cols(a);
+        int w = 2 * L;
         Job job = JOBS.get();
-        float[] bp = job.bp(k * 2 * L);
-        MemorySegment bs = b.segment();
-        for (int l = 0; l < k; l++) {
-            copyRow(bs, (b.offset() + (long) l * b.ld()) * Float.BYTES, bp, l * 2 * L, n);
-            Arrays.fill(bp, l * 2 * L + n, (l + 1) * 2 * L, 0f);
-        }
+        float[] bp = job.bp(kcMax * w);
         float[] row = job.rows[0];
         float[] tile = job.tiles[0];
         MemorySegment as = a.segment();
+        MemorySegment bs = b.segment();
         MemorySegment cs = c.segment();
-        for (int i = 0; i < m; i++) {
-            long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
-            for (int pc = 0; pc < k; pc += kcMax) {
-                int kc = Math.min(kcMax, k - pc);
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            for (int l = 0; l < kc; l++) {                                   // B[pc:pc+kc, 0:n] -> bp, rows of 2L
+                copyRow(bs, (b.offset() + (long) (pc + l) * b.ld()) * Float.BYTES, bp, l * w, n);
+                Arrays.fill(bp, l * w + n, (l + 1) * w, 0f);
+            }
+            boolean first = pc == 0;
+            for (int i = 0; i < m; i++) {
                 if (opA == Trans.N) {
                     copyRow(as, (a.offset() + (long) i * a.ld() + pc) * Float.BYTES, row, 0, kc);
                 } else {
@@ -148,13 +168,12 @@ final class Gemm {
                 FloatVector acc1 = acc0;
                 for (int l = 0; l < kc; l++) {
                     FloatVector x = FloatVector.broadcast(F, row[l]);
-                    int bi = (pc + l) * 2 * L;
-                    acc0 = FloatVector.fromArray(F, bp, bi).fma(x, acc0);
-                    acc1 = FloatVector.fromArray(F, bp, bi + L).fma(x, acc1);
+                    acc0 = FloatVector.fromArray(F, bp, l * w).fma(x, acc0);
+                    acc1 = FloatVector.fromArray(F, bp, l * w + L).fma(x, acc1);
                 }
                 acc0.intoArray(tile, 0);
                 acc1.intoArray(tile, L);
-                boolean first = pc == 0;
+                long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
                 storeRow(cs, cRow, tile, 0, Math.min(L, n), alpha, first ? beta : 1f, first && beta == 0);
                 if (n > L) {
                     storeRow(cs, cRow + (long) L * Float.BYTES, tile, L, n - L, alpha, first ? beta : 1f, first && beta == 0);
