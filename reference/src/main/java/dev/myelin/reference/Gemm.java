@@ -14,7 +14,7 @@ import java.lang.foreign.ValueLayout;
  *   C[i][j] = beta == 0 ? alpha * s : alpha * s + beta * C[i][j]
  * </pre>
  * so its forward error is at most {@code gamma(k + 2) (|alpha| |op(A)||op(B)| + |beta C|)} per element
- * (docs/kernels.md). Arguments are checked by the caller ({@link ReferenceKernels}).
+ * (docs/kernels.md). Arguments are checked by the caller ({@link dev.myelin.core.Kernels}).
  */
 final class Gemm {
 
