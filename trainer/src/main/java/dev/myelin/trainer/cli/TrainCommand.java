@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(model, Loss.SOFTMAX_CROSS_ENTROPY, opt, common.batchSize, seed)) {
             out.printf(Locale.ROOT, "backend %s (%s): %s%n", backend.name(), backend.why(), backend.description());
             out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, threads %d; data %s%n", model,
-                    model.size(), opt.name(), rate, common.batchSize, common.threads(), folder);
+                    model.size(), opt.name(), rate, common.batchSize, backend.kernels().threads(), folder);
             if (resume && Files.exists(checkpoint)) {
                 Checkpoint.load(checkpoint, trainer);
                 out.printf(Locale.ROOT, "resuming from %s after epoch %d (step %d)%n", checkpoint, trainer.epochs(), opt.steps());
@@ -133,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "test accuracy %.2f%% (loss %.4f) after %d epochs%n", 100 * end.accuracy(), end.loss(),
                     trainer.epochs());
             if (report != null) {
-                Report r = Report.of(backend, common.threads(), common.batchSize, opt.name(), rate, hidden, seed, model.toString(),
+                Report r = Report.of(backend, backend.kernels().threads(), common.batchSize, opt.name(), rate, hidden, seed, model.toString(),
                         history, end.accuracy());
                 Path png = r.write(report);
                 out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);

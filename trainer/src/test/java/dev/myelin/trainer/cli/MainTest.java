@@ -128,13 +128,14 @@ class MainTest {
                 "--backend", "reference", "--threads", "2", "--report", report.toString(), "--checkpoint", ckpt.toString());
         assertEquals(0, t.code(), t.toString());
         assertTrue(t.out().contains("backend reference (requested with --backend reference)"), t.out());
+        assertTrue(t.out().contains(", threads 1; data "), "the threads the kernels use, not --threads: " + t.out());
         assertTrue(t.out().contains("epoch  1/2  loss "), t.out());
         assertTrue(t.out().contains("epoch  2/2  loss "), t.out());
         assertTrue(t.err().contains("epoch 1  batch"), "plain progress lines when not on a terminal: " + t.err());
 
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertEquals("reference", json.get("backend").asText());
-        assertEquals(2, json.get("threads").asInt());
+        assertEquals(1, json.get("threads").asInt(), "the reference runs on one thread whatever --threads says");
         assertEquals(64, json.get("batchSize").asInt());
         assertEquals(2, json.get("epochs").size());
         assertTrue(json.get("epochs").get(1).get("seconds").asDouble() > 0);
