@@ -20,7 +20,8 @@ import org.knowm.xchart.XYChartBuilder;
  * @param backend       "simd" or "reference"
  * @param backendReason why that backend was chosen
  * @param vectorSpecies the SIMD backend's description (species, lanes, GEMM tile), or the reference's
- * @param threads       threads the kernels could use (--threads; the SIMD GEMM uses them, the rest runs on one)
+ * @param threads       threads the kernels use at most (--threads capped at the cores, 1 for the reference; the
+ *                      SIMD GEMM uses them, the other kernels run on one)
  * @param epochs        one entry per epoch
  * @param layers        the --layers description
  * @param testAccuracy  accuracy on the test set at the end (the test set is scored only then), null without one

@@ -11,7 +11,7 @@ final class Threads {
     /** "threads 2", or "threads: 8 asked for, 2 used (2 cores)" when the backend uses fewer than asked for. */
     static String describe(Options common, Options.Chosen backend) {
         int asked = common.threads();
-        int used = backend.name().equals("reference") ? 1 : Math.min(asked, Runtime.getRuntime().availableProcessors());
+        int used = backend.kernels().threads();
         if (used == asked) {
             return "threads " + used;
         }

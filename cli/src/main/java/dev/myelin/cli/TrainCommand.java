@@ -199,7 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "model saved to %s%n", save);
             }
             if (report != null) {
-                Report r = Report.of(backend, common.threads(), common.batchSize, trainer.optimizer().name(), rate, layers,
+                Report r = Report.of(backend, backend.kernels().threads(), common.batchSize, trainer.optimizer().name(), rate, layers,
                         seed, model.toString(), history, testAccuracy);
                 Path png = r.write(report);
                 out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);

@@ -1,16 +1,17 @@
 package dev.myelin.core;
 
 /**
- * Argument checks shared by every backend, so that both reject the same inputs with the same
- * messages. Each names the argument and its value and runs before anything is written.
+ * The argument checks of {@link Kernels}, the one place where kernel arguments are checked, so that every
+ * backend rejects the same inputs with the same messages. Each names the argument and its value and runs
+ * before the backend is called, so before anything is written.
  */
-public final class Check {
+final class Check {
 
     private Check() {
     }
 
     /** {@code m} is non-null and its memory is open. */
-    public static void matrix(String name, Matrix m) {
+    static void matrix(String name, Matrix m) {
         if (m == null) {
             throw new NullPointerException(name + " is null");
         }
@@ -18,7 +19,7 @@ public final class Check {
     }
 
     /** Both are valid and have the same shape. */
-    public static void sameShape(String nameX, Matrix x, String nameY, Matrix y) {
+    static void sameShape(String nameX, Matrix x, String nameY, Matrix y) {
         matrix(nameX, x);
         matrix(nameY, y);
         if (x.rows() != y.rows() || x.cols() != y.cols()) {
@@ -27,16 +28,8 @@ public final class Check {
         }
     }
 
-    /** {@code m} has exactly the given shape. */
-    public static void shape(String name, Matrix m, int rows, int cols) {
-        matrix(name, m);
-        if (m.rows() != rows || m.cols() != cols) {
-            throw new IllegalArgumentException(name + " must be " + rows + "x" + cols + ", got " + shape(m));
-        }
-    }
-
     /** {@code out} shares no memory with {@code in}. */
-    public static void disjoint(String nameOut, Matrix out, String nameIn, Matrix in) {
+    static void disjoint(String nameOut, Matrix out, String nameIn, Matrix in) {
         if (out.overlaps(in)) {
             throw new IllegalArgumentException("output " + nameOut + " (" + shape(out) + ") overlaps input " + nameIn
                     + " (" + shape(in) + "); use a separate output");
@@ -44,7 +37,7 @@ public final class Check {
     }
 
     /** {@code out} is either exactly the view {@code in} (in place) or shares no memory with it. */
-    public static void inPlaceOrDisjoint(String nameOut, Matrix out, String nameIn, Matrix in) {
+    static void inPlaceOrDisjoint(String nameOut, Matrix out, String nameIn, Matrix in) {
         if (!out.sameView(in) && out.overlaps(in)) {
             throw new IllegalArgumentException("output " + nameOut + " (" + shape(out) + ") partially overlaps input "
                     + nameIn + " (" + shape(in) + "); pass the very same view to work in place, or a separate output");
@@ -52,7 +45,7 @@ public final class Check {
     }
 
     /** Checks the arguments of {@link Kernels#gemm}. */
-    public static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB) {
+    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB) {
         matrix("C", c);
         matrix("A", a);
         matrix("B", b);
@@ -78,7 +71,7 @@ public final class Check {
     }
 
     /** The labels array covers the m rows and every label lies in {@code [0, classes)}. */
-    public static void labels(int[] labels, int rows, int classes) {
+    static void labels(int[] labels, int rows, int classes) {
         if (labels == null) {
             throw new NullPointerException("labels is null");
         }
@@ -93,13 +86,13 @@ public final class Check {
     }
 
     /** "rows x cols". */
-    public static String shape(Matrix m) {
+    static String shape(Matrix m) {
         return m.rows() + "x" + m.cols() + (m.ld() != m.cols() ? " (ld " + m.ld() + ")" : "");
     }
     // ---------------------------------------------------------------- non-GEMM kernels
 
     /** {@code out} and {@code in} are valid and have the same shape; out is the very same view as in, or disjoint. */
-    public static void elementwise(String nameOut, Matrix out, String nameIn, Matrix in) {
+    static void elementwise(String nameOut, Matrix out, String nameIn, Matrix in) {
         sameShape(nameOut, out, nameIn, in);
         inPlaceOrDisjoint(nameOut, out, nameIn, in);
     }
@@ -110,7 +103,7 @@ public final class Check {
      * its name. Fixed arities, not varargs: an optimizer calls this for every parameter on every step,
      * and a varargs array would be allocated on every call.
      */
-    public static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2) {
+    static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2) {
         sameShape(n0, b0, n1, b1);
         sameShape(n0, b0, n2, b2);
         notShared(n0, b0, n1, b1);
@@ -119,7 +112,7 @@ public final class Check {
     }
 
     /** As {@link #buffers(String, Matrix, String, Matrix, String, Matrix)} for four buffers. */
-    public static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2, String n3, Matrix b3) {
+    static void buffers(String n0, Matrix b0, String n1, Matrix b1, String n2, Matrix b2, String n3, Matrix b3) {
         sameShape(n0, b0, n1, b1);
         sameShape(n0, b0, n2, b2);
         sameShape(n0, b0, n3, b3);
@@ -140,7 +133,7 @@ public final class Check {
     }
 
     /** {@code v} is {@code rows x 1} for an {@code x} of {@code rows} rows: one value per row. */
-    public static void column(String name, Matrix v, String nameX, Matrix x) {
+    static void column(String name, Matrix v, String nameX, Matrix x) {
         matrix(nameX, x);
         matrix(name, v);
         if (v.rows() != x.rows() || v.cols() != 1) {
@@ -150,7 +143,7 @@ public final class Check {
     }
 
     /** {@code v} is {@code 1 x cols} for an {@code x} of {@code cols} columns: one value per column. */
-    public static void row(String name, Matrix v, String nameX, Matrix x) {
+    static void row(String name, Matrix v, String nameX, Matrix x) {
         matrix(nameX, x);
         matrix(name, v);
         if (v.rows() != 1 || v.cols() != x.cols()) {
@@ -160,7 +153,7 @@ public final class Check {
     }
 
     /** The index array is non-null and holds one entry per row of {@code x}. */
-    public static void indices(String name, int[] index, Matrix x) {
+    static void indices(String name, int[] index, Matrix x) {
         if (index == null) {
             throw new NullPointerException(name + " is null");
         }
@@ -171,35 +164,35 @@ public final class Check {
     }
 
     /** {@code value} is finite (not NaN, not infinite). */
-    public static void finite(String name, float value) {
+    static void finite(String name, float value) {
         if (!Float.isFinite(value)) {
             throw new IllegalArgumentException(name + " must be finite, got " + value);
         }
     }
 
     /** {@code value} is finite and {@code >= 0}. */
-    public static void nonNegative(String name, float value) {
+    static void nonNegative(String name, float value) {
         if (!(Float.isFinite(value) && value >= 0)) {
             throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
         }
     }
 
     /** {@code value} is finite and {@code > 0}. */
-    public static void positive(String name, float value) {
+    static void positive(String name, float value) {
         if (!(Float.isFinite(value) && value > 0)) {
             throw new IllegalArgumentException(name + " must be finite and > 0, got " + value);
         }
     }
 
     /** {@code value} lies in {@code [0, 1)}: a moment decay rate. */
-    public static void decay(String name, float value) {
+    static void decay(String name, float value) {
         if (!(value >= 0 && value < 1)) {
             throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
         }
     }
 
     /** An optimizer step counts from 1. */
-    public static void step(int step) {
+    static void step(int step) {
         if (step < 1) {
             throw new IllegalArgumentException("step counts from 1, got " + step);
         }
@@ -209,13 +202,13 @@ public final class Check {
      * Checks a backward kernel {@code dX = f(dY, saved)}: all three the same shape, dX the very same view
      * as dY or as the saved forward value, or disjoint from it.
      */
-    public static void backward(Matrix dX, Matrix dY, String nameSaved, Matrix saved) {
+    static void backward(Matrix dX, Matrix dY, String nameSaved, Matrix saved) {
         elementwise("dX", dX, "dY", dY);
         elementwise("dX", dX, nameSaved, saved);
     }
 
     /** Checks the arguments of {@link Kernels#sgdUpdate}. */
-    public static void sgd(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
+    static void sgd(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
         buffers("W", w, "V", v, "dW", dW);
         nonNegative("lr", lr);
         nonNegative("momentum", momentum);
@@ -226,7 +219,7 @@ public final class Check {
     }
 
     /** Checks the arguments of {@link Kernels#adamUpdate} and {@link Kernels#adamwUpdate}. */
-    public static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
+    static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                             float weightDecay, int step) {
         buffers("W", w, "M", mom, "V", vel, "dW", dW);
         nonNegative("lr", lr);

@@ -1,9 +1,11 @@
 package dev.myelin.core;
 
 /**
- * Every computational kernel Myelin trains with. {@code reference} (plain loops, the specification)
- * and {@code simd} (the Vector API) implement it with the same methods in the same order; get one
- * from {@link Backends}.
+ * Every computational kernel Myelin trains with: the front that user code calls. Each method checks its
+ * arguments here, in one place for every backend, then calls the backend's {@link UncheckedKernels}
+ * method of the same name. {@code reference} (plain loops, the specification) and {@code simd} (the
+ * Vector API) implement {@link UncheckedKernels} with the same methods in the same order; get kernels
+ * from {@link Backends}, or wrap an implementation with {@link #of}.
  *
  * <p>Conventions, for every method:
  * <ul>
@@ -20,10 +22,40 @@ package dev.myelin.core;
  * </ul>
  * The formula and error bound of each kernel are catalogued in {@code docs/kernels.md}.
  */
-public interface Kernels {
+public final class Kernels {
+
+    private final UncheckedKernels impl;
+
+    private Kernels(UncheckedKernels impl) {
+        this.impl = impl;
+    }
+
+    /**
+     * The checking front over a backend's implementation: every call is checked, then passed to
+     * {@code impl}. A {@link Backend} wraps its implementation with this.
+     */
+    public static Kernels of(UncheckedKernels impl) {
+        if (impl == null) {
+            throw new NullPointerException("impl is null");
+        }
+        return new Kernels(impl);
+    }
 
     /** The backend's name: {@code "reference"} or {@code "simd"}. */
-    String name();
+    public String name() {
+        return impl.name();
+    }
+
+    /** Threads the backend uses at most: 1 for a single-threaded backend, else at most the cores. */
+    public int threads() {
+        return impl.threads();
+    }
+
+    /** "simd (2 threads)": the backend's name and threads, for test names and logs. */
+    @Override
+    public String toString() {
+        return impl.name() + " (" + impl.threads() + (impl.threads() == 1 ? " thread)" : " threads)");
+    }
 
     // ---------------------------------------------------------------- matrix multiply
 
@@ -39,101 +71,186 @@ public interface Kernels {
      * sign that infinity, unless a sum of finite terms overflows; whether one does may depend on the
      * summation order, which differs between backends past k = 384 (docs/kernels.md, gemm, "Special values").
      */
-    void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta);
+    public void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
+        Check.gemm(c, a, opA, b, opB);
+        impl.gemm(c, a, opA, b, opB, alpha, beta);
+    }
 
     // ---------------------------------------------------------------- elementwise and reductions
 
     /** {@code X[i][j] = value} for every element. X is (m, n). Writes X. */
-    void fill(Matrix x, float value);
+    public void fill(Matrix x, float value) {
+        Check.matrix("X", x);
+        impl.fill(x, value);
+    }
 
     /** {@code Y = X}. X and Y are (m, n). Writes Y. Exact. */
-    void copy(Matrix y, Matrix x);
+    public void copy(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.copy(y, x);
+    }
 
     /** {@code Y = alpha * Y}. Y is (m, n). Writes Y in place. */
-    void scale(Matrix y, float alpha);
+    public void scale(Matrix y, float alpha) {
+        Check.matrix("Y", y);
+        impl.scale(y, alpha);
+    }
 
     /** {@code Y = alpha * X + Y}. X and Y are (m, n). Accumulates into Y. */
-    void axpy(Matrix y, float alpha, Matrix x);
+    public void axpy(Matrix y, float alpha, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.axpy(y, alpha, x);
+    }
 
     /** {@code Z = X ⊙ Y} (elementwise product). X, Y and Z are (m, n). Writes Z. */
-    void mul(Matrix z, Matrix x, Matrix y);
+    public void mul(Matrix z, Matrix x, Matrix y) {
+        Check.elementwise("Z", z, "X", x);
+        Check.elementwise("Z", z, "Y", y);
+        impl.mul(z, x, y);
+    }
 
     /** {@code Y[i][j] += b[0][j]}: adds the bias row b (1, n) to every row of Y (m, n). Accumulates into Y. */
-    void addRowVector(Matrix y, Matrix b);
+    public void addRowVector(Matrix y, Matrix b) {
+        Check.row("b", b, "Y", y);
+        Check.inPlaceOrDisjoint("Y", y, "b", b);
+        impl.addRowVector(y, b);
+    }
 
     /**
      * Column sums, the bias gradient: {@code s[0][j] = beta * s[0][j] + sum_i X[i][j]}. X is (m, n),
      * s is (1, n). Writes s; when {@code beta == 0} s is never read.
      */
-    void columnSums(Matrix s, Matrix x, float beta);
+    public void columnSums(Matrix s, Matrix x, float beta) {
+        Check.row("s", s, "X", x);
+        Check.inPlaceOrDisjoint("s", s, "X", x);
+        impl.columnSums(s, x, beta);
+    }
 
     /** {@code max[i][0] = max_j X[i][j]} with {@link Math#max} semantics (NaN wins, 0.0 > -0.0). X is (m, n), max is (m, 1). Writes max. Exact. */
-    void rowMax(Matrix max, Matrix x);
+    public void rowMax(Matrix max, Matrix x) {
+        Check.column("max", max, "X", x);
+        Check.inPlaceOrDisjoint("max", max, "X", x);
+        impl.rowMax(max, x);
+    }
 
     /**
      * {@code index[i] = argmax_j X[i][j]}: the first index of the row's maximum in the order of
      * {@link #rowMax} (a NaN is the maximum, so the first NaN wins). X is (m, n), index has length
      * at least m. Writes {@code index[0..m)}. Exact.
      */
-    void rowArgmax(int[] index, Matrix x);
+    public void rowArgmax(int[] index, Matrix x) {
+        Check.matrix("X", x);
+        Check.indices("index", index, x);
+        impl.rowArgmax(index, x);
+    }
 
     // ---------------------------------------------------------------- activations (forward / backward pairs)
 
     /** {@code Y = X}. Writes Y. */
-    void identityForward(Matrix y, Matrix x);
+    public void identityForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.identityForward(y, x);
+    }
 
     /** {@code dX = dY}. Consumes nothing of the forward pass. Writes dX. */
-    void identityBackward(Matrix dX, Matrix dY);
+    public void identityBackward(Matrix dX, Matrix dY) {
+        Check.elementwise("dX", dX, "dY", dY);
+        impl.identityBackward(dX, dY);
+    }
 
     /** {@code Y = max(X, 0)}; NaN stays NaN, -0.0 maps to 0.0. Writes Y. */
-    void reluForward(Matrix y, Matrix x);
+    public void reluForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.reluForward(y, x);
+    }
 
     /** {@code dX = X > 0 ? dY : 0}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
-    void reluBackward(Matrix dX, Matrix dY, Matrix x);
+    public void reluBackward(Matrix dX, Matrix dY, Matrix x) {
+        Check.backward(dX, dY, "X", x);
+        impl.reluBackward(dX, dY, x);
+    }
 
     /** {@code Y = X > 0 ? X : slope * X}. Writes Y. */
-    void leakyReluForward(Matrix y, Matrix x, float slope);
+    public void leakyReluForward(Matrix y, Matrix x, float slope) {
+        Check.elementwise("Y", y, "X", x);
+        Check.finite("slope", slope);
+        impl.leakyReluForward(y, x, slope);
+    }
 
     /** {@code dX = X > 0 ? dY : slope * dY}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
-    void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope);
+    public void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope) {
+        Check.backward(dX, dY, "X", x);
+        Check.finite("slope", slope);
+        impl.leakyReluBackward(dX, dY, x, slope);
+    }
 
     /** {@code Y = 1 / (1 + exp(-X))}. Writes Y. */
-    void sigmoidForward(Matrix y, Matrix x);
+    public void sigmoidForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.sigmoidForward(y, x);
+    }
 
     /** {@code dX = dY * Y * (1 - Y)}. Consumes the forward output Y. Writes dX. */
-    void sigmoidBackward(Matrix dX, Matrix dY, Matrix y);
+    public void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) {
+        Check.backward(dX, dY, "Y", y);
+        impl.sigmoidBackward(dX, dY, y);
+    }
 
     /** {@code Y = tanh(X)}. Writes Y. */
-    void tanhForward(Matrix y, Matrix x);
+    public void tanhForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.tanhForward(y, x);
+    }
 
     /** {@code dX = dY * (1 - Y^2)}. Consumes the forward output Y. Writes dX. */
-    void tanhBackward(Matrix dX, Matrix dY, Matrix y);
+    public void tanhBackward(Matrix dX, Matrix dY, Matrix y) {
+        Check.backward(dX, dY, "Y", y);
+        impl.tanhBackward(dX, dY, y);
+    }
 
     /**
      * GELU, tanh form: {@code Y = 0.5 X (1 + tanh(sqrt(2/pi) (X + 0.044715 X^3)))}, evaluated as the equal
      * {@code X sigmoid(2 sqrt(2/pi) (X + 0.044715 X^3))} (no cancellation for negative X); GELU(-Inf) = -0.0.
      * Writes Y.
      */
-    void geluForward(Matrix y, Matrix x);
+    public void geluForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.geluForward(y, x);
+    }
 
     /** {@code dX = dY * GELU'(X)} (derivative of the tanh form). Consumes the forward input X. Writes dX. */
-    void geluBackward(Matrix dX, Matrix dY, Matrix x);
+    public void geluBackward(Matrix dX, Matrix dY, Matrix x) {
+        Check.backward(dX, dY, "X", x);
+        impl.geluBackward(dX, dY, x);
+    }
 
     /**
      * Row-wise softmax, max-subtracted: {@code Y[i][j] = exp(X[i][j] - m_i) / sum_k exp(X[i][k] - m_i)},
      * {@code m_i = max_k X[i][k]}. Writes Y; Y may be the very same view as X (each row is read before it is
      * written), as for every row-wise kernel. A row holding NaN or +Inf, or only -Inf, gives a NaN row.
      */
-    void softmaxForward(Matrix y, Matrix x);
+    public void softmaxForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.softmaxForward(y, x);
+    }
 
     /** {@code dX[i][j] = Y[i][j] * (dY[i][j] - sum_k dY[i][k] Y[i][k])}. Consumes the forward output Y. Writes dX. */
-    void softmaxBackward(Matrix dX, Matrix dY, Matrix y);
+    public void softmaxBackward(Matrix dX, Matrix dY, Matrix y) {
+        Check.backward(dX, dY, "Y", y);
+        impl.softmaxBackward(dX, dY, y);
+    }
 
     /** Row-wise log-softmax: {@code Y[i][j] = X[i][j] - m_i - log(sum_k exp(X[i][k] - m_i))}. Writes Y (may be X). */
-    void logSoftmaxForward(Matrix y, Matrix x);
+    public void logSoftmaxForward(Matrix y, Matrix x) {
+        Check.elementwise("Y", y, "X", x);
+        impl.logSoftmaxForward(y, x);
+    }
 
     /** {@code dX[i][j] = dY[i][j] - exp(Y[i][j]) * sum_k dY[i][k]}. Consumes the forward output Y. Writes dX. */
-    void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y);
+    public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
+        Check.backward(dX, dY, "Y", y);
+        impl.logSoftmaxBackward(dX, dY, y);
+    }
 
     // ---------------------------------------------------------------- losses fused with their gradient
 
@@ -141,7 +258,11 @@ public interface Kernels {
      * Mean squared error over all {@code m * n} elements: returns {@code L = sum (P - T)^2 / (m n)} and
      * writes {@code dP = 2 (P - T) / (m n)}. P, T, dP are (m, n).
      */
-    float mseLoss(Matrix dP, Matrix p, Matrix t);
+    public float mseLoss(Matrix dP, Matrix p, Matrix t) {
+        Check.elementwise("dP", dP, "P", p);
+        Check.elementwise("dP", dP, "T", t);
+        return impl.mseLoss(dP, p, t);
+    }
 
     /**
      * Binary cross-entropy on logits, mean over all {@code m * n} elements, in the stable form
@@ -149,7 +270,11 @@ public interface Kernels {
      * {@code dX = (sigmoid(x) - y) / (m n)}. X (logits), Y (targets in [0, 1]) and dX are (m, n). Targets are
      * used as given (not checked against [0, 1]).
      */
-    float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y);
+    public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) {
+        Check.elementwise("dX", dX, "X", x);
+        Check.elementwise("dX", dX, "Y", y);
+        return impl.bceWithLogitsLoss(dX, x, y);
+    }
 
     /**
      * Softmax cross-entropy with integer class labels, fused, mean over the batch of m rows:
@@ -157,7 +282,11 @@ public interface Kernels {
      * {@code dX = (softmax(X) - onehot(label)) / m}. X and dX are (m, classes); labels has length at
      * least m, every label in {@code [0, classes)} (else the row and label are named in the error).
      */
-    float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels);
+    public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) {
+        Check.elementwise("dX", dX, "X", x);
+        Check.labels(labels, x.rows(), x.cols());
+        return impl.softmaxCrossEntropyLoss(dX, x, labels);
+    }
 
     // ---------------------------------------------------------------- optimizer updates (one fused pass)
 
@@ -167,7 +296,10 @@ public interface Kernels {
      * W, dW, V are (m, n). Writes W and V; dW is only read. With {@code momentum == 0}, {@code V = g} and the
      * old V is not read; {@code nesterov} needs {@code momentum > 0}. No two buffers may share memory.
      */
-    void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov);
+    public void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
+        Check.sgd(w, v, dW, lr, momentum, weightDecay, nesterov);
+        impl.sgdUpdate(w, v, dW, lr, momentum, weightDecay, nesterov);
+    }
 
     /**
      * Adam with bias correction and L2 weight decay added to the gradient:
@@ -178,13 +310,19 @@ public interface Kernels {
      * are then rounded to float, the same in both backends. W, M, V, dW are (m, n). Writes W, M, V; no two
      * buffers may share memory.
      */
-    void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
-                    float weightDecay, int step);
+    public void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
+                           float weightDecay, int step) {
+        Check.adam(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+        impl.adamUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+    }
 
     /**
      * AdamW: Adam with decoupled weight decay, {@code W -= lr * weightDecay * W} applied before the Adam
      * step (which then uses the raw gradient). Epsilon sits as in {@link #adamUpdate}. Writes W, M, V.
      */
-    void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
-                     float weightDecay, int step);
+    public void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
+                            float weightDecay, int step) {
+        Check.adam(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+        impl.adamwUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+    }
 }

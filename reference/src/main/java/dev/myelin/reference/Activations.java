@@ -27,7 +27,7 @@ import dev.myelin.core.Matrix;
  * relu, where a NaN forward input X gives a NaN dX; relu(-0.0) = +0.0; sigmoid(+-Inf) = 1, 0;
  * tanh(+-Inf) = +-1; gelu(+Inf) = +Inf and gelu(-Inf) = -0.0 (the limits); a softmax row holding NaN
  * or +Inf, or only -Inf, is NaN. Subnormals are neither flushed nor produced differently from IEEE.
- * Arguments are checked by {@link ReferenceKernels}.
+ * Arguments are checked by {@link dev.myelin.core.Kernels}.
  */
 final class Activations {
 

@@ -13,7 +13,7 @@ import java.lang.foreign.ValueLayout;
  * element, so every kernel here except {@link #columnSums} is reproduced bit for bit, and
  * {@code columnSums} sums in the same order (i = 0, 1, ..., m-1 for each column) and is reproduced bit
  * for bit too. {@link #rowMax} and {@link #rowArgmax} use {@link Math#max} order: NaN above everything,
- * then +Inf, ..., +0.0 above -0.0. Arguments are checked by {@link ReferenceKernels}.
+ * then +Inf, ..., +0.0 above -0.0. Arguments are checked by {@link dev.myelin.core.Kernels}.
  */
 final class Elementwise {
 

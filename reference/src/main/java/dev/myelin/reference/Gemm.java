@@ -22,7 +22,7 @@ import java.lang.foreign.ValueLayout;
  * <p>Special values follow from these operations (docs/kernels.md, "Special values"): a product never
  * overflows by itself, only a rounded sum does. For {@code k <= 384} (one of the SIMD backend's k blocks)
  * the SIMD backend performs these very operations in this order, so the two agree bit for bit, special
- * values included. Arguments are checked by the caller ({@link ReferenceKernels}).
+ * values included. Arguments are checked by the caller ({@link dev.myelin.core.Kernels}).
  */
 final class Gemm {
 

@@ -19,7 +19,7 @@ import dev.myelin.core.Matrix;
  * </ul>
  * Special values: a NaN anywhere in a term makes the loss NaN and the gradient NaN where it is reached
  * (a whole row for softmax cross-entropy); IEEE arithmetic decides the rest, e.g. an infinite BCE logit
- * gives a NaN or infinite loss (docs/kernels.md). Arguments are checked by {@link ReferenceKernels}.
+ * gives a NaN or infinite loss (docs/kernels.md). Arguments are checked by {@link dev.myelin.core.Kernels}.
  */
 final class Losses {
 

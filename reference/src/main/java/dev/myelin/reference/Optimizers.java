@@ -24,7 +24,7 @@ import dev.myelin.core.Matrix;
  *          W = W - stepSize * M / (sqrt(V * invBc2) + eps)   (sqrt correctly rounded)
  *   AdamW: W = weightDecay == 0 ? W : W - decay * W, then Adam with g = dW
  * </pre>
- * {@code 1 - beta} is a float subtraction. Arguments are checked by {@link ReferenceKernels}.
+ * {@code 1 - beta} is a float subtraction. Arguments are checked by {@link dev.myelin.core.Kernels}.
  */
 final class Optimizers {
 

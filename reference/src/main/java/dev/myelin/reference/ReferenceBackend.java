@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Service entry for the reference backend; it runs everywhere. */
 public final class ReferenceBackend implements Backend {
 
-    private static final Kernels KERNELS = new ReferenceKernels();
+    private static final Kernels KERNELS = Kernels.of(new ReferenceKernels());
 
     @Override
     public String name() {

@@ -2,6 +2,7 @@ package dev.myelin.reference;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.myelin.core.Backends;
 import dev.myelin.core.Cases;
 import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
@@ -25,7 +26,7 @@ class DoubleOracleTest {
     private static final double TINY = Float.MIN_VALUE;
     private static final int CASES = 15;
 
-    private final Kernels k = new ReferenceKernels();
+    private final Kernels k = Backends.reference();
 
     private interface Check {
         void run(Arena arena, SplittableRandom rnd, int rows, int cols, String name);

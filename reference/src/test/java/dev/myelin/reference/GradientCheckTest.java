@@ -2,6 +2,7 @@ package dev.myelin.reference;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.myelin.core.Backends;
 import dev.myelin.core.Cases;
 import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
@@ -40,7 +41,7 @@ class GradientCheckTest {
     private static final double TINY = Float.MIN_VALUE;
     private static final int CASES = 12;
 
-    private final Kernels k = new ReferenceKernels();
+    private final Kernels k = Backends.reference();
 
     /** The central difference of f at x. */
     private static double central(DoubleUnaryOperator f, double x) {

@@ -3,6 +3,7 @@ package dev.myelin.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.myelin.core.Backends;
 import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class KnownAnswerTest {
 
-    private final Kernels k = new ReferenceKernels();
+    private final Kernels k = Backends.reference();
     private final Arena arena = Arena.ofConfined();
 
     @AfterEach

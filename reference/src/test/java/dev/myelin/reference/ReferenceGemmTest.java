@@ -3,6 +3,7 @@ package dev.myelin.reference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.myelin.core.Backends;
 import dev.myelin.core.Cases;
 import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.TestFactory;
 /** The reference GEMM on its own: hand-computed answers, and a double-precision oracle. */
 class ReferenceGemmTest {
 
-    private final Kernels ref = new ReferenceKernels();
+    private final Kernels ref = Backends.reference();
 
     // Small integers: every product and sum is exact in float, so these compare exactly.
 

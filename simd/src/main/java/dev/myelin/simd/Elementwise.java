@@ -77,8 +77,8 @@ final class Elementwise {
     /** Scalar access to a double at a byte offset (the lanes of a loss's double accumulator). */
     static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
-    /** Vectors in a tail buffer: the most inputs a staged tail holds at once (dY and X of GELU backward). */
-    static final int TAIL_SLOTS = 2;
+    /** Vectors in a tail buffer: the most a staged tail holds at once (BCE: its logits, targets and terms). */
+    static final int TAIL_SLOTS = 3;
 
     /**
      * Each thread's tail buffer (the kernels may also run on the pool's workers): native memory like the

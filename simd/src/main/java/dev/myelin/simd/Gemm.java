@@ -96,7 +96,7 @@ final class Gemm {
         return (long) job.ap.length + job.bp.length;
     }
 
-    /** Arguments are checked by {@link SimdKernels}; {@code threads >= 1}. */
+    /** Arguments are checked by {@link dev.myelin.core.Kernels}; {@code threads >= 1}. */
     static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int threads) {
         int m = c.rows();
         int n = c.cols();

@@ -31,13 +31,20 @@ public final class SimdBackend implements Backend {
         return why.orElseGet(Vectors::describe);
     }
 
+    /**
+     * Kernels that use up to {@code threads} threads, capped at the cores, where the work is large enough
+     * to pay; results are bit-identical for any thread count.
+     */
     @Override
     public Kernels kernels(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         Optional<String> why = unavailableReason();
         if (why.isPresent()) {
             throw new IllegalStateException("the simd backend cannot run here: " + why.get());
         }
-        return new SimdKernels(threads);
+        return Kernels.of(new SimdKernels(Math.min(threads, Parallel.MAX_THREADS)));
     }
 
     /** Initialised only after the module check, so the Vector API classes load only when present. */

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
+import dev.myelin.core.UncheckedKernels;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -60,5 +64,19 @@ final class SimdTesting {
         assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), name + " JVM did not finish");
         assertEquals(0, p.exitValue(), name + " JVM failed:\n" + out);
         return out;
+    }
+
+    /**
+     * The names of the kernels: every method a backend implements ({@link UncheckedKernels}, which
+     * {@link Kernels} fronts one for one) but {@code name} and {@code threads}, which compute nothing.
+     */
+    static Set<String> kernelNames() {
+        Set<String> names = new TreeSet<>();
+        for (Method m : UncheckedKernels.class.getMethods()) {
+            names.add(m.getName());
+        }
+        names.remove("name");
+        names.remove("threads");
+        return names;
     }
 }

@@ -1,17 +1,19 @@
 package dev.myelin.trainer;
 
-import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Trans;
+import dev.myelin.core.UncheckedKernels;
 
 /**
- * Kernels that compute nothing: every method returns at once (losses return 0). With them, a training
- * step runs only the trainer's own code (batch gathering, layer dispatch, views, metrics), which is
- * what the allocation test isolates.
+ * Kernels that compute nothing: every method returns at once (losses return 0). Behind the checking
+ * {@link dev.myelin.core.Kernels} front, a training step runs only the trainer's own code (batch
+ * gathering, layer dispatch, views, metrics) and the argument checks, which is what the allocation test
+ * isolates.
  */
-final class NoOpKernels implements Kernels {
+final class NoOpKernels implements UncheckedKernels {
 
     @Override public String name() { return "no-op"; }
+    @Override public int threads() { return 1; }
     @Override public void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) { }
     @Override public void fill(Matrix x, float value) { }
     @Override public void copy(Matrix y, Matrix x) { }
