@@ -1,6 +1,6 @@
 /** The scalar reference backend: plain loops, the specification of every kernel. */
 module dev.myelin.reference {
-    requires dev.myelin.core;
+    requires transitive dev.myelin.core;
 
     exports dev.myelin.reference;
 

@@ -1,6 +1,6 @@
 /** The Vector API backend: jdk.incubator.vector over off-heap MemorySegments. */
 module dev.myelin.simd {
-    requires dev.myelin.core;
+    requires transitive dev.myelin.core;
     requires jdk.incubator.vector;
 
     exports dev.myelin.simd;

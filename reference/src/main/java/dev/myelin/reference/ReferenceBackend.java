@@ -9,6 +9,10 @@ public final class ReferenceBackend implements Backend {
 
     private static final Kernels KERNELS = Kernels.of(new ReferenceKernels());
 
+    /** The service provider's constructor, for {@link java.util.ServiceLoader}; users go through {@code Backends}. */
+    public ReferenceBackend() {
+    }
+
     @Override
     public String name() {
         return "reference";

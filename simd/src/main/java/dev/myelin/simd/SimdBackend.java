@@ -12,6 +12,10 @@ public final class SimdBackend implements Backend {
 
     private static final String MODULE = "jdk.incubator.vector";
 
+    /** The service provider's constructor, for {@link java.util.ServiceLoader}; users go through {@code Backends}. */
+    public SimdBackend() {
+    }
+
     @Override
     public String name() {
         return "simd";

@@ -12,6 +12,10 @@ public final class Flatten implements Layer {
 
     private Shape input;
 
+    /** A reshape to a vector of the input's size. */
+    public Flatten() {
+    }
+
     @Override
     public Shape build(Shape input, Context context) {
         Layers.once(this.input != null, this);
