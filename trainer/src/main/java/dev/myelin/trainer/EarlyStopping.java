@@ -16,6 +16,9 @@ public final class EarlyStopping implements TrainingListener {
         if (patience < 1) {
             throw new IllegalArgumentException("patience must be >= 1, got " + patience);
         }
+        if (!(minDelta >= 0) || Double.isInfinite(minDelta)) {
+            throw new IllegalArgumentException("minDelta must be finite and >= 0, got " + minDelta);
+        }
         this.patience = patience;
         this.minDelta = minDelta;
     }

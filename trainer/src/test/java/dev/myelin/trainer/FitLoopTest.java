@@ -116,6 +116,31 @@ class FitLoopTest {
         }
     }
 
+    /** One optimizer step is one kernel call over the whole parameter slab, whatever the number of parameters. */
+    @Test
+    void anOptimizerStepIsOneKernelCall() throws IOException {
+        for (Optimizer o : List.of(Adam.adam(0.01f), Adam.adamw(0.01f, 0.01f), new Sgd(0.01f, 0.9f))) {
+            CountingKernels counting = new CountingKernels(Backends.reference());
+            try (Dataset data = TrainerTest.blobs(100, 7);
+                 Model m = Model.of(counting.kernels, Shape.of(TrainerTest.WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, 3,
+                         new Dense(8, Init.HE), Activation.relu(), new Dense(8, Init.HE), Activation.relu(),
+                         new Dense(TrainerTest.CLASSES));
+                 Trainer t = new Trainer(m, o).batchSize(16)) {
+                assertEquals(6, m.parameters().size());
+                t.fit(data, 2);
+                String kernel = switch (o.name()) {
+                    case "adam" -> "adamUpdate";
+                    case "adamw" -> "adamwUpdate";
+                    default -> "sgdUpdate";
+                };
+                assertEquals(14, t.steps());                                    // 2 x ceil(100 / 16)
+                assertEquals(14, counting.count(kernel), o + ": " + counting.calls);
+                assertEquals(14, counting.count("adamUpdate") + counting.count("adamwUpdate") + counting.count("sgdUpdate"),
+                        counting.calls.toString());
+            }
+        }
+    }
+
     @Test
     void theHookGetsTheGradientSlabOncePerStepBeforeTheUpdate() throws IOException {
         try (Dataset data = TrainerTest.blobs(100, 7); Model m = TrainerTest.model(Backends.reference(), 3)) {
