@@ -9,9 +9,17 @@ public enum Init {
     /** Xavier (Glorot) uniform: {@code U(-a, a)}, {@code a = sqrt(6 / (fanIn + fanOut))}, for tanh, sigmoid and linear layers. */
     XAVIER;
 
-    /** fanIn * fanOut values, row-major, drawn from {@code rnd}. */
+    /** fanIn * fanOut values, row-major, drawn from {@code rnd}: a (fanIn, fanOut) dense weight matrix. */
     public float[] sample(int fanIn, int fanOut, SplittableRandom rnd) {
-        float[] w = new float[fanIn * fanOut];
+        return sample(Math.multiplyExact(fanIn, fanOut), fanIn, fanOut, rnd);
+    }
+
+    /**
+     * {@code count} values drawn from {@code rnd} for a weight tensor whose units see {@code fanIn} inputs and feed
+     * {@code fanOut} outputs (for a convolution: {@code fanIn = R S C}, {@code fanOut = R S K}).
+     */
+    public float[] sample(int count, int fanIn, int fanOut, SplittableRandom rnd) {
+        float[] w = new float[count];
         double std = Math.sqrt(2.0 / fanIn);
         double a = Math.sqrt(6.0 / (fanIn + fanOut));
         for (int i = 0; i < w.length; i++) {

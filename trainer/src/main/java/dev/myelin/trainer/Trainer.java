@@ -246,7 +246,7 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < stepsPerEpoch; s++) {
                 int from = s * span;
                 int count = Math.min(span, per - from);
-                float l = update(train, rows, from, count);
+                float l = fitStep(train, rows, from, count);
                 for (TrainingListener li : listeners) {
                     li.onBatchEnd(e, s + 1, stepsPerEpoch, count, l);
                 }
@@ -266,12 +266,24 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One optimizer step outside {@link #fit}, for loops of one's own: on the samples {@code rows[from .. from +
-     * count)} of {@code data} ({@code data}'s rows {@code from .. from + count} when {@code rows} is null), with
-     * every option of this trainer (micro-batches, synchronisation, schedule); counts as the next step of the
-     * current epoch. Returns the step's mean loss (before the update). A warm step allocates nothing.
+     * One optimizer step outside {@link #fit}, for loops of one's own: {@link #gradient} on the samples, the
+     * synchronisation hook, then {@link #update}; it counts as the next step of the current epoch. Returns the
+     * step's mean loss (before the update). A warm step allocates nothing.
      */
     public float step(Dataset data, int[] rows, int from, int count) {
+        float loss = gradient(data, rows, from, count);
+        sync.synchronize(model.gradients(), steps);
+        update();
+        return loss;
+    }
+
+    /**
+     * Forward and backward passes on the samples {@code rows[from .. from + count)} of {@code data} ({@code data}'s
+     * rows {@code from .. from + count} when {@code rows} is null), in micro-batches of {@link #batchSize}, with no
+     * update: leaves the mean gradient over the samples in the model's gradient slab and returns their mean loss.
+     * With {@link #update} this is a step split in two, for data-parallel loops that combine gradients in between.
+     */
+    public float gradient(Dataset data, int[] rows, int from, int count) {
         model.check(data);
         int n = rows == null ? data.size() : rows.length;
         if (count < 1 || from < 0 || from > n - count) {
@@ -293,16 +305,37 @@ public final class Trainer implements AutoCloseable {
         }
         epochIndex = epochs;
         reserve();
-        return update(data, rows, from, count);
+        return gradients(data, rows, from, count);
     }
 
     /**
-     * One optimizer step on the samples {@code rows[from .. from + count)}: for each micro-batch of up to
-     * {@link #batchSize} of them gather, forward, loss and its gradient (weighted by the micro-batch's share when
-     * there are several), backward (accumulating after the first); then the synchronisation hook, the schedule's
-     * rate and one optimizer update. Returns the step's mean loss (before the update).
+     * One optimizer update from the model's gradient slab as it stands (the synchronisation hook is not called):
+     * the schedule's rate for the next step, then one kernel call over the whole slab. Counts as a step.
      */
-    private float update(Dataset data, int[] rows, int from, int count) {
+    public void update() {
+        fixed = true;
+        if (stepsPerEpoch == 0) {
+            stepsPerEpoch = 1;
+        }
+        rate = schedule.rate(optimizer.learningRate(), steps, stepsPerEpoch);
+        steps++;
+        optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
+    }
+
+    /** The fit loop's step: gradients, the synchronisation hook, the update; adds to the epoch's sums. */
+    private float fitStep(Dataset data, int[] rows, int from, int count) {
+        float loss = gradients(data, rows, from, count);
+        sync.synchronize(model.gradients(), steps);
+        update();
+        return loss;
+    }
+
+    /**
+     * For each micro-batch of up to {@link #batchSize} of the samples {@code rows[from .. from + count)}: gather,
+     * forward, loss and its gradient (weighted by the micro-batch's share when there are several), backward
+     * (accumulating after the first). Returns the mean loss; adds to the epoch's loss and accuracy sums.
+     */
+    private float gradients(Dataset data, int[] rows, int from, int count) {
         double sum = 0;
         int micro = 0;
         for (int f = from; f < from + count; f += batchSize, micro++) {
@@ -335,10 +368,6 @@ public final class Trainer implements AutoCloseable {
             model.backward(d, micro > 0);
             sum += (double) l * c;
         }
-        sync.synchronize(model.gradients(), steps);
-        rate = schedule.rate(optimizer.learningRate(), steps, stepsPerEpoch);
-        steps++;
-        optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
         lossSum += sum;
         return (float) (sum / count);
     }
@@ -464,6 +493,23 @@ public final class Trainer implements AutoCloseable {
     /** The optimizer's state blocks, named as {@link Optimizer#stateNames()} (for checkpoints). */
     List<Matrix> state() {
         return List.of(state);
+    }
+
+    /**
+     * The optimizer's state, one block per {@link Optimizer#stateNames() name} (Adam's m and v, SGD's velocity),
+     * each a {@code (1, P)} matrix in the layout of the model's value slab: live views, read and written by every
+     * update. Data-parallel training reads and writes them to keep replicas' optimizers in step.
+     */
+    public List<Matrix> optimizerState() {
+        return List.of(state);
+    }
+
+    /**
+     * Sets the completed epochs and optimizer steps (a replica joining a run in progress: the schedule and the
+     * bias correction continue from {@code steps}); fixes the options.
+     */
+    public void progress(int epochs, int steps) {
+        restore(epochs, steps, seed);
     }
 
     /** Sets the progress counters and the seed (when resuming from a checkpoint); fixes the options. */
