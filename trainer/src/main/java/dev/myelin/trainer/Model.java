@@ -155,6 +155,23 @@ public final class Model implements AutoCloseable {
         return ModelFile.read(file).build(kernels);
     }
 
+    /** The model file's bytes for this model: architecture, loss, class names and weights (see {@link ModelFile}). */
+    public byte[] toBytes() {
+        try {
+            return ModelFile.encode(this);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory failed", e);
+        }
+    }
+
+    /**
+     * A model from a model file's bytes ({@link #toBytes}), checked in full first; {@code source} names them in
+     * errors (a file name, or a description such as "the broadcast model").
+     */
+    public static Model fromBytes(byte[] bytes, String source, Kernels kernels) throws IOException {
+        return ModelFile.decode(bytes, Path.of(source)).build(kernels);
+    }
+
     /** Writes the architecture, loss, seed and weights to {@code file}, atomically (see {@link ModelFile}). */
     public void save(Path file) throws IOException {
         ModelFile.write(file, this);

@@ -505,11 +505,16 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Sets the completed epochs and optimizer steps (a replica joining a run in progress: the schedule and the
-     * bias correction continue from {@code steps}); fixes the options.
+     * Sets the completed epochs and optimizer steps and the steps an epoch has (a replica joining a run in progress:
+     * the schedule and Adam's bias correction continue from {@code steps}); fixes the options.
      */
-    public void progress(int epochs, int steps) {
+    public void progress(int epochs, int steps, int stepsPerEpoch) {
+        if (stepsPerEpoch < 1) {
+            throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
+        }
         restore(epochs, steps, seed);
+        this.stepsPerEpoch = stepsPerEpoch;
+        this.epochIndex = epochs;
     }
 
     /** Sets the progress counters and the seed (when resuming from a checkpoint); fixes the options. */
@@ -523,8 +528,11 @@ public final class Trainer implements AutoCloseable {
         this.fixed = true;
     }
 
-    /** Fisher-Yates shuffle of {@code 0..n-1}, from a generator seeded by {@code (seed, epoch)} only. */
-    static void shuffle(int[] order, long seed, int epoch) {
+    /**
+     * The order the fit loop visits {@code order.length} training rows in epoch {@code epoch} (0-based): a
+     * Fisher-Yates shuffle of {@code 0..n-1} from a generator seeded by {@code (seed, epoch)} only.
+     */
+    public static void shuffle(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }

@@ -1,0 +1,55 @@
+package dev.myelin.spark;
+
+import java.io.Serializable;
+
+/**
+ * One worker's share of the training data, built once per fit from its partition and cached by Spark: the
+ * features row-major, the labels, and what the driver checks before training (sizes, the label range, the first
+ * problem found, named by its row of the input).
+ */
+final class Block implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    final int partition;
+    final int rows;
+    final int width;
+    final float[] features;
+    final int[] labels;
+    final double minLabel;
+    final double maxLabel;
+    /** Sum and sum of squares of every feature value, in double (for standardisation). */
+    final double sum;
+    final double sumOfSquares;
+    /** The first problem in this partition ("row 17: ..."), or null. */
+    final String problem;
+
+    Block(int partition, int rows, int width, float[] features, int[] labels, double minLabel, double maxLabel, String problem) {
+        double s = 0;
+        double ss = 0;
+        for (float v : features) {
+            s += v;
+            ss += (double) v * v;
+        }
+        this.sum = s;
+        this.sumOfSquares = ss;
+        this.partition = partition;
+        this.rows = rows;
+        this.width = width;
+        this.features = features;
+        this.labels = labels;
+        this.minLabel = minLabel;
+        this.maxLabel = maxLabel;
+        this.problem = problem;
+    }
+
+    /** What the driver needs to check the block: everything but the data. */
+    Summary summary() {
+        return new Summary(partition, rows, width, minLabel, maxLabel, sum, sumOfSquares, problem);
+    }
+
+    /** A block without its data. */
+    record Summary(int partition, int rows, int width, double minLabel, double maxLabel, double sum, double sumOfSquares,
+                   String problem) implements Serializable {
+    }
+}

@@ -1,0 +1,50 @@
+package dev.myelin.spark;
+
+import dev.myelin.trainer.Adam;
+import dev.myelin.trainer.Optimizer;
+import dev.myelin.trainer.Schedule;
+import dev.myelin.trainer.Sgd;
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * What every worker needs to know for the whole fit, shipped once in a broadcast: the model file of the initial
+ * model (architecture; its weights are replaced every round), the optimizer and schedule by name, the batch
+ * size, the seed, the number of workers, the rows each takes per epoch and the steps between synchronisations.
+ */
+record Settings(String fitId, byte[] architecture, String optimizer, float learningRate, String schedule, int epochs,
+                int batchSize, long seed, int workers, int rowsPerEpoch, int stepsPerEpoch, int syncEvery)
+        implements Serializable {
+
+    /** The optimizer by name: adam, adamw (weight decay 0.01) or sgd (momentum 0.9), as the command line has them. */
+    static Optimizer newOptimizer(String name, float lr) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "adam" -> Adam.adam(lr);
+            case "adamw" -> Adam.adamw(lr, 0.01f);
+            case "sgd" -> new Sgd(lr, 0.9f);
+            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + name + "'");
+        };
+    }
+
+    /** The schedule by name: constant, or cosine (down to 0 over all epochs). */
+    static Schedule newSchedule(String name, int epochs) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "constant" -> Schedule.constant();
+            case "cosine" -> Schedule.cosine(epochs);
+            default -> throw new IllegalArgumentException("schedule must be constant or cosine, got '" + name + "'");
+        };
+    }
+
+    Optimizer newOptimizer() {
+        return newOptimizer(optimizer, learningRate);
+    }
+
+    Schedule newSchedule() {
+        return newSchedule(schedule, epochs);
+    }
+
+    /** Worker {@code p}'s shuffling seed: the fit's seed for worker 0 (so one worker shuffles as one machine does). */
+    long workerSeed(int p) {
+        return seed + p * 0x9E3779B97F4A7C15L;
+    }
+}
