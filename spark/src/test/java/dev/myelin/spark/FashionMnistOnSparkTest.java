@@ -67,5 +67,5 @@ class FashionMnistOnSparkTest {
         }
     }
 
-    static final int SYNC = Integer.getInteger("myelin.spark.sync", 16);
+    static final int SYNC = Integer.getInteger("myelin.spark.sync", 64);
 }
