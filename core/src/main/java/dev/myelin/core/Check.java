@@ -229,4 +229,146 @@ final class Check {
         nonNegative("weightDecay", weightDecay);
         step(step);
     }
+
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /** The geometry is non-null. */
+    static void geometry(Object g) {
+        if (g == null) {
+            throw new NullPointerException("g is null");
+        }
+    }
+
+    /**
+     * {@code m} holds one image per row, {@code cols} columns each, and as many rows as {@code nameBatch} has
+     * ({@code batch}). {@code g} is a {@link Conv2d} or {@link Pool2d} and {@code output} says which of its
+     * images m holds: they only make the message, which is built on failure alone (a warm call allocates
+     * nothing).
+     */
+    static void images(String name, Matrix m, int cols, Object g, boolean output, String nameBatch, int batch) {
+        if (m.cols() != cols) {
+            throw new IllegalArgumentException(name + " must have " + cols + " columns (" + describe(g, output) + "), got "
+                    + shape(m));
+        }
+        if (m.rows() != batch) {
+            throw new IllegalArgumentException(name + " is " + shape(m) + " but " + nameBatch + " has " + batch
+                    + " rows; both hold one image per row, so they need the same number of rows (the batch)");
+        }
+    }
+
+    /** "height 28 x width 28 x channels 1": the factors of an image's columns. */
+    private static String describe(Object g, boolean output) {
+        if (g instanceof Conv2d c) {
+            return output ? "outHeight " + c.outHeight() + " x outWidth " + c.outWidth() + " x filters " + c.filters()
+                    : "height " + c.height() + " x width " + c.width() + " x channels " + c.channels();
+        }
+        Pool2d p = (Pool2d) g;
+        return output ? "outHeight " + p.outHeight() + " x outWidth " + p.outWidth() + " x channels " + p.channels()
+                : "height " + p.height() + " x width " + p.width() + " x channels " + p.channels();
+    }
+
+    /** W is {@code (kernelHeight * kernelWidth * channels, filters)}. */
+    static void filters(String name, Matrix w, Conv2d g) {
+        if (w.rows() != g.filterRows() || w.cols() != g.filters()) {
+            throw new IllegalArgumentException(name + " must be " + g.filterRows() + "x" + g.filters() + " (kernelHeight "
+                    + g.kernelHeight() + " x kernelWidth " + g.kernelWidth() + " x channels " + g.channels()
+                    + " rows, filters " + g.filters() + " columns), got " + shape(w));
+        }
+    }
+
+    /** A bias (or its gradient) is {@code (1, filters)}. */
+    static void bias(String name, Matrix b, Conv2d g) {
+        if (b.rows() != 1 || b.cols() != g.filters()) {
+            throw new IllegalArgumentException(name + " must be 1x" + g.filters() + " (one value per filter, filters "
+                    + g.filters() + "), got " + shape(b));
+        }
+    }
+
+    /** {@code beta} is 0 (overwrite) or 1 (accumulate). */
+    static void zeroOrOne(String name, float beta) {
+        if (beta != 0 && beta != 1) {
+            throw new IllegalArgumentException(name + " must be 0 (overwrite) or 1 (accumulate), got " + beta);
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#conv2dForward}. */
+    static void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) {
+        geometry(g);
+        matrix("Y", y);
+        matrix("X", x);
+        matrix("W", w);
+        matrix("b", b);
+        images("X", x, g.inputColumns(), g, false, "X", x.rows());
+        images("Y", y, g.outputColumns(), g, true, "X", x.rows());
+        filters("W", w, g);
+        bias("b", b, g);
+        disjoint("Y", y, "X", x);
+        disjoint("Y", y, "W", w);
+        disjoint("Y", y, "b", b);
+    }
+
+    /** Checks the arguments of {@link Kernels#conv2dBackwardInput}. */
+    static void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) {
+        geometry(g);
+        matrix("dX", dX);
+        matrix("dY", dY);
+        matrix("W", w);
+        images("dY", dY, g.outputColumns(), g, true, "dY", dY.rows());
+        images("dX", dX, g.inputColumns(), g, false, "dY", dY.rows());
+        filters("W", w, g);
+        disjoint("dX", dX, "dY", dY);
+        disjoint("dX", dX, "W", w);
+    }
+
+    /** Checks the arguments of {@link Kernels#conv2dBackwardFilter}. */
+    static void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) {
+        geometry(g);
+        matrix("dW", dW);
+        matrix("db", db);
+        matrix("dY", dY);
+        matrix("X", x);
+        images("X", x, g.inputColumns(), g, false, "X", x.rows());
+        images("dY", dY, g.outputColumns(), g, true, "X", x.rows());
+        filters("dW", dW, g);
+        bias("db", db, g);
+        zeroOrOne("beta", beta);
+        disjoint("dW", dW, "dY", dY);
+        disjoint("dW", dW, "X", x);
+        disjoint("db", db, "dY", dY);
+        disjoint("db", db, "X", x);
+        notShared("dW", dW, "db", db);
+    }
+
+    /** Checks the arguments of a pooling forward kernel. */
+    static void poolForward(Matrix y, Matrix x, Pool2d g) {
+        geometry(g);
+        matrix("Y", y);
+        matrix("X", x);
+        images("X", x, g.inputColumns(), g, false, "X", x.rows());
+        images("Y", y, g.outputColumns(), g, true, "X", x.rows());
+        disjoint("Y", y, "X", x);
+    }
+
+    /** Checks the arguments of {@link Kernels#maxPool2dBackward}. */
+    static void maxPoolBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) {
+        geometry(g);
+        matrix("dX", dX);
+        matrix("dY", dY);
+        matrix("X", x);
+        images("X", x, g.inputColumns(), g, false, "X", x.rows());
+        images("dY", dY, g.outputColumns(), g, true, "X", x.rows());
+        images("dX", dX, g.inputColumns(), g, false, "X", x.rows());
+        disjoint("dX", dX, "dY", dY);
+        disjoint("dX", dX, "X", x);
+    }
+
+    /** Checks the arguments of {@link Kernels#avgPool2dBackward}. */
+    static void avgPoolBackward(Matrix dX, Matrix dY, Pool2d g) {
+        geometry(g);
+        matrix("dX", dX);
+        matrix("dY", dY);
+        images("dY", dY, g.outputColumns(), g, true, "dY", dY.rows());
+        images("dX", dX, g.inputColumns(), g, false, "dY", dY.rows());
+        disjoint("dX", dX, "dY", dY);
+    }
 }

@@ -117,6 +117,17 @@ public final class Kernels {
     }
 
     /**
+     * {@code Y[i][j] *= s[0][j]}: scales every row of Y (m, n) by the row s (1, n), in place; the
+     * multiplicative twin of {@link #addRowVector} (per-feature scaling). One rounding per element: exact
+     * between backends.
+     */
+    public void mulRowVector(Matrix y, Matrix s) {
+        Check.row("s", s, "Y", y);
+        Check.inPlaceOrDisjoint("Y", y, "s", s);
+        impl.mulRowVector(y, s);
+    }
+
+    /**
      * Column sums, the bias gradient: {@code s[0][j] = beta * s[0][j] + sum_i X[i][j]}. X is (m, n),
      * s is (1, n). Writes s; when {@code beta == 0} s is never read.
      */
@@ -250,6 +261,107 @@ public final class Kernels {
     public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
         Check.backward(dX, dY, "Y", y);
         impl.logSoftmaxBackward(dX, dY, y);
+    }
+
+    // ---------------------------------------------------------------- convolution and pooling (channels-last images)
+
+    /**
+     * 2-D convolution (cross-correlation, as in every framework) of a batch of channels-last images:
+     * <pre>
+     *   Y[n][(p*Q + q)*K + k] = b[k] + sum_{r, s, c} X[n][(h*W + w)*C + c] * W[(r*S + s)*C + c][k],
+     *   h = p*strideHeight - padHeight + r*dilationHeight,  w = q*strideWidth - padWidth + s*dilationWidth
+     * </pre>
+     * with X read as zero outside the image ({@code h} or {@code w} out of range: zero padding). The sums run
+     * over {@code r < R, s < S, c < C}, every term included (a padded one as {@code 0 * W}).
+     *
+     * <p>Shapes (geometry {@code g}, {@link Conv2d}): X is {@code (N, H*W*C)}, W {@code (R*S*C, K)}, b
+     * {@code (1, K)}, Y {@code (N, P*Q*K)} with {@code P = g.outHeight()}, {@code Q = g.outWidth()}. Writes Y
+     * ({@code =}; its old contents are never read). Y must not overlap X, W or b. Error: each element is a dot
+     * product of depth {@code R*S*C} plus the bias (docs/kernels.md, "conv2d").
+     */
+    public void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) {
+        Check.conv2dForward(y, x, w, b, g);
+        impl.conv2dForward(y, x, w, b, g);
+    }
+
+    /**
+     * The gradient of {@link #conv2dForward} with respect to its input:
+     * <pre>
+     *   dX[n][(h*W + w)*C + c] = sum_{r, s, k} dY[n][(p*Q + q)*K + k] * W[(r*S + s)*C + c][k]
+     * </pre>
+     * over the taps (r, s) through which input pixel (h, w) reaches an output pixel (p, q):
+     * {@code p*strideHeight = h + padHeight - r*dilationHeight} (and likewise for q), {@code 0 <= p < P},
+     * {@code 0 <= q < Q}; the other taps count as zero terms. Shapes as in {@link #conv2dForward}: dY
+     * {@code (N, P*Q*K)}, W {@code (R*S*C, K)}, dX {@code (N, H*W*C)}. Writes every element of dX ({@code =}),
+     * zero where no output depends on the pixel; its old contents are never read. dX must not overlap dY or W.
+     */
+    public void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) {
+        Check.conv2dBackwardInput(dX, dY, w, g);
+        impl.conv2dBackwardInput(dX, dY, w, g);
+    }
+
+    /**
+     * The gradients of {@link #conv2dForward} with respect to its filters and bias:
+     * <pre>
+     *   dW[(r*S + s)*C + c][k] = beta * dW[(r*S + s)*C + c][k] + sum_{n, p, q} X[n][(h*W + w)*C + c] * dY[n][(p*Q + q)*K + k]
+     *   db[k]                  = beta * db[k] + sum_{n, p, q} dY[n][(p*Q + q)*K + k]
+     * </pre>
+     * with h, w as in {@link #conv2dForward} (X zero outside the image). {@code beta} is 0 (overwrite: the old
+     * dW and db are never read, NaN in them does not reach the result) or 1 (accumulate, as over the
+     * micro-batches of one step). Shapes: X {@code (N, H*W*C)}, dY {@code (N, P*Q*K)}, dW {@code (R*S*C, K)},
+     * db {@code (1, K)}. Writes dW and db; neither may overlap X, dY or the other.
+     */
+    public void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) {
+        Check.conv2dBackwardFilter(dW, db, dY, x, g, beta);
+        impl.conv2dBackwardFilter(dW, db, dY, x, g, beta);
+    }
+
+    /**
+     * 2-D max pooling, channel by channel:
+     * {@code Y[n][(p*Q + q)*C + c] = max_{r, s} X[n][(h*W + w)*C + c]},
+     * {@code h = p*strideHeight - padHeight + r}, {@code w = q*strideWidth - padWidth + s}, over the window's
+     * pixels inside the image (a padded cell never wins: it counts as -Inf; every window holds a pixel). The
+     * maximum follows {@link Math#max}: a NaN wins, +0.0 is above -0.0. Shapes (geometry {@code g},
+     * {@link Pool2d}): X {@code (N, H*W*C)}, Y {@code (N, P*Q*C)}. Writes Y; exact. Y must not overlap X.
+     */
+    public void maxPool2dForward(Matrix y, Matrix x, Pool2d g) {
+        Check.poolForward(y, x, g);
+        impl.maxPool2dForward(y, x, g);
+    }
+
+    /**
+     * The gradient of {@link #maxPool2dForward}: each {@code dY[n][(p*Q + q)*C + c]} goes to the window's
+     * <em>first</em> maximum in scan order (window rows top to bottom, each row left to right; the first NaN
+     * if the window holds one), found again from the forward input X (no index buffer is kept); where windows
+     * overlap, a pixel adds up what it receives, in order of (p, q). Shapes: X and dX {@code (N, H*W*C)}, dY
+     * {@code (N, P*Q*C)}. Writes every element of dX ({@code =}; zero where nothing is sent); its old contents
+     * are never read. dX must not overlap dY or X.
+     */
+    public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) {
+        Check.maxPoolBackward(dX, dY, x, g);
+        impl.maxPool2dBackward(dX, dY, x, g);
+    }
+
+    /**
+     * 2-D average pooling, channel by channel, padded cells counted as zeros (PyTorch's
+     * {@code count_include_pad=True}): {@code Y[n][(p*Q + q)*C + c] = (sum_{r, s} X[n][(h*W + w)*C + c]) / (R*S)},
+     * the sum over the window's pixels inside the image in scan order, from +0, divided by the whole window's
+     * size {@code R*S}. Shapes as in {@link #maxPool2dForward}. Writes Y. Y must not overlap X.
+     */
+    public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) {
+        Check.poolForward(y, x, g);
+        impl.avgPool2dForward(y, x, g);
+    }
+
+    /**
+     * The gradient of {@link #avgPool2dForward}: {@code dX[n][(h*W + w)*C + c] = sum dY[n][(p*Q + q)*C + c] / (R*S)}
+     * over the windows (p, q) that hold pixel (h, w), added in order of (p, q), each term {@code dY / (R*S)}
+     * rounded first. Shapes: dY {@code (N, P*Q*C)}, dX {@code (N, H*W*C)}. Writes every element of dX
+     * ({@code =}); its old contents are never read. dX must not overlap dY.
+     */
+    public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) {
+        Check.avgPoolBackward(dX, dY, g);
+        impl.avgPool2dBackward(dX, dY, g);
     }
 
     // ---------------------------------------------------------------- losses fused with their gradient

@@ -39,6 +39,9 @@ public interface UncheckedKernels {
     /** See {@link Kernels#addRowVector}. */
     void addRowVector(Matrix y, Matrix b);
 
+    /** See {@link Kernels#mulRowVector}. */
+    void mulRowVector(Matrix y, Matrix s);
+
     /** See {@link Kernels#columnSums}. */
     void columnSums(Matrix s, Matrix x, float beta);
 
@@ -97,6 +100,29 @@ public interface UncheckedKernels {
 
     /** See {@link Kernels#logSoftmaxBackward}. */
     void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y);
+
+    // ---------------------------------------------------------------- convolution and pooling (channels-last images)
+
+    /** See {@link Kernels#conv2dForward}. */
+    void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g);
+
+    /** See {@link Kernels#conv2dBackwardInput}. */
+    void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g);
+
+    /** See {@link Kernels#conv2dBackwardFilter}. */
+    void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta);
+
+    /** See {@link Kernels#maxPool2dForward}. */
+    void maxPool2dForward(Matrix y, Matrix x, Pool2d g);
+
+    /** See {@link Kernels#maxPool2dBackward}. */
+    void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g);
+
+    /** See {@link Kernels#avgPool2dForward}. */
+    void avgPool2dForward(Matrix y, Matrix x, Pool2d g);
+
+    /** See {@link Kernels#avgPool2dBackward}. */
+    void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g);
 
     // ---------------------------------------------------------------- losses fused with their gradient
 

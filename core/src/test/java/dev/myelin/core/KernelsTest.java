@@ -67,13 +67,18 @@ class KernelsTest {
     /**
      * Valid arguments for any kernel: every matrix 1x1 in its own memory (so shapes agree whatever the
      * kernel asks, a row or a column included, and nothing overlaps), labels and indices {0}, Trans.N, step 1,
-     * and 0.5 for every float (finite, in [0, 1), positive: valid for every scalar check).
+     * a geometry of one 1x1 pixel of one channel with a 1x1 kernel or window (its images are 1x1 matrices),
+     * and 0.5 for every float (finite, in [0, 1), positive: valid for every scalar check) but the one that
+     * must be 0 or 1 (conv2dBackwardFilter's beta, its only float), which is 1.
      */
     private static Object[] validArguments(Method m, Arena arena) {
         Class<?>[] types = m.getParameterTypes();
         Object[] args = new Object[types.length];
         for (int i = 0; i < types.length; i++) {
             args[i] = value(types[i], arena);
+            if (types[i] == float.class && m.getName().equals("conv2dBackwardFilter")) {
+                args[i] = 1f;
+            }
         }
         return args;
     }
@@ -91,6 +96,10 @@ class KernelsTest {
             return new int[] {0};
         } else if (type == Trans.class) {
             return Trans.N;
+        } else if (type == Conv2d.class) {
+            return Conv2d.of(1, 1, 1, 1, 1, 1, 0);
+        } else if (type == Pool2d.class) {
+            return Pool2d.of(1, 1, 1, 1, 1, 0);
         }
         throw new AssertionError("no valid value for a kernel argument of type " + type);
     }

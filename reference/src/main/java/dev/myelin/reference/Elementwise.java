@@ -89,6 +89,15 @@ final class Elementwise {
         }
     }
 
+    // y is (m, n), s is (1, n)
+    static void mulRowVector(Matrix y, Matrix s) {
+        for (int i = 0; i < y.rows(); i++) {
+            for (int j = 0; j < y.cols(); j++) {
+                set(y, i, j, get(y, i, j) * get(s, 0, j));
+            }
+        }
+    }
+
     // s is (1, n), x is (m, n): t = ((X[0][j] + X[1][j]) + X[2][j]) + ...; s[j] = beta == 0 ? t : beta * s[j] + t
     static void columnSums(Matrix s, Matrix x, float beta) {
         for (int j = 0; j < x.cols(); j++) {

@@ -67,6 +67,9 @@ class KnownAnswerTest {
         Matrix r = m(2, 2, 1, 2, 3, 4);
         k.addRowVector(r, m(1, 2, 10, 20));
         assertArrayEquals(new float[] {11, 22, 13, 24}, r.toArray());
+        Matrix q = m(2, 2, 1, 2, 3, 4);
+        k.mulRowVector(q, m(1, 2, 10, -0.5f));
+        assertArrayEquals(new float[] {10, -1, 30, -2}, q.toArray());
     }
 
     @Test

@@ -231,7 +231,7 @@ final class Elementwise {
         }
     }
 
-    // ---------------------------------------------------------------- scale, axpy, mul, addRowVector
+    // ---------------------------------------------------------------- scale, axpy, mul, addRowVector, mulRowVector
 
     // y is (m, n): y = alpha * y
     static void scale(Matrix y, float alpha) {
@@ -320,6 +320,28 @@ final class Elementwise {
             for (; j < n; j++) {
                 long at = y0 + bytes(j);
                 ys.set(FLOAT, at, ys.get(FLOAT, at) + bs.get(FLOAT, b0 + bytes(j)));
+            }
+        }
+    }
+
+    // y is (m, n), s is (1, n): y = y * s, one rounding per element (the reference's operation)
+    static void mulRowVector(Matrix y, Matrix s) {
+        int n = y.cols();
+        MemorySegment ys = y.segment();
+        MemorySegment ss = s.segment();
+        long s0 = row(s, 0);
+        for (int i = 0; i < y.rows(); i++) {
+            long y0 = row(y, i);
+            int bound = F.loopBound(n);
+            int j = 0;
+            for (; j < bound; j += L) {
+                long at = y0 + bytes(j);
+                FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
+                yj.mul(FloatVector.fromMemorySegment(F, ss, s0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
+            }
+            for (; j < n; j++) {
+                long at = y0 + bytes(j);
+                ys.set(FLOAT, at, ys.get(FLOAT, at) * ss.get(FLOAT, s0 + bytes(j)));
             }
         }
     }

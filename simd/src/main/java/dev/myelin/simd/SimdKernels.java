@@ -1,6 +1,8 @@
 package dev.myelin.simd;
 
+import dev.myelin.core.Conv2d;
 import dev.myelin.core.Matrix;
+import dev.myelin.core.Pool2d;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
 
@@ -63,6 +65,11 @@ final class SimdKernels implements UncheckedKernels {
     @Override
     public void addRowVector(Matrix y, Matrix b) {
         Elementwise.addRowVector(y, b);
+    }
+
+    @Override
+    public void mulRowVector(Matrix y, Matrix s) {
+        Elementwise.mulRowVector(y, s);
     }
 
     @Override
@@ -158,6 +165,41 @@ final class SimdKernels implements UncheckedKernels {
     @Override
     public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
         Activations.logSoftmaxBackward(dX, dY, y);
+    }
+
+    @Override
+    public void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) {
+        Convolution.conv2dForward(y, x, w, b, g, threads);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) {
+        Convolution.conv2dBackwardInput(dX, dY, w, g, threads);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) {
+        Convolution.conv2dBackwardFilter(dW, db, dY, x, g, beta, threads);
+    }
+
+    @Override
+    public void maxPool2dForward(Matrix y, Matrix x, Pool2d g) {
+        Pooling.maxPool2dForward(y, x, g, threads);
+    }
+
+    @Override
+    public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) {
+        Pooling.maxPool2dBackward(dX, dY, x, g, threads);
+    }
+
+    @Override
+    public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) {
+        Pooling.avgPool2dForward(y, x, g, threads);
+    }
+
+    @Override
+    public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) {
+        Pooling.avgPool2dBackward(dX, dY, g, threads);
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Property: the SIMD elementwise kernels and reductions equal the reference bit for bit (NaNs compared
  * by position). Every one is exact by construction: fill, copy and the row maximum and argmax involve no
- * rounding; scale, axpy, mul and addRowVector perform the reference's float operations per element
+ * rounding; scale, axpy, mul, addRowVector and mulRowVector perform the reference's float operations per element
  * (axpy as a rounded product then a rounded sum, no FMA); columnSums adds each column's rows in the
  * reference's order (0, 1, ..., m-1, one lane per column). So the inputs may hold anything: one
  * element in twenty is a special value (NaN, +-Inf, +-0, subnormals, +-MAX_VALUE). Test method names
@@ -91,6 +91,28 @@ class ElementwiseAgreementTest {
                     for (int k = 0; k < 2; k++) {
                         Matrix ym = Agree.matrix(arena, rnd, s.rows(), s.cols(), y);
                         backends[k].addRowVector(ym, Agree.matrix(arena, rnd, 1, s.cols(), b));
+                        r[k] = ym.toArray();
+                    }
+                }
+                exact(name, r[0], r[1], s.cols());
+            });
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> mulRowVector() {
+        return Agree.shapes(19_000_000L, RANDOM, false).stream().map(s -> {
+            String name = "mulRowVector " + s.describe();
+            return DynamicTest.dynamicTest(name, () -> {
+                SplittableRandom rnd = Cases.random(s.index());
+                float[] y = vals(rnd, s);
+                float[] f = values(rnd, s.cols(), -4, 4, P_SPECIAL);
+                float[][] r = new float[2][];
+                Kernels[] backends = {SimdTesting.REFERENCE, SimdTesting.simd()};
+                try (Arena arena = Arena.ofConfined()) {
+                    for (int k = 0; k < 2; k++) {
+                        Matrix ym = Agree.matrix(arena, rnd, s.rows(), s.cols(), y);
+                        backends[k].mulRowVector(ym, Agree.matrix(arena, rnd, 1, s.cols(), f));
                         r[k] = ym.toArray();
                     }
                 }

@@ -2,8 +2,10 @@ package dev.myelin.simd;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.myelin.core.Conv2d;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import dev.myelin.core.Pool2d;
 import dev.myelin.core.Trans;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -26,7 +28,9 @@ import org.junit.jupiter.api.TestFactory;
  * operands whose last row ends exactly at the end of their segment: contiguous ones, which the kernels
  * walk as one row of {@code ROWS * (L + 3)} elements (not a multiple of L), and views at column 2 of a
  * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, packed,
- * transposes, alpha = 0), SGD with and without momentum.
+ * transposes, alpha = 0), SGD with and without momentum, the convolution and pooling kernels on small
+ * images of as many rows (channels and filters that end in a partial vector, strides, dilation, padding,
+ * overlapping windows).
  *
  * <p>Measured: the heap bytes the calling thread allocates ({@code com.sun.management.ThreadMXBean}) over
  * windows of {@link #CALLS} calls, after {@link #WARM} warm-up calls. The bound is 0 bytes, with no
@@ -122,6 +126,28 @@ class KernelAllocationTest {
         Matrix cT = o.matrix(5, n);
         Matrix bT = o.matrix(5, n);
         Matrix cNT = o.matrix(o.rows, 5);
+        // convolution: 2 channels of 4x5 pixels, L + 1 filters (a partial vector) of 3x3, padding 1; and a strided,
+        // dilated one with 2 filters; pooling: L + 3 channels of 4x6 pixels, 2x2 windows (no overlap) and 3x3
+        // windows at stride 1 with padding 1 (overlapping, padded)
+        Conv2d conv = Conv2d.of(2, 4, 5, Vectors.L + 1, 3, 1, 1);
+        Conv2d strided = new Conv2d(2, 6, 7, 2, 2, 3, 2, 3, 2, 1, 2, 2);
+        Matrix cx = o.matrix(o.rows, conv.inputColumns());
+        Matrix cy = o.matrix(o.rows, conv.outputColumns());
+        Matrix cw = o.matrix(conv.filterRows(), conv.filters());
+        Matrix cb = o.matrix(1, conv.filters());
+        Matrix cdX = o.matrix(o.rows, conv.inputColumns());
+        Matrix cdW = o.matrix(conv.filterRows(), conv.filters());
+        Matrix sx = o.matrix(o.rows, strided.inputColumns());
+        Matrix sy = o.matrix(o.rows, strided.outputColumns());
+        Matrix sw = o.matrix(strided.filterRows(), strided.filters());
+        Matrix sb = o.matrix(1, strided.filters());
+        Matrix sdX = o.matrix(o.rows, strided.inputColumns());
+        Pool2d halve = Pool2d.of(Vectors.L + 3, 4, 6, 2, 2, 0);
+        Pool2d overlap = Pool2d.of(Vectors.L + 3, 4, 6, 3, 1, 1);
+        Matrix px = o.matrix(o.rows, halve.inputColumns());
+        Matrix pdX = o.matrix(o.rows, halve.inputColumns());
+        Matrix py = o.matrix(o.rows, halve.outputColumns());
+        Matrix oy = o.matrix(o.rows, overlap.outputColumns());
         Matrix logP = o.matrix(o.rows, n);                                   // log-probabilities, <= 0
         for (int i = 0; i < o.rows; i++) {
             for (int j = 0; j < n; j++) {
@@ -141,6 +167,7 @@ class KernelAllocationTest {
         list.add(new Call("axpy", "", () -> k.axpy(z, 0.5f, x)));
         list.add(new Call("mul", "", () -> k.mul(z, x, y)));
         list.add(new Call("addRowVector", "", () -> k.addRowVector(z, row)));
+        list.add(new Call("mulRowVector", "", () -> k.mulRowVector(z, row)));
         list.add(new Call("columnSums", "beta 0.5", () -> k.columnSums(row, x, 0.5f)));
         list.add(new Call("rowMax", "", () -> k.rowMax(column, x)));
         list.add(new Call("rowArgmax", "", () -> k.rowArgmax(index, x)));
@@ -161,6 +188,20 @@ class KernelAllocationTest {
         list.add(new Call("logSoftmaxForward", "", () -> k.logSoftmaxForward(z, x)));
         list.add(new Call("logSoftmaxBackward", "Y <= 0: the float path", () -> k.logSoftmaxBackward(dX, y, logP)));
         list.add(new Call("logSoftmaxBackward", "some Y > 0: the reference's path", () -> k.logSoftmaxBackward(dX, y, x)));
+        list.add(new Call("conv2dForward", "3x3, padding 1", () -> k.conv2dForward(cy, cx, cw, cb, conv)));
+        list.add(new Call("conv2dForward", "2x3, strides 2x3, dilation 2", () -> k.conv2dForward(sy, sx, sw, sb, strided)));
+        list.add(new Call("conv2dBackwardInput", "3x3, padding 1", () -> k.conv2dBackwardInput(cdX, cy, cw, conv)));
+        list.add(new Call("conv2dBackwardInput", "2x3, strides 2x3, dilation 2", () -> k.conv2dBackwardInput(sdX, sy, sw, strided)));
+        list.add(new Call("conv2dBackwardFilter", "beta 0", () -> k.conv2dBackwardFilter(cdW, cb, cy, cx, conv, 0f)));
+        list.add(new Call("conv2dBackwardFilter", "beta 1", () -> k.conv2dBackwardFilter(cdW, cb, cy, cx, conv, 1f)));
+        list.add(new Call("maxPool2dForward", "2x2, stride 2", () -> k.maxPool2dForward(py, px, halve)));
+        list.add(new Call("maxPool2dForward", "3x3, stride 1, padding 1", () -> k.maxPool2dForward(oy, px, overlap)));
+        list.add(new Call("maxPool2dBackward", "2x2, stride 2", () -> k.maxPool2dBackward(pdX, py, px, halve)));
+        list.add(new Call("maxPool2dBackward", "3x3, stride 1, padding 1", () -> k.maxPool2dBackward(pdX, oy, px, overlap)));
+        list.add(new Call("avgPool2dForward", "2x2, stride 2", () -> k.avgPool2dForward(py, px, halve)));
+        list.add(new Call("avgPool2dForward", "3x3, stride 1, padding 1", () -> k.avgPool2dForward(oy, px, overlap)));
+        list.add(new Call("avgPool2dBackward", "2x2, stride 2", () -> k.avgPool2dBackward(pdX, py, halve)));
+        list.add(new Call("avgPool2dBackward", "3x3, stride 1, padding 1", () -> k.avgPool2dBackward(pdX, oy, overlap)));
         list.add(new Call("mseLoss", "", () -> k.mseLoss(dX, x, y)));
         list.add(new Call("bceWithLogitsLoss", "", () -> k.bceWithLogitsLoss(dX, x, y)));
         list.add(new Call("softmaxCrossEntropyLoss", "", () -> k.softmaxCrossEntropyLoss(dX, x, labels)));

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.myelin.core.Conv2d;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import dev.myelin.core.Pool2d;
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.stream.Stream;
@@ -28,6 +30,12 @@ class KernelValidationTest {
     private record Bad(String what, Class<? extends Throwable> type, List<String> fragments, int outRows, int outCols,
                        Call call) {
     }
+
+    /** 2 channels of 4x4 pixels, 3 filters of 3x3 with padding 1: X has 32 columns, Y 48, W is 18x3. */
+    private static final Conv2d CONV = Conv2d.of(2, 4, 4, 3, 3, 1, 1);
+
+    /** 2 channels of 4x4 pixels, 2x2 windows, stride 2: X has 32 columns, Y 8. */
+    private static final Pool2d POOL = Pool2d.of(2, 4, 4, 2, 2, 0);
 
     private static Matrix m(Arena arena, int rows, int cols) {
         return Matrix.allocate(arena, rows, cols).fill(0.5f);
@@ -86,7 +94,92 @@ class KernelValidationTest {
                 new Bad("optimizer buffers alias", IllegalArgumentException.class, List.of("W (2x2) and dW (2x2) share memory"), 2, 2,
                         (k, a, out) -> k.sgdUpdate(out, m(a, 2, 2), out, 0.1f, 0.9f, 0f, false)),
                 new Bad("optimizer shape", IllegalArgumentException.class, List.of("W is 2x2", "M is 2x3"), 2, 2,
-                        (k, a, out) -> k.adamUpdate(out, m(a, 2, 3), m(a, 2, 2), m(a, 2, 2), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1)));
+                        (k, a, out) -> k.adamUpdate(out, m(a, 2, 3), m(a, 2, 2), m(a, 2, 2), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1)),
+                new Bad("mulRowVector shape", IllegalArgumentException.class, List.of("s must be 1x4", "got 1x3"), 2, 4,
+                        (k, a, out) -> k.mulRowVector(out, m(a, 1, 3))),
+                new Bad("mulRowVector partial overlap", IllegalArgumentException.class, List.of("output Y", "partially overlaps input s"),
+                        2, 4, (k, a, out) -> {
+                            Matrix parent = m(a, 3, 4);
+                            k.mulRowVector(parent.view(0, 0, 2, 4), parent.view(1, 0, 1, 4));
+                        }),
+                // convolution: C = 2 channels of 4x4 pixels, K = 3 filters of 3x3, padding 1: X 32 columns, Y 4x4x3 = 48, W 18x3
+                new Bad("conv2d Y columns", IllegalArgumentException.class,
+                        List.of("Y must have 48 columns (outHeight 4 x outWidth 4 x filters 3), got 2x47"), 2, 47,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 32), m(a, 18, 3), m(a, 1, 3), CONV)),
+                new Bad("conv2d X columns", IllegalArgumentException.class,
+                        List.of("X must have 32 columns (height 4 x width 4 x channels 2), got 2x33"), 2, 48,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 33), m(a, 18, 3), m(a, 1, 3), CONV)),
+                new Bad("conv2d batch", IllegalArgumentException.class,
+                        List.of("Y is 3x48 but X has 2 rows", "same number of rows"), 3, 48,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 32), m(a, 18, 3), m(a, 1, 3), CONV)),
+                new Bad("conv2d W shape", IllegalArgumentException.class,
+                        List.of("W must be 18x3 (kernelHeight 3 x kernelWidth 3 x channels 2 rows, filters 3 columns), got 18x4"), 2, 48,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 32), m(a, 18, 4), m(a, 1, 3), CONV)),
+                new Bad("conv2d bias shape", IllegalArgumentException.class, List.of("b must be 1x3", "got 3x1"), 2, 48,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 32), m(a, 18, 3), m(a, 3, 1), CONV)),
+                new Bad("conv2d null geometry", NullPointerException.class, List.of("g is null"), 2, 48,
+                        (k, a, out) -> k.conv2dForward(out, m(a, 2, 32), m(a, 18, 3), m(a, 1, 3), null)),
+                new Bad("conv2d closed input", IllegalStateException.class, List.of("X (2x32)", "closed"), 2, 48,
+                        (k, a, out) -> {
+                            Matrix closed = Matrix.allocate(2, 32);
+                            closed.close();
+                            k.conv2dForward(out, closed, m(a, 18, 3), m(a, 1, 3), CONV);
+                        }),
+                new Bad("conv2d Y overlaps X", IllegalArgumentException.class, List.of("output Y (2x48 (ld 80))", "overlaps input X (2x32 (ld 80))"),
+                        1, 1, (k, a, out) -> {
+                            Matrix parent = m(a, 2, 80);
+                            k.conv2dForward(parent.view(0, 0, 2, 48), parent.view(0, 40, 2, 32), m(a, 18, 3), m(a, 1, 3), CONV);
+                        }),
+                new Bad("conv2d Y overlaps W", IllegalArgumentException.class, List.of("output Y (1x48 (ld 120))", "overlaps input W (18x3)"),
+                        1, 1, (k, a, out) -> {
+                            Matrix parent = m(a, 1, 120);
+                            k.conv2dForward(parent.view(0, 0, 1, 48), m(a, 1, 32), Matrix.wrap(parent.segment(), 40, 18, 3, 3), m(a, 1, 3), CONV);
+                        }),
+                new Bad("conv2d backward input dX columns", IllegalArgumentException.class,
+                        List.of("dX must have 32 columns (height 4 x width 4 x channels 2), got 2x31"), 2, 31,
+                        (k, a, out) -> k.conv2dBackwardInput(out, m(a, 2, 48), m(a, 18, 3), CONV)),
+                new Bad("conv2d backward input dX overlaps dY", IllegalArgumentException.class, List.of("output dX", "overlaps input dY"),
+                        1, 1, (k, a, out) -> {
+                            Matrix parent = m(a, 2, 80);
+                            k.conv2dBackwardInput(parent.view(0, 0, 2, 32), parent.view(0, 16, 2, 48), m(a, 18, 3), CONV);
+                        }),
+                new Bad("conv2d backward filter beta", IllegalArgumentException.class,
+                        List.of("beta must be 0 (overwrite) or 1 (accumulate), got 0.5"), 18, 3,
+                        (k, a, out) -> k.conv2dBackwardFilter(out, m(a, 1, 3), m(a, 2, 48), m(a, 2, 32), CONV, 0.5f)),
+                new Bad("conv2d backward filter dW shape", IllegalArgumentException.class,
+                        List.of("dW must be 18x3", "got 9x3"), 9, 3,
+                        (k, a, out) -> k.conv2dBackwardFilter(out, m(a, 1, 3), m(a, 2, 48), m(a, 2, 32), CONV, 0f)),
+                new Bad("conv2d backward filter db shape", IllegalArgumentException.class, List.of("db must be 1x3", "got 1x2"), 1, 2,
+                        (k, a, out) -> k.conv2dBackwardFilter(m(a, 18, 3), out, m(a, 2, 48), m(a, 2, 32), CONV, 1f)),
+                new Bad("conv2d backward filter batch", IllegalArgumentException.class, List.of("dY is 3x48 but X has 2 rows"), 18, 3,
+                        (k, a, out) -> k.conv2dBackwardFilter(out, m(a, 1, 3), m(a, 3, 48), m(a, 2, 32), CONV, 0f)),
+                new Bad("conv2d backward filter dW and db share memory", IllegalArgumentException.class,
+                        List.of("dW (18x3) and db (1x3) share memory"), 18, 3,
+                        (k, a, out) -> k.conv2dBackwardFilter(out, out.view(17, 0, 1, 3), m(a, 2, 48), m(a, 2, 32), CONV, 0f)),
+                new Bad("conv2d backward filter db overlaps dY", IllegalArgumentException.class, List.of("output db", "overlaps input dY"),
+                        18, 3, (k, a, out) -> {
+                            Matrix dY = m(a, 2, 48);
+                            k.conv2dBackwardFilter(out, dY.view(1, 5, 1, 3), dY, m(a, 2, 32), CONV, 0f);
+                        }),
+                // pooling: 2 channels of 4x4 pixels, 2x2 windows, stride 2: X 32 columns, Y 2x2x2 = 8
+                new Bad("maxPool2d Y columns", IllegalArgumentException.class,
+                        List.of("Y must have 8 columns (outHeight 2 x outWidth 2 x channels 2), got 2x9"), 2, 9,
+                        (k, a, out) -> k.maxPool2dForward(out, m(a, 2, 32), POOL)),
+                new Bad("avgPool2d X columns", IllegalArgumentException.class,
+                        List.of("X must have 32 columns (height 4 x width 4 x channels 2), got 2x30"), 2, 8,
+                        (k, a, out) -> k.avgPool2dForward(out, m(a, 2, 30), POOL)),
+                new Bad("maxPool2d backward batch", IllegalArgumentException.class, List.of("dX is 3x32 but X has 2 rows"), 3, 32,
+                        (k, a, out) -> k.maxPool2dBackward(out, m(a, 2, 8), m(a, 2, 32), POOL)),
+                new Bad("maxPool2d backward dX overlaps X", IllegalArgumentException.class, List.of("output dX", "overlaps input X"),
+                        1, 1, (k, a, out) -> {
+                            Matrix parent = m(a, 2, 40);
+                            k.maxPool2dBackward(parent.view(0, 0, 2, 32), m(a, 2, 8), parent.view(0, 8, 2, 32), POOL);
+                        }),
+                new Bad("avgPool2d backward dY columns", IllegalArgumentException.class,
+                        List.of("dY must have 8 columns (outHeight 2 x outWidth 2 x channels 2), got 2x16"), 2, 32,
+                        (k, a, out) -> k.avgPool2dBackward(out, m(a, 2, 16), POOL)),
+                new Bad("avgPool2d null geometry", NullPointerException.class, List.of("g is null"), 2, 32,
+                        (k, a, out) -> k.avgPool2dBackward(out, m(a, 2, 8), null)));
     }
 
     @TestFactory

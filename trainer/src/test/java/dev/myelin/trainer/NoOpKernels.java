@@ -1,6 +1,8 @@
 package dev.myelin.trainer;
 
+import dev.myelin.core.Conv2d;
 import dev.myelin.core.Matrix;
+import dev.myelin.core.Pool2d;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
 
@@ -21,6 +23,7 @@ final class NoOpKernels implements UncheckedKernels {
     @Override public void axpy(Matrix y, float alpha, Matrix x) { }
     @Override public void mul(Matrix z, Matrix x, Matrix y) { }
     @Override public void addRowVector(Matrix y, Matrix b) { }
+    @Override public void mulRowVector(Matrix y, Matrix s) { }
     @Override public void columnSums(Matrix s, Matrix x, float beta) { }
     @Override public void rowMax(Matrix max, Matrix x) { }
     @Override public void rowArgmax(int[] index, Matrix x) { }
@@ -40,6 +43,13 @@ final class NoOpKernels implements UncheckedKernels {
     @Override public void softmaxBackward(Matrix dX, Matrix dY, Matrix y) { }
     @Override public void logSoftmaxForward(Matrix y, Matrix x) { }
     @Override public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) { }
+    @Override public void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) { }
+    @Override public void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) { }
+    @Override public void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) { }
+    @Override public void maxPool2dForward(Matrix y, Matrix x, Pool2d g) { }
+    @Override public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) { }
+    @Override public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) { }
+    @Override public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) { }
     @Override public float mseLoss(Matrix dP, Matrix p, Matrix t) { return 0; }
     @Override public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) { return 0; }
     @Override public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) { return 0; }
