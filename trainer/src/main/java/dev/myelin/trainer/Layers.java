@@ -23,6 +23,9 @@ public final class Layers {
             case "flatten" -> new Flatten();
             case "dropout" -> Dropout.of(config);
             case "standardize" -> Standardize.of(config);
+            case "conv2d" -> Conv2D.of(config);
+            case "max_pool2d" -> MaxPool2D.of(config);
+            case "avg_pool2d" -> AvgPool2D.of(config);
             case "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu" -> Activation.of(type, config);
             default -> throw new IllegalArgumentException("unknown layer type '" + type + "'");
         };
@@ -36,6 +39,9 @@ public final class Layers {
      *       {@code leaky_relu}, {@code sigmoid}, {@code tanh}, {@code gelu}, {@code identity}); He initialisation
      *       before a ReLU-like activation, Xavier otherwise;</li>
      *   <li>{@code ACT}: an activation alone; {@code dropout:R}: dropout of rate R; {@code flatten}.</li>
+     *   <li>{@code conv:F:KxK} (or {@code conv:F:K}): a Conv2D of F filters of K x K, then any of {@code strideN},
+     *       {@code padN} (default 1 and 0) and an activation; He initialisation. {@code maxpool:K} and
+     *       {@code avgpool:K}, then optionally {@code strideN} (default K) and, for average pooling, {@code padN}.</li>
      * </ul>
      * A Flatten is put in before the first Dense layer when the input has more than one dimension. Unless the
      * description ends with a Dense layer of exactly {@code outputs} units and no activation, that output layer
@@ -72,6 +78,47 @@ public final class Layers {
                         layers.add(activation(act));
                     }
                     endsWithOutput = act == null && units == outputs;
+                } else if (parts[0].equals("conv")) {
+                    if (parts.length < 3 || !parts[1].matches("\\d+")) {
+                        throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION]");
+                    }
+                    int[] kernel = kernel(parts[2]);
+                    int stride = 1;
+                    int pad = 0;
+                    String act = null;
+                    for (int i = 3; i < parts.length; i++) {
+                        if (parts[i].matches("stride\\d+")) {
+                            stride = Integer.parseInt(parts[i].substring(6));
+                        } else if (parts[i].matches("pad\\d+")) {
+                            pad = Integer.parseInt(parts[i].substring(3));
+                        } else if (ACTIVATIONS.contains(parts[i]) && act == null) {
+                            act = parts[i];
+                        } else {
+                            throw new IllegalArgumentException("expected strideN, padN or an activation, got '" + parts[i] + "'");
+                        }
+                    }
+                    layers.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, Init.HE));
+                    if (act != null) {
+                        layers.add(activation(act));
+                    }
+                } else if (parts[0].equals("maxpool") || parts[0].equals("avgpool")) {
+                    if (parts.length < 2 || !parts[1].matches("\\d+")) {
+                        throw new IllegalArgumentException("expected " + parts[0] + ":K[:strideN]" + (parts[0].equals("avgpool")
+                                ? "[:padN]" : ""));
+                    }
+                    int window = Integer.parseInt(parts[1]);
+                    int stride = window;
+                    int pad = 0;
+                    for (int i = 2; i < parts.length; i++) {
+                        if (parts[i].matches("stride\\d+")) {
+                            stride = Integer.parseInt(parts[i].substring(6));
+                        } else if (parts[i].matches("pad\\d+") && parts[0].equals("avgpool")) {
+                            pad = Integer.parseInt(parts[i].substring(3));
+                        } else {
+                            throw new IllegalArgumentException("unexpected '" + parts[i] + "'");
+                        }
+                    }
+                    layers.add(parts[0].equals("maxpool") ? new MaxPool2D(window, stride) : new AvgPool2D(window, stride, pad));
                 } else if (parts[0].equals("dropout")) {
                     if (parts.length != 2) {
                         throw new IllegalArgumentException("expected dropout:RATE");
@@ -83,7 +130,8 @@ public final class Layers {
                 } else if (ACTIVATIONS.contains(parts[0]) && parts.length == 1) {
                     layers.add(activation(parts[0]));
                 } else {
-                    throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE or flatten");
+                    throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
+                            + "maxpool:K or avgpool:K");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("layer '" + raw.strip() + "' in '" + description + "': not a number");
@@ -98,6 +146,19 @@ public final class Layers {
             layers.add(new Dense(outputs, Init.XAVIER));
         }
         return List.copyOf(layers);
+    }
+
+    /** {@code "3x3"}, {@code "3x5"} or {@code "3"}: the kernel's height and width. */
+    private static int[] kernel(String text) {
+        if (text.matches("\\d+")) {
+            int k = Integer.parseInt(text);
+            return new int[] {k, k};
+        }
+        if (text.matches("\\d+x\\d+")) {
+            String[] hw = text.split("x");
+            return new int[] {Integer.parseInt(hw[0]), Integer.parseInt(hw[1])};
+        }
+        throw new IllegalArgumentException("the kernel size must be K or KxK, got '" + text + "'");
     }
 
     private static Activation activation(String name) {

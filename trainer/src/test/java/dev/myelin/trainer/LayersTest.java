@@ -27,14 +27,30 @@ class LayersTest {
     }
 
     @Test
+    void convolutionAndPoolingItems() {
+        assertEquals("[conv2d{filters=32, init=he, kernel_height=3, kernel_width=3, pad_height=1, pad_width=1, stride_height=1, "
+                + "stride_width=1}, relu, max_pool2d{padding=0, stride=2, window=2}, conv2d{filters=64, init=he, kernel_height=3, "
+                + "kernel_width=5, pad_height=0, pad_width=0, stride_height=2, stride_width=2}, avg_pool2d{padding=1, stride=1, "
+                + "window=3}, flatten, dense{init=he, units=128}, relu, dense{init=xavier, units=10}]",
+                parse("conv:32:3x3:pad1:relu, maxpool:2, conv:64:3x5:stride2, avgpool:3:stride1:pad1, 128:relu",
+                        Shape.image(28, 28, 1), 10));
+        assertEquals("layer 'conv:8' in 'conv:8': expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION]",
+                assertThrows(IllegalArgumentException.class, () -> Layers.parse("conv:8", Shape.image(4, 4, 1), 2)).getMessage());
+        assertEquals("layer 'maxpool:2:pad1' in 'maxpool:2:pad1': unexpected 'pad1'",
+                assertThrows(IllegalArgumentException.class, () -> Layers.parse("maxpool:2:pad1", Shape.image(4, 4, 1), 2))
+                        .getMessage());
+    }
+
+    @Test
     void aBadItemIsQuoted() {
         assertEquals("layer '12:swish' in '12:swish': expected N or N:ACTIVATION with ACTIVATION one of "
                 + "[identity, relu, leaky_relu, sigmoid, tanh, gelu]",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("12:swish", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'dropout:x' in 'dropout:x': not a number",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("dropout:x", Shape.of(3), 2)).getMessage());
-        assertEquals("layer 'conv' in '8,conv': expected N, N:ACTIVATION, ACTIVATION, dropout:RATE or flatten",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("8,conv", Shape.of(3), 2)).getMessage());
+        assertEquals("layer 'convolve' in '8,convolve': expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
+                + "maxpool:K or avgpool:K",
+                assertThrows(IllegalArgumentException.class, () -> Layers.parse("8,convolve", Shape.of(3), 2)).getMessage());
         assertEquals("layer '0' in '0': outputs must be > 0, got 0",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("0", Shape.of(3), 2)).getMessage());
     }
