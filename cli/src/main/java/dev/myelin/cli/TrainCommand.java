@@ -69,6 +69,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "FILE", description = "A CSV test set, scored once after training.")
     Path test;
 
+    @Option(names = "--standardize",
+            description = "Standardise each CSV feature with the training set's mean and standard deviation, inside the model "
+                    + "(so 'predict' applies them to raw inputs). IDX images are always standardised, with one mean and "
+                    + "deviation over all pixels.")
+    boolean standardize;
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "Train on the IDX files in DIR (train-images-idx3-ubyte.gz and the like; the t10k files are the test "
                     + "set). Default, without --csv: Fashion-MNIST from /usr/share/datasets/fashion-mnist or "
@@ -210,7 +216,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * The model for the training data: images (rank above 1) are standardised by their pixel mean and standard
-     * deviation first; then the --layers, ending in an output layer for the classes (softmax cross-entropy) or
+     * deviation first, CSV features with --standardize by each feature's; then the --layers, ending in an output layer for the classes (softmax cross-entropy) or
      * the target (mean squared error).
      */
     private Model model(Options.Chosen backend, Dataset train) {
@@ -220,6 +226,9 @@ final class TrainCommand implements Callable<Integer> {
         if (images) {
             Dataset.Stats s = train.featureStats();
             all.add(new Standardize((float) s.mean(), (float) s.std()));
+        } else if (standardize) {
+            float[][] s = train.featureStatistics();
+            all.add(Standardize.perFeature(s[0], s[1]));
         }
         try {
             all.addAll(Layers.parse(layers, train.shape(), outputs));

@@ -21,18 +21,28 @@ final class Block implements Serializable {
     /** Sum and sum of squares of every feature value, in double (for standardisation). */
     final double sum;
     final double sumOfSquares;
+    /** Per feature: the sums and sums of squares of its values, in double. */
+    final double[] featureSums;
+    final double[] featureSquares;
     /** The first problem in this partition ("row 17: ..."), or null. */
     final String problem;
 
     Block(int partition, int rows, int width, float[] features, int[] labels, double minLabel, double maxLabel, String problem) {
         double s = 0;
         double ss = 0;
-        for (float v : features) {
+        double[] fs = new double[Math.max(width, 0)];
+        double[] fq = new double[Math.max(width, 0)];
+        for (int i = 0; i < features.length; i++) {
+            double v = features[i];
             s += v;
-            ss += (double) v * v;
+            ss += v * v;
+            fs[i % width] += v;
+            fq[i % width] += v * v;
         }
         this.sum = s;
         this.sumOfSquares = ss;
+        this.featureSums = fs;
+        this.featureSquares = fq;
         this.partition = partition;
         this.rows = rows;
         this.width = width;
@@ -45,11 +55,11 @@ final class Block implements Serializable {
 
     /** What the driver needs to check the block: everything but the data. */
     Summary summary() {
-        return new Summary(partition, rows, width, minLabel, maxLabel, sum, sumOfSquares, problem);
+        return new Summary(partition, rows, width, minLabel, maxLabel, sum, sumOfSquares, featureSums, featureSquares, problem);
     }
 
     /** A block without its data. */
     record Summary(int partition, int rows, int width, double minLabel, double maxLabel, double sum, double sumOfSquares,
-                   String problem) implements Serializable {
+                   double[] featureSums, double[] featureSquares, String problem) implements Serializable {
     }
 }

@@ -106,8 +106,9 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         syncEvery = new IntParam(uid, "syncEvery", "local steps between synchronisations: 1 averages gradients every step, "
                 + "k > 1 averages parameters and optimizer state every k steps");
         numClasses = new IntParam(uid, "numClasses", "number of classes; 0: the largest label plus one");
-        standardize = new Param<>(uid, "standardize", "none, or global: the model first subtracts the mean of all "
-                + "feature values and divides by their standard deviation (the training data's, kept in the model)");
+        standardize = new Param<>(uid, "standardize", "none; global: the model first subtracts the mean of all feature "
+                + "values and divides by their standard deviation; feature: each feature's own (the training data's, kept in "
+                + "the model)");
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -345,8 +346,8 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         }
         Settings.newOptimizer(getOrDefault(optimizer), lr);
         String scaling = getOrDefault(standardize);
-        if (!scaling.equals("none") && !scaling.equals("global")) {
-            throw new IllegalArgumentException("standardize must be none or global, got '" + scaling + "'");
+        if (!List.of("none", "global", "feature").contains(scaling)) {
+            throw new IllegalArgumentException("standardize must be none, global or feature, got '" + scaling + "'");
         }
         Settings.newSchedule(getOrDefault(schedule), epochCount);
         SparkSession spark = dataset.sparkSession();
@@ -380,7 +381,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
             int perWorker = data.rowsPerWorker();
             int steps = (perWorker + batch - 1) / batch;
             try (Model model = Model.of(Backends.get(), Shape.of(data.width()), Loss.SOFTMAX_CROSS_ENTROPY, longValue(seed),
-                    layers(data, scaling.equals("global")));
+                    layers(data, scaling));
                  Trainer driver = new Trainer(model, Settings.newOptimizer(getOrDefault(optimizer), lr)).batchSize(batch)
                          .schedule(Settings.newSchedule(getOrDefault(schedule), epochCount))) {
                 Settings settings = new Settings(fitId, model.toBytes(), getOrDefault(optimizer), lr, getOrDefault(schedule),
@@ -476,10 +477,12 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         return sum;
     }
 
-    private Layer[] layers(Checked data, boolean standardise) {
+    private Layer[] layers(Checked data, String scaling) {
         List<Layer> all = new ArrayList<>();
-        if (standardise) {
+        if (scaling.equals("global")) {
             all.add(new Standardize((float) data.mean(), (float) data.std()));
+        } else if (scaling.equals("feature")) {
+            all.add(Standardize.perFeature(data.featureMean(), data.featureStd()));
         }
         try {
             all.addAll(Layers.parse(getOrDefault(layers), Shape.of(data.width()), data.classes()));
@@ -513,13 +516,16 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
      * The data's width, classes, the rows each worker takes per epoch, and the mean and (population) standard
      * deviation of all feature values, after checking every block.
      */
-    record Checked(int width, int classes, int rowsPerWorker, double mean, double std) {
+    record Checked(int width, int classes, int rowsPerWorker, double mean, double std, float[] featureMean,
+                   float[] featureStd) {
     }
 
     static Checked check(List<Block.Summary> blocks, String fc, String lc, int numClasses) {
         long rows = 0;
         double sum = 0;
         double squares = 0;
+        double[] featureSum = null;
+        double[] featureSquares = null;
         int width = -1;
         int fewest = Integer.MAX_VALUE;
         double max = 0;
@@ -537,6 +543,14 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
             }
             width = b.width();
             max = Math.max(max, b.maxLabel());
+            if (featureSum == null) {
+                featureSum = new double[width];
+                featureSquares = new double[width];
+            }
+            for (int j = 0; j < width; j++) {
+                featureSum[j] += b.featureSums()[j];
+                featureSquares[j] += b.featureSquares()[j];
+            }
         }
         if (rows == 0) {
             throw new IllegalArgumentException("the DataFrame is empty: there is nothing to train on");
@@ -557,7 +571,14 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         double n = (double) rows * width;
         double mean = sum / n;
         double std = Math.sqrt(Math.max(0, squares / n - mean * mean));
-        return new Checked(width, classes, fewest, mean, std > 0 ? std : 1);
+        float[] fm = new float[width];
+        float[] fs = new float[width];
+        for (int j = 0; j < width; j++) {
+            double m = featureSum[j] / rows;
+            fm[j] = (float) m;
+            fs[j] = (float) Math.sqrt(Math.max(0, featureSquares[j] / rows - m * m));
+        }
+        return new Checked(width, classes, fewest, mean, std > 0 ? std : 1, fm, fs);
     }
 
     /**

@@ -164,6 +164,23 @@ class MyelinClassifierTest {
         }
     }
 
+    /** Per-feature standardisation: the model's first layer holds each feature's mean and deviation over all rows. */
+    @Test
+    void featureStandardisationKeepsEachFeaturesStatisticsInTheModel() throws IOException {
+        MyelinClassificationModel m = classifier().setWorkers(2).setSyncEvery(2).setStandardize("feature")
+                .fit(SparkTraining.frame(spark, x, labels));
+        float[] flat = new float[N * WIDTH];
+        for (int i = 0; i < N; i++) {
+            System.arraycopy(x[i], 0, flat, i * WIDTH, WIDTH);
+        }
+        try (Model model = m.model(); Dataset d = Dataset.classification("blobs", flat, WIDTH, labels, CLASSES)) {
+            float[][] stats = d.featureStatistics();
+            // the same sums in double over the same values, in another grouping (per partition): equal once rounded to
+            // float unless a sum lands on a rounding boundary, which it does not for these data
+            assertEquals(dev.myelin.trainer.Standardize.perFeature(stats[0], stats[1]), model.layers().get(0));
+        }
+    }
+
     @Test
     void badInputIsNamedOnTheDriverBeforeTraining() {
         MyelinClassifier c = classifier().setWorkers(2);

@@ -277,6 +277,27 @@ class ModelTest {
     }
 
     @Test
+    void perFeatureStandardisationUsesEachFeaturesStatisticsAndKeepsThemInTheFile() throws IOException {
+        Path file = dir.resolve("s.model");
+        try (Arena arena = Arena.ofConfined();
+             Model m = Model.of(Backends.reference(), Shape.of(2), Loss.MSE, 1,
+                     Standardize.perFeature(new float[] {1, 1}, new float[] {2, 0}), new Dense(1))) {
+            Matrix x = Matrix.of(arena, 2, 2, 1, 2, 3, 4);
+            // (x - mean) / std with std 0 taken as 1: all exact in float
+            m.forward(x, false);                                   // lays out the batch buffers
+            assertArrayEquals(new float[] {0, 1, 1, 3}, m.layers().get(0).forward(x, false).toArray());
+            m.save(file);
+            try (Model back = Model.load(file, Backends.reference())) {
+                assertEquals(m.layers().get(0), back.layers().get(0), "the statistics come back exactly");
+                assertEquals("Standardize(per feature, 2 features)", back.layers().get(0).toString());
+            }
+        }
+        assertEquals("std must be positive and finite, got -1.0 at feature 1",
+                assertThrows(IllegalArgumentException.class, () -> Standardize.perFeature(new float[] {0, 0}, new float[] {1, -1}))
+                        .getMessage());
+    }
+
+    @Test
     void everyBuiltInLayerRoundTripsThroughItsTypeAndSettings() {
         List<Layer> layers = List.of(new Dense(3, Init.HE), new Flatten(), new Dropout(0.3f), new Standardize(0.25f, 3f),
                 Activation.identity(), Activation.relu(), Activation.leakyRelu(0.01f), Activation.sigmoid(), Activation.tanh(),

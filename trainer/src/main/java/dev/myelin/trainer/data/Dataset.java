@@ -238,6 +238,31 @@ public final class Dataset implements AutoCloseable {
     public record Stats(double mean, double std) {
     }
 
+    /**
+     * Each feature's mean and (population) standard deviation over the samples, summed in double and rounded to
+     * float: {@code [0]} the means, {@code [1]} the standard deviations, one per element of a sample.
+     */
+    public float[][] featureStatistics() {
+        int w = width();
+        double[] s = new double[w];
+        double[] ss = new double[w];
+        float[] row = new float[w];
+        for (int i = 0; i < size(); i++) {
+            features.rows(i, 1).copyTo(row);
+            for (int j = 0; j < w; j++) {
+                s[j] += row[j];
+                ss[j] += (double) row[j] * row[j];
+            }
+        }
+        float[][] out = new float[2][w];
+        for (int j = 0; j < w; j++) {
+            double mean = s[j] / size();
+            out[0][j] = (float) mean;
+            out[1][j] = (float) Math.sqrt(Math.max(0, ss[j] / size() - mean * mean));
+        }
+        return out;
+    }
+
     /** Mean and (population) standard deviation of all feature values, summed in double. */
     public Stats featureStats() {
         double s = 0;
