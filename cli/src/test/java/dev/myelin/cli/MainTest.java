@@ -157,7 +157,7 @@ class MainTest {
         Run e = run("evaluate", "--data", data.toString(), "--model", model.toString(), "--backend", "reference");
         assertEquals(0, e.code(), e.toString());
         assertTrue(e.out().contains("accuracy " + accuracy + " on 100 samples"), "evaluate agrees with train: " + e.out() + t.out());
-        assertTrue(e.out().contains("actual \\ predicted") && e.out().contains("precision  recall"), e.out());
+        assertTrue(e.out().contains("actual \\ predicted") && e.out().contains("precision   recall"), e.out());
 
         Path csv = dir.resolve("predictions.csv");
         Run p = run("predict", "--model", model.toString(), "--images", data.resolve("t10k-images-idx3-ubyte.gz").toString(),

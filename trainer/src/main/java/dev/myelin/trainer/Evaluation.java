@@ -111,6 +111,10 @@ public final class Evaluation {
                 width = Math.max(width, Long.toString(n).length() + 1);
             }
         }
+        boolean named = false;
+        for (int c = 0; c < names.size(); c++) {
+            named |= !names.get(c).equals(Integer.toString(c));
+        }
         int label = "actual \\ predicted".length();
         for (String n : names) {
             label = Math.max(label, n.length() + 4);
@@ -119,14 +123,14 @@ public final class Evaluation {
         for (int p = 0; p < confusion.length; p++) {
             sb.append(String.format(Locale.ROOT, " %" + width + "d", p));
         }
-        sb.append("   precision  recall\n");
+        sb.append("  precision   recall\n");
         for (int a = 0; a < confusion.length; a++) {
-            String row = names.isEmpty() ? Integer.toString(a) : names.get(a) + " (" + a + ")";
+            String row = named ? names.get(a) + " (" + a + ")" : Integer.toString(a);
             sb.append(String.format(Locale.ROOT, "%" + label + "s", row));
             for (long n : confusion[a]) {
                 sb.append(String.format(Locale.ROOT, " %" + width + "d", n));
             }
-            sb.append(String.format(Locale.ROOT, "   %8.2f%%  %5.2f%%%n", 100 * precision(a), 100 * recall(a)));
+            sb.append(String.format(Locale.ROOT, "  %9.2f%%  %7.2f%%%n", 100 * precision(a), 100 * recall(a)));
         }
         return sb.toString().stripTrailing();
     }
