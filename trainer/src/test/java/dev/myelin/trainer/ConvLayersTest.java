@@ -94,8 +94,8 @@ class ConvLayersTest {
                 for (int i = 0; i < w.rows(); i++) {
                     for (int j = 0; j < w.cols(); j++) {
                         float w0 = w.get(i, j);
-                        double d1 = central(lossAt, w, i, j, w0, h);
-                        double d2 = central(lossAt, w, i, j, w0, h / 2);
+                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, h);
+                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, h / 2);
                         w.set(i, j, w0);
                         double loss0 = Math.abs(lossAt.get());
                         // truncation: |d1 - d2| bounds d2's with a margin of 3 (GradientCheckTest); rounding: each loss
@@ -115,16 +115,5 @@ class ConvLayersTest {
             int total = (int) m.size();
             assertTrue(checked >= total * 3 / 4, "only " + checked + " of " + total + " weights away from a kink");
         }
-    }
-
-    private static double central(Supplier<Float> lossAt, Matrix w, int i, int j, float w0, float h) {
-        float up = w0 + h;
-        float down = w0 - h;
-        w.set(i, j, up);
-        double plus = lossAt.get();
-        w.set(i, j, down);
-        double minus = lossAt.get();
-        w.set(i, j, w0);
-        return (plus - minus) / ((double) up - down);
     }
 }

@@ -83,8 +83,8 @@ class GradientCheckTest {
                 for (int i = 0; i < w.rows(); i++) {
                     for (int j = 0; j < w.cols(); j++) {
                         float w0 = w.get(i, j);
-                        double d1 = central(lossAt, w, i, j, w0, H);
-                        double d2 = central(lossAt, w, i, j, w0, H / 2);
+                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, H);
+                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, H / 2);
                         w.set(i, j, w0);
                         if (nearKink(kind, model, x, 2 * H)) {
                             continue;       // a kink within reach of the step: finite differences do not apply
@@ -110,16 +110,6 @@ class GradientCheckTest {
         }
     }
 
-    private static double central(Supplier<Float> lossAt, Matrix w, int i, int j, float w0, float h) {
-        float up = w0 + h;
-        float down = w0 - h;
-        w.set(i, j, up);
-        double plus = lossAt.get();
-        w.set(i, j, down);
-        double minus = lossAt.get();
-        w.set(i, j, w0);
-        return (plus - minus) / ((double) up - down);     // the step actually taken, after rounding w0 +- h
-    }
 
     /** True if a ReLU-like unit's input lies within {@code reach} of 0 for some sample. */
     private static boolean nearKink(Activation.Kind kind, Model model, Matrix x, float reach) {
