@@ -9,11 +9,8 @@ import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,24 +31,11 @@ class FashionMnistOnSparkTest {
         spark.stop();
     }
 
-    /** The training set as a DataFrame: features array<float> (pixels in [0, 1]), label int. */
-    static org.apache.spark.sql.Dataset<Row> frame(Dataset d) {
-        float[] x = d.features().toArray();
-        int w = d.width();
-        List<Row> rows = new ArrayList<>(d.size());
-        for (int i = 0; i < d.size(); i++) {
-            float[] r = new float[w];
-            System.arraycopy(x, i * w, r, 0, w);
-            rows.add(RowFactory.create(r, d.labels()[i]));
-        }
-        return spark.createDataFrame(rows, SparkTraining.schema());
-    }
-
     @Test
     void theMlpReaches87Point5PercentOnTwoWorkersIn10Epochs() throws IOException {
         Path folder = FashionMnist.locate(null, System.err::println);
         try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder)) {
-            org.apache.spark.sql.Dataset<Row> df = frame(train);
+            org.apache.spark.sql.Dataset<Row> df = SparkTraining.frame(spark, train);
             long start = System.nanoTime();
             MyelinClassificationModel m = new MyelinClassifier().setLayers("128:relu").setStandardize("global").setEpochs(10)
                     .setBatchSize(128).setWorkers(2).setSyncEvery(SYNC).setSeed(42).fit(df);

@@ -60,7 +60,7 @@ public final class SparkBench {
                         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
                 try {
                     int workers = master.equals("local[1]") ? 1 : 2;
-                    org.apache.spark.sql.Dataset<Row> train = arrays(spark, data.train()).repartition(workers).cache();
+                    org.apache.spark.sql.Dataset<Row> train = SparkTraining.frame(spark, data.train()).repartition(workers).cache();
                     train.count();
                     for (int k : ks) {
                         myelin(train, data.test(), master, workers, k, epochs);
@@ -130,18 +130,6 @@ public final class SparkBench {
         scaledTrain.unpersist();
         train.unpersist();
         test.unpersist();
-    }
-
-    private static org.apache.spark.sql.Dataset<Row> arrays(SparkSession spark, Dataset d) {
-        float[] x = d.features().toArray();
-        int w = d.width();
-        List<Row> rows = new ArrayList<>(d.size());
-        for (int i = 0; i < d.size(); i++) {
-            float[] r = new float[w];
-            System.arraycopy(x, i * w, r, 0, w);
-            rows.add(RowFactory.create(r, d.labels()[i]));
-        }
-        return spark.createDataFrame(rows, SparkTraining.schema());
     }
 
     private static org.apache.spark.sql.Dataset<Row> vectors(SparkSession spark, Dataset d) {

@@ -49,6 +49,19 @@ final class SparkTraining {
         return x;
     }
 
+    /** A trainer dataset as a DataFrame of its rows in order: features array<float>, label int. */
+    static Dataset<Row> frame(SparkSession spark, dev.myelin.trainer.data.Dataset d) {
+        float[] x = d.features().toArray();
+        int w = d.width();
+        List<Row> rows = new ArrayList<>(d.size());
+        for (int i = 0; i < d.size(); i++) {
+            float[] r = new float[w];
+            System.arraycopy(x, i * w, r, 0, w);
+            rows.add(RowFactory.create(r, d.labels()[i]));
+        }
+        return spark.createDataFrame(rows, schema());
+    }
+
     /** A DataFrame of the rows in order (a local collection: its partitions and their order are fixed). */
     static Dataset<Row> frame(SparkSession spark, float[][] x, int[] labels) {
         List<Row> rows = new ArrayList<>();
