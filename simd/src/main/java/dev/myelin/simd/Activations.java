@@ -527,10 +527,14 @@ final class Activations {
             long d0 = row(dX, i);
             long g0 = row(dY, i);
             long y0 = row(y, i);
+            // No vector is live across a call that C2 might not inline (stage, sumDoubleLanes): it would be
+            // boxed on every row. So the tail of dY is staged before the loop, and the accumulators are stored
+            // (the sum in slot 0, the maximum in slot 1) before their lanes are read.
+            int bound = F.loopBound(n);
+            long tailAt = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;   // the rest reads 0
             DoubleVector acc0 = DoubleVector.zero(D);
             DoubleVector acc1 = DoubleVector.zero(D);
             FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
-            int bound = F.loopBound(n);
             int j = 0;
             for (; j < bound; j += L) {
                 long at = g0 + bytes(j);
@@ -540,36 +544,38 @@ final class Activations {
             }
             float maxY = Float.NEGATIVE_INFINITY;
             if (j < n) {
-                int c = n - j;
-                long at = stage(t, 0, gs, g0 + bytes(j), c);                // the rest reads 0
-                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
                 for (int r = j; r < n; r++) {
                     maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
                 }
             }
             DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
+            FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top)
+                    .intoMemorySegment(t, F.vectorByteSize(), NATIVE);
             double s = sumDoubleLanes(t);
-            FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top).intoMemorySegment(t, 0, NATIVE);
             for (int l = 0; l < L; l++) {
-                maxY = Math.max(maxY, t.get(FLOAT, bytes(l)));
+                maxY = Math.max(maxY, t.get(FLOAT, F.vectorByteSize() + bytes(l)));
             }
             float sf = (float) s;
             if (!(maxY <= 0f) || !Float.isFinite(sf)) {
                 logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
                 continue;
             }
+            // exp(Y) goes through the tail buffer, and dY is loaded after the call: no vector is live across
+            // VectorMath.exp, which C2 may compile apart (then a vector held across it is boxed on every call)
             j = 0;
-            for (; j < bound; j += L) {                                  // exp(Y) through dX's place (dY is held)
+            for (; j < bound; j += L) {
                 long at = d0 + bytes(j);
+                VectorMath.exp(t, 0, ys, y0 + bytes(j));
                 FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                VectorMath.exp(ds, at, ys, y0 + bytes(j));
-                g.sub(FloatVector.fromMemorySegment(F, ds, at, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
+                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
             }
             if (j < n) {
                 int c = n - j;
-                FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
+                long gAt = stage(t, 2, gs, g0 + bytes(j), c);
                 VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
+                FloatVector g = FloatVector.fromMemorySegment(F, t, gAt, NATIVE);
                 g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(t, 0, NATIVE);
                 unstage(t, ds, d0 + bytes(j), c);
             }

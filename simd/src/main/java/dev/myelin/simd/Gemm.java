@@ -453,7 +453,7 @@ final class Gemm {
      * {@code MemorySegment.copy} costs far more than a short row is worth (measured: packing took more time
      * than the FMAs at 128x128x784). The tail past the last whole vector is copied element by element.
      */
-    private static void copyRow(MemorySegment src, long from, float[] dst, int at, int count) {
+    static void copyRow(MemorySegment src, long from, float[] dst, int at, int count) {
         int j = 0;
         for (int bound = F.loopBound(count); j < bound; j += L) {
             FloatVector.fromMemorySegment(F, src, from + (long) j * Float.BYTES, NATIVE).intoArray(dst, at + j);

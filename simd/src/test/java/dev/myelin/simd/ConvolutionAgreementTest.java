@@ -155,9 +155,15 @@ class ConvolutionAgreementTest {
         });
     }
 
+    /**
+     * Random cases, and one whose batch spans several of the SIMD filter gradient's image blocks (28x28x8 images,
+     * 40 of them: 2 or 3 blocks at every width), where each tile's sum continues across blocks.
+     */
     @TestFactory
     Stream<DynamicTest> conv2dBackwardFilter() {
-        return ImageCases.convolutions(42_000_000L, RANDOM).stream().map(c -> {
+        java.util.List<ImageCases.Conv> cases = new java.util.ArrayList<>(ImageCases.convolutions(42_000_000L, RANDOM));
+        cases.add(new ImageCases.Conv(42_999_999L, 40, Conv2d.of(8, 28, 28, 16, 3, 1, 1)));
+        return cases.stream().map(c -> {
             SplittableRandom rnd = dev.myelin.core.Cases.random(c.index()).split();
             float beta = rnd.nextBoolean() ? 0f : 1f;
             String name = "conv2dBackwardFilter beta=" + beta + " " + c.describe();

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 /**
  * Seeded geometries for the convolution and pooling properties. First the channel counts around the lane
  * count ({@link Cases#edgeSizes}, up to 64 for a convolution's channels and filters) crossed on a small
- * image, then random geometries: channels 1 to 64, kernels 1x1 to 7x7 (windows 1x1 to 5x5), strides 1 to 3,
+ * image (for pooling: gapped, overlapping and padded windows, and windows that tile the image exactly),
+ * then random geometries: channels 1 to 64, kernels 1x1 to 7x7 (windows 1x1 to 5x5), strides 1 to 3,
  * padding 0 to 3, dilation 2 one time in four, image sides of 1 to 20 pixels and batches of 1 to 17. A
  * random convolution whose reference work ({@code N P Q K R S C} multiply-adds) exceeds {@link #MAX_WORK}
  * is shrunk (batch first, then the largest of the image, channels and filters) so a case stays fast.
@@ -102,6 +103,8 @@ final class ImageCases {
         for (int c : Cases.edgeSizes(SimdTesting.lanes())) {
             list.add(new Pool(index++, 2, Pool2d.of(c, 6, 5, 2, 2, 0)));
             list.add(new Pool(index++, 1, Pool2d.of(c, 5, 7, 3, 1, 1)));
+            list.add(new Pool(index++, 3, Pool2d.of(c, 4, 6, 2, 2, 0)));                 // windows that tile the image
+            list.add(new Pool(index++, 1, new Pool2d(c, 6, 3, 3, 1, 3, 1, 0, 0)));
         }
         for (int i = 0; i < random * Cases.SCALE; i++) {
             long at = index++;
