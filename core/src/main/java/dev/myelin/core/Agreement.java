@@ -19,12 +19,18 @@ import java.util.Locale;
 public record Agreement(boolean passed, int row, int col, double expected, float actual, double error, double bound,
                         int violations, long count) {
 
-    /** Error over bound at the worst element (0 when it is exact). */
+    /** {@return the error over the bound at the worst element (0 when it is exact); above 1 fails} */
     public double ratio() {
         return error == 0 ? 0 : error / bound;
     }
 
-    /** Throws {@link AssertionError} with {@code context} and this report unless {@link #passed()}. */
+    /**
+     * Throws {@link AssertionError} with {@code context} and this report unless {@link #passed()}.
+     *
+     * @param context what was compared, for the message (e.g. the kernel, shape and seed)
+     * @return this report, when it passed
+     * @throws AssertionError if an element exceeds its bound
+     */
     public Agreement orThrow(String context) {
         if (!passed) {
             throw new AssertionError(context + ": " + this);

@@ -8,26 +8,35 @@ import java.util.Optional;
  */
 public interface Backend {
 
-    /** The name users select it by ({@code myelin.backend=...}). */
+    /** {@return the name users select it by ({@code myelin.backend=...})} */
     String name();
 
     /**
-     * Why this backend cannot run in this JVM, with the fix ("pass --add-modules=jdk.incubator.vector"),
-     * or empty if it can.
+     * {@return why this backend cannot run in this JVM, with the fix ("pass --add-modules=jdk.incubator.vector"),
+     * or empty if it can}
      */
     Optional<String> unavailableReason();
 
-    /** One line about how it computes, e.g. the vector species and lane count. */
+    /** {@return one line about how it computes, e.g. the vector species and lane count} */
     String description();
 
     /**
      * Kernels that use up to {@code threads} threads (never more than the cores; a single-threaded
      * backend ignores it). Throws {@link IllegalStateException} with the reason if
      * {@link #unavailableReason()} is present.
+     *
+     * @param threads the most threads the kernels may use, {@code >= 1}
+     * @return the kernels
+     * @throws IllegalStateException if this backend cannot run here
      */
     Kernels kernels(int threads);
 
-    /** Kernels with the default thread count, {@link Backends#defaultThreads()}. */
+    /**
+     * Kernels with the default thread count, {@link Backends#defaultThreads()}.
+     *
+     * @return the kernels
+     * @throws IllegalStateException if this backend cannot run here
+     */
     default Kernels kernels() {
         return kernels(Backends.defaultThreads());
     }

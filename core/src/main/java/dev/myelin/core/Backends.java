@@ -24,22 +24,33 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The default backend's kernels (see the class comment for how it is chosen). */
+    /** {@return the default backend's kernels (see the class comment for how it is chosen)} */
     public static Kernels get() {
         return Default.CHOICE.kernels();
     }
 
-    /** The default choice together with the reason it was made. */
+    /** {@return the default choice together with the reason it was made} */
     public static Choice choice() {
         return Default.CHOICE;
     }
 
-    /** The backend named {@code name} ("reference" or "simd"); throws if it is unknown or cannot run here. */
+    /**
+     * The backend named {@code name} ("reference" or "simd"); throws if it is unknown or cannot run here.
+     *
+     * @param name {@code "reference"} or {@code "simd"} (case and surrounding blanks ignored)
+     * @return the backend's kernels with {@link #defaultThreads()} threads
+     */
     public static Kernels get(String name) {
         return backend(name).kernels();
     }
 
-    /** The backend named {@code name} with up to {@code threads} threads (capped at the cores). */
+    /**
+     * The backend named {@code name} with up to {@code threads} threads (capped at the cores).
+     *
+     * @param name    {@code "reference"} or {@code "simd"} (case and surrounding blanks ignored)
+     * @param threads the most threads the kernels may use, {@code >= 1}
+     * @return the backend's kernels
+     */
     public static Kernels get(String name, int threads) {
         return backend(name).kernels(threads);
     }
@@ -47,6 +58,9 @@ public final class Backends {
     /**
      * The default thread count: {@code -Dmyelin.threads=N} if set (at least 1), else the number of
      * available processors.
+     *
+     * @return the thread count, {@code >= 1}
+     * @throws IllegalArgumentException if {@code myelin.threads} is not an integer {@code >= 1}
      */
     public static int defaultThreads() {
         String p = System.getProperty(THREADS_PROPERTY);
@@ -64,17 +78,27 @@ public final class Backends {
         throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + p + " must be an integer >= 1");
     }
 
-    /** The scalar reference backend. */
+    /** {@return the scalar reference backend's kernels} */
     public static Kernels reference() {
         return get("reference");
     }
 
-    /** The Vector API backend; throws {@link IllegalStateException} with the reason if it cannot run here. */
+    /**
+     * {@return the Vector API backend's kernels}
+     *
+     * @throws IllegalStateException with the reason if the backend cannot run here
+     */
     public static Kernels simd() {
         return get("simd");
     }
 
-    /** The backend descriptor named {@code name}. */
+    /**
+     * The backend descriptor named {@code name}.
+     *
+     * @param name {@code "reference"} or {@code "simd"} (case and surrounding blanks ignored)
+     * @return the backend
+     * @throws IllegalArgumentException if no backend of that name is on the class or module path
+     */
     public static Backend backend(String name) {
         if (name == null) {
             throw new NullPointerException("name is null");
@@ -90,7 +114,7 @@ public final class Backends {
                 + (names.contains("simd") ? "" : " (add the myelin-simd module to the class or module path for 'simd')"));
     }
 
-    /** Every backend on the class or module path. */
+    /** {@return every backend on the class or module path, sorted by name} */
     public static List<Backend> all() {
         List<Backend> list = new ArrayList<>();
         ServiceLoader.load(Backend.class, Backends.class.getClassLoader()).forEach(list::add);
@@ -98,8 +122,14 @@ public final class Backends {
         return list;
     }
 
-    /** A chosen backend and why it was chosen. */
+    /**
+     * A chosen backend and why it was chosen.
+     *
+     * @param backend the chosen backend
+     * @param reason  why: requested, the default, or a fallback with the reason the preferred backend cannot run
+     */
     public record Choice(Backend backend, String reason) {
+        /** {@return the chosen backend's kernels, with the default thread count} */
         public Kernels kernels() {
             return backend.kernels();
         }

@@ -25,19 +25,34 @@ public final class Cases {
     private Cases() {
     }
 
-    /** The edge sizes for lane count {@code lanes}, deduplicated, all >= 1, in increasing order. */
+    /**
+     * The edge sizes for lane count {@code lanes}, deduplicated, all >= 1, in increasing order.
+     *
+     * @param lanes the lane count N of the vector species under test
+     * @return {@code 1, N-1, N, N+1, 2N+1, 3N, 8N+2}, without duplicates or sizes below 1
+     */
     public static int[] edgeSizes(int lanes) {
         int n = lanes;
         return java.util.stream.IntStream.of(1, n - 1, n, n + 1, 2 * n + 1, 3 * n, 8 * n + 2)
                 .filter(s -> s >= 1).distinct().sorted().toArray();
     }
 
-    /** A generator for one case: derived from the base seed and the case's index. */
+    /**
+     * A generator for one case: derived from the base seed and the case's index.
+     *
+     * @param caseIndex the case's number within its property
+     * @return a generator seeded from {@link #SEED} and {@code caseIndex}
+     */
     public static SplittableRandom random(long caseIndex) {
         return new SplittableRandom(SEED * 0x9E3779B97F4A7C15L + caseIndex);
     }
 
-    /** A readable tag for a failure message: how to rerun. */
+    /**
+     * A readable tag for a failure message: how to rerun.
+     *
+     * @param caseIndex the case's number within its property
+     * @return the seed, the case and the option that reruns it
+     */
     public static String tag(long caseIndex) {
         return "[seed " + SEED + ", case " + caseIndex + "; rerun with -Dmyelin.seed=" + SEED + "]";
     }
@@ -46,6 +61,12 @@ public final class Cases {
      * A {@code rows x cols} matrix in {@code arena}, filled with uniform values in {@code [-1, 1)}, placed
      * at random as a view: sometimes with a leading dimension larger than cols and an odd element
      * offset (a segment that is not vector-aligned), sometimes contiguous.
+     *
+     * @param arena the arena the memory comes from
+     * @param rnd   the case's generator
+     * @param rows  the number of rows, {@code >= 1}
+     * @param cols  the number of columns, {@code >= 1}
+     * @return the matrix, possibly a view into a larger one
      */
     public static Matrix matrix(Arena arena, SplittableRandom rnd, int rows, int cols) {
         Matrix m = layout(arena, rnd, rows, cols);
@@ -53,7 +74,15 @@ public final class Cases {
         return m;
     }
 
-    /** A {@code rows x cols} view with a random layout (see {@link #matrix}), contents zero. */
+    /**
+     * A {@code rows x cols} view with a random layout (see {@link #matrix}), contents zero.
+     *
+     * @param arena the arena the memory comes from
+     * @param rnd   the case's generator
+     * @param rows  the number of rows, {@code >= 1}
+     * @param cols  the number of columns, {@code >= 1}
+     * @return the matrix, possibly a view whose surroundings hold large values that must never leak in
+     */
     public static Matrix layout(Arena arena, SplittableRandom rnd, int rows, int cols) {
         if (rnd.nextInt(3) == 0) {
             return Matrix.allocate(arena, rows, cols);
@@ -66,7 +95,14 @@ public final class Cases {
         return parent.view(row0, col0, rows, cols);
     }
 
-    /** Fills {@code m} with uniform values in {@code [lo, hi)}. */
+    /**
+     * Fills {@code m} with uniform values in {@code [lo, hi)}.
+     *
+     * @param rnd the case's generator
+     * @param m   the matrix to fill
+     * @param lo  the lowest value (inclusive)
+     * @param hi  the highest value (exclusive)
+     */
     public static void fill(SplittableRandom rnd, Matrix m, float lo, float hi) {
         float[] v = new float[(int) m.size()];
         for (int i = 0; i < v.length; i++) {
@@ -75,7 +111,15 @@ public final class Cases {
         m.copyFrom(v);
     }
 
-    /** Sizes to test: every edge size, then {@code randomCount * SCALE} random sizes in {@code [1, max]}. */
+    /**
+     * Sizes to test: every edge size, then {@code randomCount * SCALE} random sizes in {@code [1, max]}.
+     *
+     * @param lanes       the lane count N of the vector species under test
+     * @param randomCount how many random sizes to add (multiplied by {@link #SCALE})
+     * @param max         the largest random size
+     * @param rnd         the generator of the random sizes
+     * @return the sizes, edge sizes first
+     */
     public static List<Integer> sizes(int lanes, int randomCount, int max, SplittableRandom rnd) {
         List<Integer> list = new ArrayList<>();
         for (int s : edgeSizes(lanes)) {

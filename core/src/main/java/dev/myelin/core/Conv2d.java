@@ -35,6 +35,11 @@ public record Conv2d(int channels, int height, int width, int filters, int kerne
                      int strideHeight, int strideWidth, int padHeight, int padWidth, int dilationHeight,
                      int dilationWidth) {
 
+    /**
+     * Checks the geometry as described above.
+     *
+     * @throws IllegalArgumentException naming the field and its value if the geometry is invalid
+     */
     public Conv2d {
         atLeast("channels", channels, 1);
         atLeast("height", height, 1);
@@ -61,32 +66,49 @@ public record Conv2d(int channels, int height, int width, int filters, int kerne
      * The common case: a square {@code kernel x kernel} kernel, the same stride and padding on both axes,
      * no dilation. {@code Conv2d.of(32, 14, 14, 64, 3, 1, 1)} is a 3x3 convolution of 14x14x32 images into
      * 64 channels that keeps the size (14x14x64).
+     *
+     * @param channels input channels C
+     * @param height   input height H
+     * @param width    input width W
+     * @param filters  output channels K
+     * @param kernel   the kernel's rows and columns (R = S)
+     * @param stride   the stride on both axes
+     * @param padding  the zero padding on each side, both axes
+     * @return the geometry
      */
     public static Conv2d of(int channels, int height, int width, int filters, int kernel, int stride, int padding) {
         return new Conv2d(channels, height, width, filters, kernel, kernel, stride, stride, padding, padding, 1, 1);
     }
 
-    /** Output rows {@code P = (H + 2 padHeight - dilationHeight (R - 1) - 1) / strideHeight + 1}. */
+    /**
+     * Output rows {@code P = (H + 2 padHeight - dilationHeight (R - 1) - 1) / strideHeight + 1}.
+     *
+     * @return the output rows P, {@code >= 1}
+     */
     public int outHeight() {
         return out(height, padHeight, dilationHeight, kernelHeight, strideHeight);
     }
 
-    /** Output columns {@code Q = (W + 2 padWidth - dilationWidth (S - 1) - 1) / strideWidth + 1}. */
+    /**
+     * Output columns {@code Q = (W + 2 padWidth - dilationWidth (S - 1) - 1) / strideWidth + 1}.
+     *
+     * @return the output columns Q, {@code >= 1}
+     */
     public int outWidth() {
         return out(width, padWidth, dilationWidth, kernelWidth, strideWidth);
     }
 
-    /** Columns of an input batch: {@code height * width * channels}. */
+    /** {@return the columns of an input batch: {@code height * width * channels}} */
     public int inputColumns() {
         return height * width * channels;
     }
 
-    /** Columns of an output batch: {@code outHeight() * outWidth() * filters}. */
+    /** {@return the columns of an output batch: {@code outHeight() * outWidth() * filters}} */
     public int outputColumns() {
         return outHeight() * outWidth() * filters;
     }
 
-    /** Rows of the filter matrix W: {@code kernelHeight * kernelWidth * channels}. */
+    /** {@return the rows of the filter matrix W: {@code kernelHeight * kernelWidth * channels}} */
     public int filterRows() {
         return kernelHeight * kernelWidth * channels;
     }

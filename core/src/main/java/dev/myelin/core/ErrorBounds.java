@@ -16,7 +16,11 @@ public final class ErrorBounds {
     private ErrorBounds() {
     }
 
-    /** {@code gamma(k) = k u / (1 - k u)}, for {@code 0 <= k < 2^24}. */
+    /**
+     * {@return {@code gamma(k) = k u / (1 - k u)}, the relative error bound of k roundings}
+     *
+     * @param k the number of roundings, {@code 0 <= k < 2^24}
+     */
     public static double gamma(int k) {
         if (k < 0) {
             throw new IllegalArgumentException("k must be >= 0, got " + k);
@@ -32,6 +36,10 @@ public final class ErrorBounds {
      * Distance between two floats in units in the last place: the number of representable floats
      * from one to the other. {@code +0.0} and {@code -0.0} are 0 apart; two NaNs are 0 apart; a NaN
      * and a number are {@link Long#MAX_VALUE} apart.
+     *
+     * @param a one float
+     * @param b the other
+     * @return the distance in ULPs, symmetric and non-negative
      */
     public static long ulpDistance(float a, float b) {
         boolean na = Float.isNaN(a);
@@ -52,12 +60,19 @@ public final class ErrorBounds {
      * Per-element forward error bound of any float32 evaluation of
      * {@code C = alpha * op(A) * op(B) + beta * C0}, in any summation order, with or without FMA:
      * <pre>
-     *   |C_computed - C_exact|_ij <= gamma(k + 2) * (|alpha| (|op(A)| |op(B)|)_ij + |beta C0_ij|) + (k + 2) * 2^-149
+     *   |C_computed - C_exact|_ij &lt;= gamma(k + 2) * (|alpha| (|op(A)| |op(B)|)_ij + |beta C0_ij|) + (k + 2) * 2^-149
      * </pre>
      * Each of the k products and the beta term passes through at most k + 2 roundings (one product,
      * at most k additions, one alpha scaling); the last term covers underflow. {@code c0} is C before
      * the call; it is not read when {@code beta == 0} (pass null). The bound is computed in double.
      *
+     * @param c0    C before the call, {@code (m, n)}; null when {@code beta == 0}
+     * @param a     A, as passed to gemm
+     * @param opA   whether op(A) is A or its transpose
+     * @param b     B, as passed to gemm
+     * @param opB   whether op(B) is B or its transpose
+     * @param alpha the factor of the product
+     * @param beta  the factor of C0
      * @return the bound, row-major (m * n values)
      */
     public static double[] gemmBound(Matrix c0, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
@@ -96,6 +111,11 @@ public final class ErrorBounds {
      * Compares {@code actual} to {@code expected} element by element against a per-element bound and
      * reports the worst element (largest error relative to its bound). NaN agrees only with NaN in the
      * same place; equal infinities agree.
+     *
+     * @param expected the expected values, e.g. the reference backend's result
+     * @param actual   the values to check, the same shape
+     * @param bound    the largest error allowed at each element, row-major
+     * @return whether every element agrees, and the worst one
      */
     public static Agreement compare(Matrix expected, Matrix actual, double[] bound) {
         if (expected.rows() != actual.rows() || expected.cols() != actual.cols()) {
@@ -105,7 +125,15 @@ public final class ErrorBounds {
         return compare(expected.toArray(), actual.toArray(), bound, expected.cols());
     }
 
-    /** As {@link #compare(Matrix, Matrix, double[])}, on row-major arrays with {@code cols} columns. */
+    /**
+     * As {@link #compare(Matrix, Matrix, double[])}, on row-major arrays with {@code cols} columns.
+     *
+     * @param expected the expected values, row-major
+     * @param actual   the values to check, row-major, as many
+     * @param bound    the largest error allowed at each element, row-major, as many
+     * @param cols     the number of columns (where the worst element is reported as row and column)
+     * @return whether every element agrees, and the worst one
+     */
     public static Agreement compare(float[] expected, float[] actual, double[] bound, int cols) {
         double[] e = new double[expected.length];
         for (int i = 0; i < e.length; i++) {
@@ -117,6 +145,12 @@ public final class ErrorBounds {
     /**
      * As {@link #compare(Matrix, Matrix, double[])}, against a double-precision oracle
      * ({@code expected}), row-major with {@code cols} columns.
+     *
+     * @param expected the exact (double-precision) values, row-major
+     * @param actual   the values to check, row-major, as many
+     * @param bound    the largest error allowed at each element, row-major, as many
+     * @param cols     the number of columns (where the worst element is reported as row and column)
+     * @return whether every element agrees, and the worst one
      */
     public static Agreement compare(double[] expected, float[] actual, double[] bound, int cols) {
         if (expected.length != actual.length || bound.length != actual.length) {

@@ -33,6 +33,9 @@ public final class Kernels {
     /**
      * The checking front over a backend's implementation: every call is checked, then passed to
      * {@code impl}. A {@link Backend} wraps its implementation with this.
+     *
+     * @param impl the backend's implementation, not null
+     * @return kernels that check every call, then pass it to {@code impl}
      */
     public static Kernels of(UncheckedKernels impl) {
         if (impl == null) {
@@ -41,12 +44,12 @@ public final class Kernels {
         return new Kernels(impl);
     }
 
-    /** The backend's name: {@code "reference"} or {@code "simd"}. */
+    /** {@return the backend's name: {@code "reference"} or {@code "simd"}} */
     public String name() {
         return impl.name();
     }
 
-    /** Threads the backend uses at most: 1 for a single-threaded backend, else at most the cores. */
+    /** {@return the threads the backend uses at most: 1 for a single-threaded backend, else at most the cores} */
     public int threads() {
         return impl.threads();
     }
@@ -70,6 +73,14 @@ public final class Kernels {
      * term (NaN input, {@code 0 * Inf}) or infinite terms of both signs give NaN, and infinite terms of one
      * sign that infinity, unless a sum of finite terms overflows; whether one does may depend on the
      * summation order, which differs between backends past k = 384 (docs/kernels.md, gemm, "Special values").
+     *
+     * @param c     C, {@code (m, n)}: written; read only when {@code beta != 0}
+     * @param a     A: {@code (m, k)} when {@code opA} is {@link Trans#N}, {@code (k, m)} when it is {@link Trans#T}
+     * @param opA   whether op(A) is A as stored or its transpose
+     * @param b     B: {@code (k, n)} when {@code opB} is {@link Trans#N}, {@code (n, k)} when it is {@link Trans#T}
+     * @param opB   whether op(B) is B as stored or its transpose
+     * @param alpha the factor of the product {@code op(A) * op(B)}
+     * @param beta  the factor of the old C; 0 overwrites C without reading it
      */
     public void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
         Check.gemm(c, a, opA, b, opB);
@@ -78,38 +89,70 @@ public final class Kernels {
 
     // ---------------------------------------------------------------- elementwise and reductions
 
-    /** {@code X[i][j] = value} for every element. X is (m, n). Writes X. */
+    /**
+     * {@code X[i][j] = value} for every element. X is (m, n). Writes X.
+     *
+     * @param x     X, {@code (m, n)}: written
+     * @param value the value every element gets
+     */
     public void fill(Matrix x, float value) {
         Check.matrix("X", x);
         impl.fill(x, value);
     }
 
-    /** {@code Y = X}. X and Y are (m, n). Writes Y. Exact. */
+    /**
+     * {@code Y = X}. X and Y are (m, n). Writes Y. Exact.
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}: only read
+     */
     public void copy(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.copy(y, x);
     }
 
-    /** {@code Y = alpha * Y}. Y is (m, n). Writes Y in place. */
+    /**
+     * {@code Y = alpha * Y}. Y is (m, n). Writes Y in place.
+     *
+     * @param y     Y, {@code (m, n)}: scaled in place
+     * @param alpha the factor
+     */
     public void scale(Matrix y, float alpha) {
         Check.matrix("Y", y);
         impl.scale(y, alpha);
     }
 
-    /** {@code Y = alpha * X + Y}. X and Y are (m, n). Accumulates into Y. */
+    /**
+     * {@code Y = alpha * X + Y}. X and Y are (m, n). Accumulates into Y.
+     *
+     * @param y     Y, {@code (m, n)}: accumulated into
+     * @param alpha the factor of X
+     * @param x     X, {@code (m, n)}: only read
+     */
     public void axpy(Matrix y, float alpha, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.axpy(y, alpha, x);
     }
 
-    /** {@code Z = X ⊙ Y} (elementwise product). X, Y and Z are (m, n). Writes Z. */
+    /**
+     * {@code Z = X ⊙ Y} (elementwise product). X, Y and Z are (m, n). Writes Z.
+     *
+     * @param z Z, {@code (m, n)}: written; may be the very same view as X or Y
+     * @param x X, {@code (m, n)}
+     * @param y Y, {@code (m, n)}
+     */
     public void mul(Matrix z, Matrix x, Matrix y) {
         Check.elementwise("Z", z, "X", x);
         Check.elementwise("Z", z, "Y", y);
         impl.mul(z, x, y);
     }
 
-    /** {@code Y[i][j] += b[0][j]}: adds the bias row b (1, n) to every row of Y (m, n). Accumulates into Y. */
+    /**
+     * {@code Y[i][j] += b[0][j]}: adds the bias row b (1, n) to every row of Y (m, n). Accumulates into Y.
+     *
+     * @param y Y, {@code (m, n)}: accumulated into
+     * @param b the bias row b, {@code (1, n)}: only read
+     */
     public void addRowVector(Matrix y, Matrix b) {
         Check.row("b", b, "Y", y);
         Check.inPlaceOrDisjoint("Y", y, "b", b);
@@ -120,6 +163,9 @@ public final class Kernels {
      * {@code Y[i][j] *= s[0][j]}: scales every row of Y (m, n) by the row s (1, n), in place; the
      * multiplicative twin of {@link #addRowVector} (per-feature scaling). One rounding per element: exact
      * between backends.
+     *
+     * @param y Y, {@code (m, n)}: scaled in place
+     * @param s the row of factors s, {@code (1, n)}: only read
      */
     public void mulRowVector(Matrix y, Matrix s) {
         Check.row("s", s, "Y", y);
@@ -130,6 +176,10 @@ public final class Kernels {
     /**
      * Column sums, the bias gradient: {@code s[0][j] = beta * s[0][j] + sum_i X[i][j]}. X is (m, n),
      * s is (1, n). Writes s; when {@code beta == 0} s is never read.
+     *
+     * @param s    the sums s, {@code (1, n)}: written; read only when {@code beta != 0}
+     * @param x    X, {@code (m, n)}: only read
+     * @param beta the factor of the old sums: 0 overwrites s, 1 accumulates into it
      */
     public void columnSums(Matrix s, Matrix x, float beta) {
         Check.row("s", s, "X", x);
@@ -137,7 +187,13 @@ public final class Kernels {
         impl.columnSums(s, x, beta);
     }
 
-    /** {@code max[i][0] = max_j X[i][j]} with {@link Math#max} semantics (NaN wins, 0.0 > -0.0). X is (m, n), max is (m, 1). Writes max. Exact. */
+    /**
+     * {@code max[i][0] = max_j X[i][j]} with {@link Math#max} semantics (NaN wins, 0.0 > -0.0). X is (m, n),
+     * max is (m, 1). Writes max. Exact.
+     *
+     * @param max the row maxima, {@code (m, 1)}: written
+     * @param x   X, {@code (m, n)}: only read
+     */
     public void rowMax(Matrix max, Matrix x) {
         Check.column("max", max, "X", x);
         Check.inPlaceOrDisjoint("max", max, "X", x);
@@ -148,6 +204,9 @@ public final class Kernels {
      * {@code index[i] = argmax_j X[i][j]}: the first index of the row's maximum in the order of
      * {@link #rowMax} (a NaN is the maximum, so the first NaN wins). X is (m, n), index has length
      * at least m. Writes {@code index[0..m)}. Exact.
+     *
+     * @param index receives the column of each row's maximum in {@code index[0..m)}; length at least m
+     * @param x     X, {@code (m, n)}: only read
      */
     public void rowArgmax(int[] index, Matrix x) {
         Check.matrix("X", x);
@@ -157,63 +216,119 @@ public final class Kernels {
 
     // ---------------------------------------------------------------- activations (forward / backward pairs)
 
-    /** {@code Y = X}. Writes Y. */
+    /**
+     * {@code Y = X}. Writes Y.
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}
+     */
     public void identityForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.identityForward(y, x);
     }
 
-    /** {@code dX = dY}. Consumes nothing of the forward pass. Writes dX. */
+    /**
+     * {@code dX = dY}. Consumes nothing of the forward pass. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     */
     public void identityBackward(Matrix dX, Matrix dY) {
         Check.elementwise("dX", dX, "dY", dY);
         impl.identityBackward(dX, dY);
     }
 
-    /** {@code Y = max(X, 0)}; NaN stays NaN, -0.0 maps to 0.0. Writes Y. */
+    /**
+     * {@code Y = max(X, 0)}; NaN stays NaN, -0.0 maps to 0.0. Writes Y.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     public void reluForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.reluForward(y, x);
     }
 
-    /** {@code dX = X > 0 ? dY : 0}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
+    /**
+     * {@code dX = X > 0 ? dY : 0}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param x  the forward input X, {@code (m, n)}
+     */
     public void reluBackward(Matrix dX, Matrix dY, Matrix x) {
         Check.backward(dX, dY, "X", x);
         impl.reluBackward(dX, dY, x);
     }
 
-    /** {@code Y = X > 0 ? X : slope * X}. Writes Y. */
+    /**
+     * {@code Y = X > 0 ? X : slope * X}. Writes Y.
+     *
+     * @param y     Y, {@code (m, n)}: written (may be X itself)
+     * @param x     X, {@code (m, n)}
+     * @param slope the factor for inputs {@code <= 0}; finite (commonly 0.01)
+     */
     public void leakyReluForward(Matrix y, Matrix x, float slope) {
         Check.elementwise("Y", y, "X", x);
         Check.finite("slope", slope);
         impl.leakyReluForward(y, x, slope);
     }
 
-    /** {@code dX = X > 0 ? dY : slope * dY}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX. */
+    /**
+     * {@code dX = X > 0 ? dY : slope * dY}; a NaN in X gives NaN in dX. Consumes the forward input X. Writes dX.
+     *
+     * @param dX    the gradient with respect to X, {@code (m, n)}: written
+     * @param dY    the gradient with respect to Y, {@code (m, n)}
+     * @param x     the forward input X, {@code (m, n)}
+     * @param slope the slope the forward pass used; finite
+     */
     public void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope) {
         Check.backward(dX, dY, "X", x);
         Check.finite("slope", slope);
         impl.leakyReluBackward(dX, dY, x, slope);
     }
 
-    /** {@code Y = 1 / (1 + exp(-X))}. Writes Y. */
+    /**
+     * {@code Y = 1 / (1 + exp(-X))}. Writes Y.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     public void sigmoidForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.sigmoidForward(y, x);
     }
 
-    /** {@code dX = dY * Y * (1 - Y)}. Consumes the forward output Y. Writes dX. */
+    /**
+     * {@code dX = dY * Y * (1 - Y)}. Consumes the forward output Y. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     public void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) {
         Check.backward(dX, dY, "Y", y);
         impl.sigmoidBackward(dX, dY, y);
     }
 
-    /** {@code Y = tanh(X)}. Writes Y. */
+    /**
+     * {@code Y = tanh(X)}. Writes Y.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     public void tanhForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.tanhForward(y, x);
     }
 
-    /** {@code dX = dY * (1 - Y^2)}. Consumes the forward output Y. Writes dX. */
+    /**
+     * {@code dX = dY * (1 - Y^2)}. Consumes the forward output Y. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     public void tanhBackward(Matrix dX, Matrix dY, Matrix y) {
         Check.backward(dX, dY, "Y", y);
         impl.tanhBackward(dX, dY, y);
@@ -223,13 +338,22 @@ public final class Kernels {
      * GELU, tanh form: {@code Y = 0.5 X (1 + tanh(sqrt(2/pi) (X + 0.044715 X^3)))}, evaluated as the equal
      * {@code X sigmoid(2 sqrt(2/pi) (X + 0.044715 X^3))} (no cancellation for negative X); GELU(-Inf) = -0.0.
      * Writes Y.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
      */
     public void geluForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.geluForward(y, x);
     }
 
-    /** {@code dX = dY * GELU'(X)} (derivative of the tanh form). Consumes the forward input X. Writes dX. */
+    /**
+     * {@code dX = dY * GELU'(X)} (derivative of the tanh form). Consumes the forward input X. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param x  the forward input X, {@code (m, n)}
+     */
     public void geluBackward(Matrix dX, Matrix dY, Matrix x) {
         Check.backward(dX, dY, "X", x);
         impl.geluBackward(dX, dY, x);
@@ -239,25 +363,45 @@ public final class Kernels {
      * Row-wise softmax, max-subtracted: {@code Y[i][j] = exp(X[i][j] - m_i) / sum_k exp(X[i][k] - m_i)},
      * {@code m_i = max_k X[i][k]}. Writes Y; Y may be the very same view as X (each row is read before it is
      * written), as for every row-wise kernel. A row holding NaN or +Inf, or only -Inf, gives a NaN row.
+     *
+     * @param y Y, {@code (m, n)}: written, each row a probability distribution
+     * @param x X, {@code (m, n)}: the logits, one row per example
      */
     public void softmaxForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.softmaxForward(y, x);
     }
 
-    /** {@code dX[i][j] = Y[i][j] * (dY[i][j] - sum_k dY[i][k] Y[i][k])}. Consumes the forward output Y. Writes dX. */
+    /**
+     * {@code dX[i][j] = Y[i][j] * (dY[i][j] - sum_k dY[i][k] Y[i][k])}. Consumes the forward output Y. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     public void softmaxBackward(Matrix dX, Matrix dY, Matrix y) {
         Check.backward(dX, dY, "Y", y);
         impl.softmaxBackward(dX, dY, y);
     }
 
-    /** Row-wise log-softmax: {@code Y[i][j] = X[i][j] - m_i - log(sum_k exp(X[i][k] - m_i))}. Writes Y (may be X). */
+    /**
+     * Row-wise log-softmax: {@code Y[i][j] = X[i][j] - m_i - log(sum_k exp(X[i][k] - m_i))}. Writes Y (may be X).
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}: the logits, one row per example
+     */
     public void logSoftmaxForward(Matrix y, Matrix x) {
         Check.elementwise("Y", y, "X", x);
         impl.logSoftmaxForward(y, x);
     }
 
-    /** {@code dX[i][j] = dY[i][j] - exp(Y[i][j]) * sum_k dY[i][k]}. Consumes the forward output Y. Writes dX. */
+    /**
+     * {@code dX[i][j] = dY[i][j] - exp(Y[i][j]) * sum_k dY[i][k]}. Consumes the forward output Y. Writes dX.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y (log-probabilities), {@code (m, n)}
+     */
     public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
         Check.backward(dX, dY, "Y", y);
         impl.logSoftmaxBackward(dX, dY, y);
@@ -278,6 +422,12 @@ public final class Kernels {
      * {@code (1, K)}, Y {@code (N, P*Q*K)} with {@code P = g.outHeight()}, {@code Q = g.outWidth()}. Writes Y
      * ({@code =}; its old contents are never read). Y must not overlap X, W or b. Error: each element is a dot
      * product of depth {@code R*S*C} plus the bias (docs/kernels.md, "conv2d").
+     *
+     * @param y Y, the output images, {@code (N, P*Q*K)}: written
+     * @param x X, the input images, {@code (N, H*W*C)}
+     * @param w W, the filters, {@code (R*S*C, K)}
+     * @param b b, the bias, {@code (1, K)}
+     * @param g the geometry: sizes, strides, padding and dilation
      */
     public void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) {
         Check.conv2dForward(y, x, w, b, g);
@@ -294,6 +444,11 @@ public final class Kernels {
      * {@code 0 <= q < Q}; the other taps count as zero terms. Shapes as in {@link #conv2dForward}: dY
      * {@code (N, P*Q*K)}, W {@code (R*S*C, K)}, dX {@code (N, H*W*C)}. Writes every element of dX ({@code =}),
      * zero where no output depends on the pixel; its old contents are never read. dX must not overlap dY or W.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*K)}
+     * @param w  the filters W, {@code (R*S*C, K)}
+     * @param g  the geometry of the forward pass
      */
     public void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) {
         Check.conv2dBackwardInput(dX, dY, w, g);
@@ -310,6 +465,13 @@ public final class Kernels {
      * dW and db are never read, NaN in them does not reach the result) or 1 (accumulate, as over the
      * micro-batches of one step). Shapes: X {@code (N, H*W*C)}, dY {@code (N, P*Q*K)}, dW {@code (R*S*C, K)},
      * db {@code (1, K)}. Writes dW and db; neither may overlap X, dY or the other.
+     *
+     * @param dW   the gradient with respect to W, {@code (R*S*C, K)}: written or accumulated into, by {@code beta}
+     * @param db   the gradient with respect to b, {@code (1, K)}: written or accumulated into, by {@code beta}
+     * @param dY   the gradient with respect to Y, {@code (N, P*Q*K)}
+     * @param x    the forward input X, {@code (N, H*W*C)}
+     * @param g    the geometry of the forward pass
+     * @param beta 0 to overwrite dW and db, 1 to add to them; any other value is rejected
      */
     public void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) {
         Check.conv2dBackwardFilter(dW, db, dY, x, g, beta);
@@ -323,6 +485,10 @@ public final class Kernels {
      * pixels inside the image (a padded cell never wins: it counts as -Inf; every window holds a pixel). The
      * maximum follows {@link Math#max}: a NaN wins, +0.0 is above -0.0. Shapes (geometry {@code g},
      * {@link Pool2d}): X {@code (N, H*W*C)}, Y {@code (N, P*Q*C)}. Writes Y; exact. Y must not overlap X.
+     *
+     * @param y Y, {@code (N, P*Q*C)}: written
+     * @param x X, {@code (N, H*W*C)}
+     * @param g the geometry: sizes, window, strides and padding
      */
     public void maxPool2dForward(Matrix y, Matrix x, Pool2d g) {
         Check.poolForward(y, x, g);
@@ -336,6 +502,11 @@ public final class Kernels {
      * overlap, a pixel adds up what it receives, in order of (p, q). Shapes: X and dX {@code (N, H*W*C)}, dY
      * {@code (N, P*Q*C)}. Writes every element of dX ({@code =}; zero where nothing is sent); its old contents
      * are never read. dX must not overlap dY or X.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*C)}
+     * @param x  the forward input X, {@code (N, H*W*C)}
+     * @param g  the geometry of the forward pass
      */
     public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) {
         Check.maxPoolBackward(dX, dY, x, g);
@@ -347,6 +518,10 @@ public final class Kernels {
      * {@code count_include_pad=True}): {@code Y[n][(p*Q + q)*C + c] = (sum_{r, s} X[n][(h*W + w)*C + c]) / (R*S)},
      * the sum over the window's pixels inside the image in scan order, from +0, divided by the whole window's
      * size {@code R*S}. Shapes as in {@link #maxPool2dForward}. Writes Y. Y must not overlap X.
+     *
+     * @param y Y, {@code (N, P*Q*C)}: written
+     * @param x X, {@code (N, H*W*C)}
+     * @param g the geometry: sizes, window, strides and padding
      */
     public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) {
         Check.poolForward(y, x, g);
@@ -358,6 +533,10 @@ public final class Kernels {
      * over the windows (p, q) that hold pixel (h, w), added in order of (p, q), each term {@code dY / (R*S)}
      * rounded first. Shapes: dY {@code (N, P*Q*C)}, dX {@code (N, H*W*C)}. Writes every element of dX
      * ({@code =}); its old contents are never read. dX must not overlap dY.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*C)}
+     * @param g  the geometry of the forward pass
      */
     public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) {
         Check.avgPoolBackward(dX, dY, g);
@@ -369,6 +548,11 @@ public final class Kernels {
     /**
      * Mean squared error over all {@code m * n} elements: returns {@code L = sum (P - T)^2 / (m n)} and
      * writes {@code dP = 2 (P - T) / (m n)}. P, T, dP are (m, n).
+     *
+     * @param dP the gradient with respect to P, {@code (m, n)}: written
+     * @param p  the predictions P, {@code (m, n)}
+     * @param t  the targets T, {@code (m, n)}
+     * @return the mean squared error L
      */
     public float mseLoss(Matrix dP, Matrix p, Matrix t) {
         Check.elementwise("dP", dP, "P", p);
@@ -381,6 +565,11 @@ public final class Kernels {
      * {@code L = sum (max(x, 0) - x y + log1p(exp(-|x|))) / (m n)}; writes
      * {@code dX = (sigmoid(x) - y) / (m n)}. X (logits), Y (targets in [0, 1]) and dX are (m, n). Targets are
      * used as given (not checked against [0, 1]).
+     *
+     * @param dX the gradient with respect to the logits, {@code (m, n)}: written
+     * @param x  the logits X, {@code (m, n)}
+     * @param y  the targets Y, {@code (m, n)}, each in [0, 1]
+     * @return the mean binary cross-entropy L
      */
     public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) {
         Check.elementwise("dX", dX, "X", x);
@@ -393,6 +582,11 @@ public final class Kernels {
      * returns {@code L = sum_i (logsumexp(X[i]) - X[i][label_i]) / m} and writes
      * {@code dX = (softmax(X) - onehot(label)) / m}. X and dX are (m, classes); labels has length at
      * least m, every label in {@code [0, classes)} (else the row and label are named in the error).
+     *
+     * @param dX     the gradient with respect to the logits, {@code (m, classes)}: written
+     * @param x      the logits X, {@code (m, classes)}, one row per example
+     * @param labels the class of each row, {@code labels[i]} in {@code [0, classes)}; length at least m
+     * @return the mean cross-entropy L
      */
     public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) {
         Check.elementwise("dX", dX, "X", x);
@@ -407,6 +601,15 @@ public final class Kernels {
      * {@code g = dW + weightDecay * W; V = momentum * V + g; W -= lr * (nesterov ? g + momentum * V : V)}.
      * W, dW, V are (m, n). Writes W and V; dW is only read. With {@code momentum == 0}, {@code V = g} and the
      * old V is not read; {@code nesterov} needs {@code momentum > 0}. No two buffers may share memory.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param v           the velocity V, {@code (m, n)}: updated in place (written without being read when
+     *                    {@code momentum == 0})
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param momentum    the momentum factor; finite, {@code >= 0} (0: plain SGD)
+     * @param weightDecay the L2 factor added to the gradient; finite, {@code >= 0}
+     * @param nesterov    whether to take the Nesterov step (needs {@code momentum > 0})
      */
     public void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
         Check.sgd(w, v, dW, lr, momentum, weightDecay, nesterov);
@@ -421,6 +624,17 @@ public final class Kernels {
      * once per call in double ({@code StrictMath.pow}); {@code lr / (1 - b1^step)} and {@code 1 / (1 - b2^step)}
      * are then rounded to float, the same in both backends. W, M, V, dW are (m, n). Writes W, M, V; no two
      * buffers may share memory.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param mom         the first moment M, {@code (m, n)}: updated in place (zero before step 1)
+     * @param vel         the second moment V, {@code (m, n)}: updated in place (zero before step 1)
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param beta1       the decay of the first moment, in [0, 1) (commonly 0.9)
+     * @param beta2       the decay of the second moment, in [0, 1) (commonly 0.999)
+     * @param eps         added to the root of the second moment; finite, {@code > 0} (commonly 1e-8)
+     * @param weightDecay the L2 factor added to the gradient; finite, {@code >= 0}
+     * @param step        the number of this update, counted from 1, for the bias corrections
      */
     public void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                            float weightDecay, int step) {
@@ -431,6 +645,17 @@ public final class Kernels {
     /**
      * AdamW: Adam with decoupled weight decay, {@code W -= lr * weightDecay * W} applied before the Adam
      * step (which then uses the raw gradient). Epsilon sits as in {@link #adamUpdate}. Writes W, M, V.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param mom         the first moment M, {@code (m, n)}: updated in place (zero before step 1)
+     * @param vel         the second moment V, {@code (m, n)}: updated in place (zero before step 1)
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param beta1       the decay of the first moment, in [0, 1) (commonly 0.9)
+     * @param beta2       the decay of the second moment, in [0, 1) (commonly 0.999)
+     * @param eps         added to the root of the second moment; finite, {@code > 0} (commonly 1e-8)
+     * @param weightDecay the decoupled decay factor; finite, {@code >= 0} (commonly 0.01)
+     * @param step        the number of this update, counted from 1, for the bias corrections
      */
     public void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                             float weightDecay, int step) {

@@ -43,7 +43,14 @@ public final class Matrix implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** Allocates a zeroed {@code rows x cols} matrix from an arena the caller owns and closes. */
+    /**
+     * Allocates a zeroed {@code rows x cols} matrix from an arena the caller owns and closes.
+     *
+     * @param arena the arena the memory comes from; the caller closes it
+     * @param rows  the number of rows, {@code >= 1}
+     * @param cols  the number of columns, {@code >= 1}
+     * @return a contiguous matrix ({@code ld == cols}) of zeros, 64-byte aligned
+     */
     public static Matrix allocate(Arena arena, int rows, int cols) {
         if (arena == null) {
             throw new NullPointerException("arena is null");
@@ -56,6 +63,10 @@ public final class Matrix implements AutoCloseable {
     /**
      * Allocates a zeroed {@code rows x cols} matrix that owns its memory; {@link #close()} frees it.
      * Use it in try-with-resources.
+     *
+     * @param rows the number of rows, {@code >= 1}
+     * @param cols the number of columns, {@code >= 1}
+     * @return a contiguous matrix ({@code ld == cols}) of zeros, 64-byte aligned, that owns its memory
      */
     public static Matrix allocate(int rows, int cols) {
         checkShape(rows, cols);
@@ -64,7 +75,15 @@ public final class Matrix implements AutoCloseable {
         return new Matrix(s, 0, rows, cols, cols, arena);
     }
 
-    /** Allocates a {@code rows x cols} matrix from {@code arena} and copies {@code values} (row-major) into it. */
+    /**
+     * Allocates a {@code rows x cols} matrix from {@code arena} and copies {@code values} (row-major) into it.
+     *
+     * @param arena  the arena the memory comes from; the caller closes it
+     * @param rows   the number of rows, {@code >= 1}
+     * @param cols   the number of columns, {@code >= 1}
+     * @param values exactly {@code rows * cols} values, row by row
+     * @return a contiguous matrix holding {@code values}
+     */
     public static Matrix of(Arena arena, int rows, int cols, float... values) {
         Matrix m = allocate(arena, rows, cols);
         m.copyFrom(values);
@@ -74,6 +93,14 @@ public final class Matrix implements AutoCloseable {
     /**
      * Wraps existing native memory: element {@code (i, j)} is the float at element index
      * {@code offset + i * ld + j} of {@code segment}. The matrix does not own the memory.
+     *
+     * @param segment native (off-heap) memory large enough for the matrix
+     * @param offset  the element index (in floats, not bytes) of element {@code (0, 0)}, {@code >= 0}
+     * @param rows    the number of rows, {@code >= 1}
+     * @param cols    the number of columns, {@code >= 1}
+     * @param ld      the leading dimension: floats from the start of one row to the next, {@code >= cols}
+     * @return a matrix over {@code segment}
+     * @throws IllegalArgumentException if the segment is a heap segment or too small, or a size is out of range
      */
     public static Matrix wrap(MemorySegment segment, long offset, int rows, int cols, int ld) {
         if (segment == null) {
@@ -100,6 +127,13 @@ public final class Matrix implements AutoCloseable {
     /**
      * A {@code rows x cols} view whose element {@code (0, 0)} is this matrix's {@code (row, col)}.
      * The view shares memory and leading dimension with this matrix and does not own it.
+     *
+     * @param row  the row of this matrix where the view starts
+     * @param col  the column of this matrix where the view starts
+     * @param rows the view's rows, {@code >= 1}
+     * @param cols the view's columns, {@code >= 1}
+     * @return the view
+     * @throws IndexOutOfBoundsException if the view does not lie inside this matrix
      */
     public Matrix view(int row, int col, int rows, int cols) {
         checkShape(rows, cols);
@@ -110,67 +144,100 @@ public final class Matrix implements AutoCloseable {
         return new Matrix(segment, offset + (long) row * ld + col, rows, cols, ld, null);
     }
 
-    /** Rows {@code [row, row + count)} as a view. */
+    /**
+     * Rows {@code [row, row + count)} as a view.
+     *
+     * @param row   the first row
+     * @param count the number of rows, {@code >= 1}
+     * @return the view of those rows, all columns
+     */
     public Matrix rows(int row, int count) {
         return view(row, 0, count, cols);
     }
 
+    /** {@return the number of rows} */
     public int rows() {
         return rows;
     }
 
+    /** {@return the number of columns} */
     public int cols() {
         return cols;
     }
 
-    /** Leading dimension: elements between the starts of two consecutive rows. */
+    /** {@return the leading dimension: elements between the starts of two consecutive rows} */
     public int ld() {
         return ld;
     }
 
-    /** Element index of {@code (0, 0)} within {@link #segment()}. */
+    /** {@return the element index of {@code (0, 0)} within {@link #segment()}} */
     public long offset() {
         return offset;
     }
 
-    /** The whole underlying segment (shared by all views of the same allocation). */
+    /** {@return the whole underlying segment (shared by all views of the same allocation)} */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** Number of elements, {@code rows * cols}. */
+    /** {@return the number of elements, {@code rows * cols}} */
     public long size() {
         return (long) rows * cols;
     }
 
-    /** True when rows are adjacent in memory ({@code ld == cols} or a single row). */
+    /** {@return true when rows are adjacent in memory ({@code ld == cols} or a single row)} */
     public boolean isContiguous() {
         return ld == cols || rows == 1;
     }
 
-    /** True while the memory is open. */
+    /** {@return true while the memory is open} */
     public boolean isAlive() {
         return segment.scope().isAlive();
     }
 
-    /** Throws {@link IllegalStateException} naming {@code name} if the memory has been closed. */
+    /**
+     * Throws {@link IllegalStateException} naming {@code name} if the memory has been closed.
+     *
+     * @param name what to call this matrix in the message, e.g. the argument's name
+     */
     public void checkAlive(String name) {
         if (!segment.scope().isAlive()) {
             throw new IllegalStateException(name + " (" + rows + "x" + cols + ") uses memory that has been closed");
         }
     }
 
+    /**
+     * Reads one element.
+     *
+     * @param i the row, in {@code [0, rows)}
+     * @param j the column, in {@code [0, cols)}
+     * @return the element {@code (i, j)}
+     * @throws IndexOutOfBoundsException if {@code (i, j)} lies outside the matrix
+     */
     public float get(int i, int j) {
         checkIndex(i, j);
         return segment.getAtIndex(FLOAT, offset + (long) i * ld + j);
     }
 
+    /**
+     * Writes one element.
+     *
+     * @param i the row, in {@code [0, rows)}
+     * @param j the column, in {@code [0, cols)}
+     * @param v the new value of element {@code (i, j)}
+     * @throws IndexOutOfBoundsException if {@code (i, j)} lies outside the matrix
+     */
     public void set(int i, int j, float v) {
         checkIndex(i, j);
         segment.setAtIndex(FLOAT, offset + (long) i * ld + j, v);
     }
 
-    /** Copies {@code src} (row-major, exactly {@code rows * cols} values) into this matrix. */
+    /**
+     * Copies {@code src} (row-major, exactly {@code rows * cols} values) into this matrix.
+     *
+     * @param src the values, row by row
+     * @return this matrix
+     */
     public Matrix copyFrom(float[] src) {
         if (src == null) {
             throw new NullPointerException("src is null");
@@ -186,7 +253,12 @@ public final class Matrix implements AutoCloseable {
         return this;
     }
 
-    /** Copies this matrix into {@code dst} (row-major, exactly {@code rows * cols} values). */
+    /**
+     * Copies this matrix into {@code dst} (row-major, exactly {@code rows * cols} values).
+     *
+     * @param dst receives the values, row by row
+     * @return {@code dst}
+     */
     public float[] copyTo(float[] dst) {
         if (dst == null) {
             throw new NullPointerException("dst is null");
@@ -202,7 +274,7 @@ public final class Matrix implements AutoCloseable {
         return dst;
     }
 
-    /** A new row-major array with this matrix's values. */
+    /** {@return a new row-major array with this matrix's values} */
     public float[] toArray() {
         if (size() > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("a " + rows + "x" + cols + " matrix does not fit in a Java array");
@@ -210,7 +282,12 @@ public final class Matrix implements AutoCloseable {
         return copyTo(new float[(int) size()]);
     }
 
-    /** Sets every element to {@code value}. */
+    /**
+     * Sets every element to {@code value}.
+     *
+     * @param value the value every element gets
+     * @return this matrix
+     */
     public Matrix fill(float value) {
         checkAlive("this matrix");
         if (isContiguous()) {
@@ -236,6 +313,9 @@ public final class Matrix implements AutoCloseable {
     /**
      * True if this matrix and {@code other} share at least one element of memory. Exact for strided
      * views: two column blocks of one parent that interleave row by row do not overlap.
+     *
+     * @param other another matrix, possibly over the same memory
+     * @return whether a float of memory belongs to both
      */
     public boolean overlaps(Matrix other) {
         // Every matrix is native (allocate and wrap ensure it), so absolute byte addresses compare across
@@ -267,7 +347,12 @@ public final class Matrix implements AutoCloseable {
         return false;
     }
 
-    /** True if this is exactly the same view as {@code other}: same memory, origin, shape and stride. */
+    /**
+     * True if this is exactly the same view as {@code other}: same memory, origin, shape and stride.
+     *
+     * @param other another matrix
+     * @return whether both address the same elements in the same way
+     */
     public boolean sameView(Matrix other) {
         return segment.address() + offset * Float.BYTES == other.segment.address() + other.offset * Float.BYTES
                 && rows == other.rows && cols == other.cols && ld == other.ld;

@@ -26,6 +26,11 @@ package dev.myelin.core;
 public record Pool2d(int channels, int height, int width, int windowHeight, int windowWidth, int strideHeight,
                      int strideWidth, int padHeight, int padWidth) {
 
+    /**
+     * Checks the geometry as described above.
+     *
+     * @throws IllegalArgumentException naming the field and its value if the geometry is invalid
+     */
     public Pool2d {
         Conv2d.atLeast("channels", channels, 1);
         Conv2d.atLeast("height", height, 1);
@@ -48,27 +53,43 @@ public record Pool2d(int channels, int height, int width, int windowHeight, int 
     /**
      * The common case: a square {@code window x window} window with the same stride and padding on both axes.
      * {@code Pool2d.of(32, 28, 28, 2, 2, 0)} halves 28x28x32 images to 14x14x32.
+     *
+     * @param channels channels C
+     * @param height   input height H
+     * @param width    input width W
+     * @param window   the window's rows and columns (R = S)
+     * @param stride   the stride on both axes
+     * @param padding  the padding on each side, both axes
+     * @return the geometry
      */
     public static Pool2d of(int channels, int height, int width, int window, int stride, int padding) {
         return new Pool2d(channels, height, width, window, window, stride, stride, padding, padding);
     }
 
-    /** Output rows {@code P = (H + 2 padHeight - R) / strideHeight + 1}. */
+    /**
+     * Output rows {@code P = (H + 2 padHeight - R) / strideHeight + 1}.
+     *
+     * @return the output rows P, {@code >= 1}
+     */
     public int outHeight() {
         return out(height, padHeight, windowHeight, strideHeight);
     }
 
-    /** Output columns {@code Q = (W + 2 padWidth - S) / strideWidth + 1}. */
+    /**
+     * Output columns {@code Q = (W + 2 padWidth - S) / strideWidth + 1}.
+     *
+     * @return the output columns Q, {@code >= 1}
+     */
     public int outWidth() {
         return out(width, padWidth, windowWidth, strideWidth);
     }
 
-    /** Columns of an input batch: {@code height * width * channels}. */
+    /** {@return the columns of an input batch: {@code height * width * channels}} */
     public int inputColumns() {
         return height * width * channels;
     }
 
-    /** Columns of an output batch: {@code outHeight() * outWidth() * channels}. */
+    /** {@return the columns of an output batch: {@code outHeight() * outWidth() * channels}} */
     public int outputColumns() {
         return outHeight() * outWidth() * channels;
     }

@@ -8,143 +8,403 @@ package dev.myelin.core;
  */
 public interface UncheckedKernels {
 
-    /** See {@link Kernels#name}. */
+    /** {@return the backend's name; see {@link Kernels#name}} */
     String name();
 
-    /** See {@link Kernels#threads}. */
+    /** {@return the threads the backend uses at most; see {@link Kernels#threads}} */
     int threads();
 
     // ---------------------------------------------------------------- matrix multiply
 
-    /** See {@link Kernels#gemm}. */
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C}; see {@link Kernels#gemm}.
+     *
+     * @param c     C, {@code (m, n)}: written; read only when {@code beta != 0}
+     * @param a     A: {@code (m, k)} when {@code opA} is {@link Trans#N}, {@code (k, m)} when it is {@link Trans#T}
+     * @param opA   whether op(A) is A as stored or its transpose
+     * @param b     B: {@code (k, n)} when {@code opB} is {@link Trans#N}, {@code (n, k)} when it is {@link Trans#T}
+     * @param opB   whether op(B) is B as stored or its transpose
+     * @param alpha the factor of the product {@code op(A) * op(B)}
+     * @param beta  the factor of the old C; 0 overwrites C without reading it
+     */
     void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta);
 
     // ---------------------------------------------------------------- elementwise and reductions
 
-    /** See {@link Kernels#fill}. */
+    /**
+     * {@code X = value}, every element; see {@link Kernels#fill}.
+     *
+     * @param x     X, {@code (m, n)}: written
+     * @param value the value every element gets
+     */
     void fill(Matrix x, float value);
 
-    /** See {@link Kernels#copy}. */
+    /**
+     * {@code Y = X}; see {@link Kernels#copy}.
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}: only read
+     */
     void copy(Matrix y, Matrix x);
 
-    /** See {@link Kernels#scale}. */
+    /**
+     * {@code Y = alpha * Y}; see {@link Kernels#scale}.
+     *
+     * @param y     Y, {@code (m, n)}: scaled in place
+     * @param alpha the factor
+     */
     void scale(Matrix y, float alpha);
 
-    /** See {@link Kernels#axpy}. */
+    /**
+     * {@code Y += alpha * X}; see {@link Kernels#axpy}.
+     *
+     * @param y     Y, {@code (m, n)}: accumulated into
+     * @param alpha the factor of X
+     * @param x     X, {@code (m, n)}: only read
+     */
     void axpy(Matrix y, float alpha, Matrix x);
 
-    /** See {@link Kernels#mul}. */
+    /**
+     * {@code Z = X ⊙ Y}, elementwise; see {@link Kernels#mul}.
+     *
+     * @param z Z, {@code (m, n)}: written; may be the very same view as X or Y
+     * @param x X, {@code (m, n)}
+     * @param y Y, {@code (m, n)}
+     */
     void mul(Matrix z, Matrix x, Matrix y);
 
-    /** See {@link Kernels#addRowVector}. */
+    /**
+     * {@code Y[i][j] += b[0][j]}; see {@link Kernels#addRowVector}.
+     *
+     * @param y Y, {@code (m, n)}: accumulated into
+     * @param b the bias row b, {@code (1, n)}: only read
+     */
     void addRowVector(Matrix y, Matrix b);
 
-    /** See {@link Kernels#mulRowVector}. */
+    /**
+     * {@code Y[i][j] *= s[0][j]}; see {@link Kernels#mulRowVector}.
+     *
+     * @param y Y, {@code (m, n)}: scaled in place
+     * @param s the row of factors s, {@code (1, n)}: only read
+     */
     void mulRowVector(Matrix y, Matrix s);
 
-    /** See {@link Kernels#columnSums}. */
+    /**
+     * {@code s[0][j] = beta * s[0][j] + sum_i X[i][j]}; see {@link Kernels#columnSums}.
+     *
+     * @param s    the sums s, {@code (1, n)}: written; read only when {@code beta != 0}
+     * @param x    X, {@code (m, n)}: only read
+     * @param beta the factor of the old sums: 0 overwrites s, 1 accumulates into it
+     */
     void columnSums(Matrix s, Matrix x, float beta);
 
-    /** See {@link Kernels#rowMax}. */
+    /**
+     * {@code max[i][0] = max_j X[i][j]}; see {@link Kernels#rowMax}.
+     *
+     * @param max the row maxima, {@code (m, 1)}: written
+     * @param x   X, {@code (m, n)}: only read
+     */
     void rowMax(Matrix max, Matrix x);
 
-    /** See {@link Kernels#rowArgmax}. */
+    /**
+     * {@code index[i] = argmax_j X[i][j]}, the first maximum; see {@link Kernels#rowArgmax}.
+     *
+     * @param index receives the column of each row's maximum in {@code index[0..m)}; length at least m
+     * @param x     X, {@code (m, n)}: only read
+     */
     void rowArgmax(int[] index, Matrix x);
 
     // ---------------------------------------------------------------- activations (forward / backward pairs)
 
-    /** See {@link Kernels#identityForward}. */
+    /**
+     * {@code Y = X}; see {@link Kernels#identityForward}.
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}
+     */
     void identityForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#identityBackward}. */
+    /**
+     * {@code dX = dY}; see {@link Kernels#identityBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     */
     void identityBackward(Matrix dX, Matrix dY);
 
-    /** See {@link Kernels#reluForward}. */
+    /**
+     * {@code Y = max(X, 0)}; see {@link Kernels#reluForward}.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     void reluForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#reluBackward}. */
+    /**
+     * {@code dX = X > 0 ? dY : 0}; see {@link Kernels#reluBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param x  the forward input X, {@code (m, n)}
+     */
     void reluBackward(Matrix dX, Matrix dY, Matrix x);
 
-    /** See {@link Kernels#leakyReluForward}. */
+    /**
+     * {@code Y = X > 0 ? X : slope * X}; see {@link Kernels#leakyReluForward}.
+     *
+     * @param y     Y, {@code (m, n)}: written (may be X itself)
+     * @param x     X, {@code (m, n)}
+     * @param slope the factor for inputs {@code <= 0}; finite (commonly 0.01)
+     */
     void leakyReluForward(Matrix y, Matrix x, float slope);
 
-    /** See {@link Kernels#leakyReluBackward}. */
+    /**
+     * {@code dX = X > 0 ? dY : slope * dY}; see {@link Kernels#leakyReluBackward}.
+     *
+     * @param dX    the gradient with respect to X, {@code (m, n)}: written
+     * @param dY    the gradient with respect to Y, {@code (m, n)}
+     * @param x     the forward input X, {@code (m, n)}
+     * @param slope the slope the forward pass used; finite
+     */
     void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope);
 
-    /** See {@link Kernels#sigmoidForward}. */
+    /**
+     * {@code Y = 1 / (1 + exp(-X))}; see {@link Kernels#sigmoidForward}.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     void sigmoidForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#sigmoidBackward}. */
+    /**
+     * {@code dX = dY * Y * (1 - Y)}; see {@link Kernels#sigmoidBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     void sigmoidBackward(Matrix dX, Matrix dY, Matrix y);
 
-    /** See {@link Kernels#tanhForward}. */
+    /**
+     * {@code Y = tanh(X)}; see {@link Kernels#tanhForward}.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     void tanhForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#tanhBackward}. */
+    /**
+     * {@code dX = dY * (1 - Y^2)}; see {@link Kernels#tanhBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     void tanhBackward(Matrix dX, Matrix dY, Matrix y);
 
-    /** See {@link Kernels#geluForward}. */
+    /**
+     * {@code Y = GELU(X)}, tanh form; see {@link Kernels#geluForward}.
+     *
+     * @param y Y, {@code (m, n)}: written (may be X itself)
+     * @param x X, {@code (m, n)}
+     */
     void geluForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#geluBackward}. */
+    /**
+     * {@code dX = dY * GELU'(X)}; see {@link Kernels#geluBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param x  the forward input X, {@code (m, n)}
+     */
     void geluBackward(Matrix dX, Matrix dY, Matrix x);
 
-    /** See {@link Kernels#softmaxForward}. */
+    /**
+     * Row-wise softmax, {@code Y = softmax(X)}; see {@link Kernels#softmaxForward}.
+     *
+     * @param y Y, {@code (m, n)}: written, each row a probability distribution
+     * @param x X, {@code (m, n)}: the logits, one row per example
+     */
     void softmaxForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#softmaxBackward}. */
+    /**
+     * The gradient of the softmax, from its output Y; see {@link Kernels#softmaxBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y, {@code (m, n)}
+     */
     void softmaxBackward(Matrix dX, Matrix dY, Matrix y);
 
-    /** See {@link Kernels#logSoftmaxForward}. */
+    /**
+     * Row-wise {@code Y = log(softmax(X))}; see {@link Kernels#logSoftmaxForward}.
+     *
+     * @param y Y, {@code (m, n)}: written
+     * @param x X, {@code (m, n)}: the logits, one row per example
+     */
     void logSoftmaxForward(Matrix y, Matrix x);
 
-    /** See {@link Kernels#logSoftmaxBackward}. */
+    /**
+     * The gradient of the log-softmax, from its output Y; see {@link Kernels#logSoftmaxBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (m, n)}: written
+     * @param dY the gradient with respect to Y, {@code (m, n)}
+     * @param y  the forward output Y (log-probabilities), {@code (m, n)}
+     */
     void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y);
 
     // ---------------------------------------------------------------- convolution and pooling (channels-last images)
 
-    /** See {@link Kernels#conv2dForward}. */
+    /**
+     * {@code Y = conv2d(X, W) + b} over channels-last images; see {@link Kernels#conv2dForward}.
+     *
+     * @param y Y, the output images, {@code (N, P*Q*K)}: written
+     * @param x X, the input images, {@code (N, H*W*C)}
+     * @param w W, the filters, {@code (R*S*C, K)}
+     * @param b b, the bias, {@code (1, K)}
+     * @param g the geometry: sizes, strides, padding and dilation
+     */
     void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g);
 
-    /** See {@link Kernels#conv2dBackwardInput}. */
+    /**
+     * The gradient of the convolution with respect to its input; see {@link Kernels#conv2dBackwardInput}.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*K)}
+     * @param w  the filters W, {@code (R*S*C, K)}
+     * @param g  the geometry of the forward pass
+     */
     void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g);
 
-    /** See {@link Kernels#conv2dBackwardFilter}. */
+    /**
+     * The gradients of the convolution with respect to its filters and bias ({@code beta} 0: {@code =},
+     * 1: {@code +=}); see {@link Kernels#conv2dBackwardFilter}.
+     *
+     * @param dW   the gradient with respect to W, {@code (R*S*C, K)}: written or accumulated into, by {@code beta}
+     * @param db   the gradient with respect to b, {@code (1, K)}: written or accumulated into, by {@code beta}
+     * @param dY   the gradient with respect to Y, {@code (N, P*Q*K)}
+     * @param x    the forward input X, {@code (N, H*W*C)}
+     * @param g    the geometry of the forward pass
+     * @param beta 0 to overwrite dW and db, 1 to add to them
+     */
     void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta);
 
-    /** See {@link Kernels#maxPool2dForward}. */
+    /**
+     * 2-D max pooling; see {@link Kernels#maxPool2dForward}.
+     *
+     * @param y Y, {@code (N, P*Q*C)}: written
+     * @param x X, {@code (N, H*W*C)}
+     * @param g the geometry: sizes, window, strides and padding
+     */
     void maxPool2dForward(Matrix y, Matrix x, Pool2d g);
 
-    /** See {@link Kernels#maxPool2dBackward}. */
+    /**
+     * The gradient of max pooling: each dY goes to its window's first maximum; see {@link Kernels#maxPool2dBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*C)}
+     * @param x  the forward input X, {@code (N, H*W*C)}
+     * @param g  the geometry of the forward pass
+     */
     void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g);
 
-    /** See {@link Kernels#avgPool2dForward}. */
+    /**
+     * 2-D average pooling, padded cells counted as zeros; see {@link Kernels#avgPool2dForward}.
+     *
+     * @param y Y, {@code (N, P*Q*C)}: written
+     * @param x X, {@code (N, H*W*C)}
+     * @param g the geometry: sizes, window, strides and padding
+     */
     void avgPool2dForward(Matrix y, Matrix x, Pool2d g);
 
-    /** See {@link Kernels#avgPool2dBackward}. */
+    /**
+     * The gradient of average pooling; see {@link Kernels#avgPool2dBackward}.
+     *
+     * @param dX the gradient with respect to X, {@code (N, H*W*C)}: written
+     * @param dY the gradient with respect to Y, {@code (N, P*Q*C)}
+     * @param g  the geometry of the forward pass
+     */
     void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g);
 
     // ---------------------------------------------------------------- losses fused with their gradient
 
-    /** See {@link Kernels#mseLoss}. */
+    /**
+     * Mean squared error and its gradient; see {@link Kernels#mseLoss}.
+     *
+     * @param dP the gradient with respect to P, {@code (m, n)}: written
+     * @param p  the predictions P, {@code (m, n)}
+     * @param t  the targets T, {@code (m, n)}
+     * @return the mean squared error L
+     */
     float mseLoss(Matrix dP, Matrix p, Matrix t);
 
-    /** See {@link Kernels#bceWithLogitsLoss}. */
+    /**
+     * Binary cross-entropy on logits and its gradient; see {@link Kernels#bceWithLogitsLoss}.
+     *
+     * @param dX the gradient with respect to the logits, {@code (m, n)}: written
+     * @param x  the logits X, {@code (m, n)}
+     * @param y  the targets Y, {@code (m, n)}, each in [0, 1]
+     * @return the mean binary cross-entropy L
+     */
     float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y);
 
-    /** See {@link Kernels#softmaxCrossEntropyLoss}. */
+    /**
+     * Softmax cross-entropy with class labels and its gradient; see {@link Kernels#softmaxCrossEntropyLoss}.
+     *
+     * @param dX     the gradient with respect to the logits, {@code (m, classes)}: written
+     * @param x      the logits X, {@code (m, classes)}, one row per example
+     * @param labels the class of each row, {@code labels[i]} in {@code [0, classes)}; length at least m
+     * @return the mean cross-entropy L
+     */
     float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels);
 
     // ---------------------------------------------------------------- optimizer updates (one fused pass)
 
-    /** See {@link Kernels#sgdUpdate}. */
+    /**
+     * One SGD step with momentum on W and V; see {@link Kernels#sgdUpdate}.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param v           the velocity V, {@code (m, n)}: updated in place (written without being read when
+     *                    {@code momentum == 0})
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param momentum    the momentum factor; finite, {@code >= 0} (0: plain SGD)
+     * @param weightDecay the L2 factor added to the gradient; finite, {@code >= 0}
+     * @param nesterov    whether to take the Nesterov step (needs {@code momentum > 0})
+     */
     void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov);
 
-    /** See {@link Kernels#adamUpdate}. */
+    /**
+     * One Adam step on W, M and V; see {@link Kernels#adamUpdate}.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param mom         the first moment M, {@code (m, n)}: updated in place (zero before step 1)
+     * @param vel         the second moment V, {@code (m, n)}: updated in place (zero before step 1)
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param beta1       the decay of the first moment, in [0, 1) (commonly 0.9)
+     * @param beta2       the decay of the second moment, in [0, 1) (commonly 0.999)
+     * @param eps         added to the root of the second moment; finite, {@code > 0} (commonly 1e-8)
+     * @param weightDecay the L2 factor added to the gradient; finite, {@code >= 0}
+     * @param step        the number of this update, counted from 1, for the bias corrections
+     */
     void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                     float weightDecay, int step);
 
-    /** See {@link Kernels#adamwUpdate}. */
+    /**
+     * One AdamW step (decoupled weight decay) on W, M and V; see {@link Kernels#adamwUpdate}.
+     *
+     * @param w           the parameters W, {@code (m, n)}: updated in place
+     * @param mom         the first moment M, {@code (m, n)}: updated in place (zero before step 1)
+     * @param vel         the second moment V, {@code (m, n)}: updated in place (zero before step 1)
+     * @param dW          the gradient with respect to W, {@code (m, n)}: only read
+     * @param lr          the learning rate; finite, {@code >= 0}
+     * @param beta1       the decay of the first moment, in [0, 1) (commonly 0.9)
+     * @param beta2       the decay of the second moment, in [0, 1) (commonly 0.999)
+     * @param eps         added to the root of the second moment; finite, {@code > 0} (commonly 1e-8)
+     * @param weightDecay the decoupled decay factor; finite, {@code >= 0} (commonly 0.01)
+     * @param step        the number of this update, counted from 1, for the bias corrections
+     */
     void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
                      float weightDecay, int step);
 }
