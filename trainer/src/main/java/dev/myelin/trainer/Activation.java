@@ -14,7 +14,20 @@ import java.util.Map;
 public final class Activation implements Layer {
 
     /** Which function. */
-    public enum Kind { IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, GELU }
+    public enum Kind {
+        /** {@code y = x}. */
+        IDENTITY,
+        /** {@code y = max(x, 0)}. */
+        RELU,
+        /** {@code y = x > 0 ? x : slope * x}. */
+        LEAKY_RELU,
+        /** {@code y = 1 / (1 + exp(-x))}. */
+        SIGMOID,
+        /** {@code y = tanh(x)}. */
+        TANH,
+        /** GELU, tanh form: {@code y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
+        GELU
+    }
 
     private final Kind kind;
     private final float slope;
@@ -30,31 +43,42 @@ public final class Activation implements Layer {
         this.slope = slope;
     }
 
+    /** {@return a layer computing {@code y = x}: it changes nothing (but still copies)} */
     public static Activation identity() {
         return new Activation(Kind.IDENTITY, 0);
     }
 
+    /** {@return a ReLU layer, {@code y = max(x, 0)}} */
     public static Activation relu() {
         return new Activation(Kind.RELU, 0);
     }
 
-    /** {@code y = x > 0 ? x : slope * x}. */
+    /**
+     * A leaky ReLU layer, {@code y = x > 0 ? x : slope * x}.
+     *
+     * @param slope the factor for inputs {@code <= 0}, finite (0.01 is common)
+     * @return the layer
+     */
     public static Activation leakyRelu(float slope) {
         return new Activation(Kind.LEAKY_RELU, slope);
     }
 
+    /** {@return a logistic sigmoid layer, {@code y = 1 / (1 + exp(-x))}} */
     public static Activation sigmoid() {
         return new Activation(Kind.SIGMOID, 0);
     }
 
+    /** {@return a layer computing {@code y = tanh(x)}} */
     public static Activation tanh() {
         return new Activation(Kind.TANH, 0);
     }
 
+    /** {@return a GELU layer (tanh form, see {@link Kind#GELU})} */
     public static Activation gelu() {
         return new Activation(Kind.GELU, 0);
     }
 
+    /** {@return which function this layer computes} */
     public Kind kind() {
         return kind;
     }

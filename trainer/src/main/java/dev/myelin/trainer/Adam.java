@@ -17,6 +17,16 @@ public final class Adam extends Optimizer {
     private final float weightDecay;
     private final boolean decoupled;
 
+    /**
+     * Adam or AdamW with every constant given; {@link #adam} and {@link #adamw} take the usual ones.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @param beta1        the decay of the first moment, in [0, 1) (usually 0.9)
+     * @param beta2        the decay of the second moment, in [0, 1) (usually 0.999)
+     * @param eps          added to the root of the second moment, finite and {@code > 0} (usually 1e-8)
+     * @param weightDecay  the weight decay factor, finite and {@code >= 0}
+     * @param decoupled    true for AdamW (the weights decay directly), false for Adam (L2 added to the gradient)
+     */
     public Adam(float learningRate, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
         super(learningRate);
         if (!(beta1 >= 0 && beta1 < 1)) {
@@ -38,12 +48,23 @@ public final class Adam extends Optimizer {
         this.decoupled = decoupled;
     }
 
-    /** Adam with the usual constants: betas 0.9 and 0.999, eps 1e-8, no weight decay. */
+    /**
+     * Adam with the usual constants: betas 0.9 and 0.999, eps 1e-8, no weight decay.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0} (1e-3 is the usual start)
+     * @return the optimizer
+     */
     public static Adam adam(float learningRate) {
         return new Adam(learningRate, 0.9f, 0.999f, 1e-8f, 0f, false);
     }
 
-    /** AdamW with the usual constants and decoupled weight decay. */
+    /**
+     * AdamW with the usual constants and decoupled weight decay.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @param weightDecay  the decoupled decay factor, finite and {@code >= 0} (0.01 is common)
+     * @return the optimizer
+     */
     public static Adam adamw(float learningRate, float weightDecay) {
         return new Adam(learningRate, 0.9f, 0.999f, 1e-8f, weightDecay, true);
     }

@@ -22,19 +22,37 @@ public final class AtomicFile {
     /** Writes the content to a stream. */
     @FunctionalInterface
     public interface Content {
+        /**
+         * Writes the file's content.
+         *
+         * @param out the stream to the temporary file, buffered; {@link AtomicFile#write} flushes and closes it
+         * @throws IOException if writing fails; the target is left as it was
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
     private AtomicFile() {
     }
 
-    /** The temporary file a write of {@code target} goes through: {@code .<name>.tmp} in the same folder. */
+    /**
+     * The temporary file a write of {@code target} goes through: {@code .<name>.tmp} in the same folder.
+     *
+     * @param target the file to write
+     * @return the temporary file beside it
+     */
     public static Path temporary(Path target) {
         Path abs = target.toAbsolutePath();
         return abs.resolveSibling("." + abs.getFileName() + ".tmp");
     }
 
-    /** Writes {@code target} all or nothing with what {@code content} writes. */
+    /**
+     * Writes {@code target} all or nothing with what {@code content} writes.
+     *
+     * @param target  the file to write; its folder must exist
+     * @param content writes the new content
+     * @throws IOException if the folder does not exist, or writing, syncing or renaming fails; the target is then as
+     *                     it was
+     */
     public static void write(Path target, Content content) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();

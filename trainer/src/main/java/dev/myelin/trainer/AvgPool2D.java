@@ -10,12 +10,22 @@ import java.util.Map;
  */
 public final class AvgPool2D extends Pooling {
 
-    /** Windows of {@code window x window} every {@code stride} pixels, {@code padding} zeros around the image. */
+    /**
+     * Windows of {@code window x window} every {@code stride} pixels, {@code padding} zeros around the image.
+     *
+     * @param window  the side of the square window, {@code >= 1}
+     * @param stride  the step between windows, {@code >= 1}
+     * @param padding the zeros around the image, in {@code [0, window)}
+     */
     public AvgPool2D(int window, int stride, int padding) {
         super(window, stride, padding);
     }
 
-    /** Non-overlapping windows, no padding. */
+    /**
+     * Non-overlapping windows, no padding.
+     *
+     * @param window the side of the square window and the stride, {@code >= 1}
+     */
     public AvgPool2D(int window) {
         this(window, window, 0);
     }

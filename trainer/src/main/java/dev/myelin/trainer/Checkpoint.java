@@ -44,13 +44,35 @@ public final class Checkpoint {
 
     /** The first 8 bytes of every checkpoint. */
     public static final byte[] MAGIC = "MYELINCK".getBytes(StandardCharsets.US_ASCII);
+    /** The format version this class writes, and the only one it reads. */
     public static final int VERSION = 2;
 
-    /** An optimizer state block as stored. */
+    /**
+     * An optimizer state block as stored.
+     *
+     * @param name   the block's name, as the optimizer names it (e.g. {@code "m"})
+     * @param cols   its length: the model's slab size
+     * @param values its values, in the model's slab layout
+     */
     public record Block(String name, int cols, float[] values) {
     }
 
-    /** A checkpoint's contents, read and checked. */
+    /**
+     * A checkpoint's contents, read and checked.
+     *
+     * @param model           the model file inside
+     * @param optimizer       the optimizer's rule and settings, as its {@code toString()}
+     * @param schedule        the schedule, as its {@code toString()}
+     * @param batchSize       the samples per micro-batch
+     * @param accumulate      the micro-batches per optimizer step
+     * @param validationSplit the fraction held out for validation
+     * @param rank            the replica's index
+     * @param worldSize       the number of replicas
+     * @param seed            the trainer's seed
+     * @param epochs          the epochs completed
+     * @param steps           the optimizer steps taken
+     * @param state           the optimizer's state blocks, in the optimizer's order
+     */
     public record Contents(ModelFile.Contents model, String optimizer, String schedule, int batchSize, int accumulate,
                            double validationSplit, int rank, int worldSize, long seed, int epochs, int steps,
                            List<Block> state) {
@@ -59,7 +81,13 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** Writes the trainer's model, optimizer state, options and progress to {@code file}, atomically. */
+    /**
+     * Writes the trainer's model, optimizer state, options and progress to {@code file}, atomically.
+     *
+     * @param file    the file to write; its folder must exist
+     * @param trainer the trainer to save
+     * @throws IOException if the file cannot be written; a previous file of that name is then left whole
+     */
     public static void save(Path file, Trainer trainer) throws IOException {
         byte[] model = ModelFile.encode(trainer.model());
         List<String> names = trainer.optimizer().stateNames();
@@ -93,6 +121,12 @@ public final class Checkpoint {
      * Restores {@code trainer} (its model's weights, the optimizer state, the seed, the epochs and steps taken)
      * from {@code file}. The file is read and checked in full, and against the trainer, before anything changes:
      * a corrupt, truncated or mismatched file is an {@link InvalidDataException} and leaves the trainer as it was.
+     *
+     * @param file    the checkpoint
+     * @param trainer the trainer to restore, set up as the saved one was (model, optimizer, schedule, options)
+     * @return the checkpoint's contents
+     * @throws IOException if the file cannot be read, or is not a whole, valid checkpoint of this trainer's setup
+     *                     ({@link InvalidDataException}, naming the file and the mismatch)
      */
     public static Contents load(Path file, Trainer trainer) throws IOException {
         Contents c = read(file);
@@ -136,7 +170,14 @@ public final class Checkpoint {
         return c;
     }
 
-    /** Reads and checks a checkpoint file without applying it. */
+    /**
+     * Reads and checks a checkpoint file without applying it.
+     *
+     * @param file the checkpoint
+     * @return its contents, checked
+     * @throws IOException if the file cannot be read, or is not a whole, valid checkpoint
+     *                     ({@link InvalidDataException}, naming the file and the problem)
+     */
     public static Contents read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a folder, not a checkpoint file");
@@ -194,7 +235,12 @@ public final class Checkpoint {
         }
     }
 
-    /** A listener that saves a checkpoint after every epoch. */
+    /**
+     * A listener that saves a checkpoint after every epoch.
+     *
+     * @param file the checkpoint to write, replaced atomically after each epoch
+     * @return the listener
+     */
     public static TrainingListener everyEpoch(Path file) {
         return new TrainingListener() {
             @Override

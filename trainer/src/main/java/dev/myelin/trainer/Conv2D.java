@@ -35,7 +35,18 @@ public final class Conv2D implements Layer {
     private Buffer dX;
     private Matrix x;       // the last training forward input: dW needs it
 
-    /** {@code filters} filters of {@code kernelHeight x kernelWidth}, with a stride and zero padding per axis. */
+    /**
+     * {@code filters} filters of {@code kernelHeight x kernelWidth}, with a stride and zero padding per axis.
+     *
+     * @param filters      the output channels K, {@code >= 1}
+     * @param kernelHeight the filter rows R, {@code >= 1}
+     * @param kernelWidth  the filter columns S, {@code >= 1}
+     * @param strideHeight the vertical stride, {@code >= 1}
+     * @param strideWidth  the horizontal stride, {@code >= 1}
+     * @param padHeight    the zero rows added above and below, {@code >= 0}
+     * @param padWidth     the zero columns added left and right, {@code >= 0}
+     * @param init         how the filters are drawn ({@link Init#HE} before a ReLU)
+     */
     public Conv2D(int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight,
                   int padWidth, Init init) {
         positive("filters", filters);
@@ -59,7 +70,16 @@ public final class Conv2D implements Layer {
         this.init = init;
     }
 
-    /** {@code filters} square filters of side {@code kernel}, the same stride and padding on both axes. */
+    /**
+     * {@code filters} square filters of side {@code kernel}, the same stride and padding on both axes.
+     *
+     * @param filters the output channels K, {@code >= 1}
+     * @param kernel  the side of the square filters, {@code >= 1}
+     * @param stride  the stride on both axes, {@code >= 1}
+     * @param padding the zeros added on every side, {@code >= 0} (kernel / 2 keeps the size at stride 1, odd
+     *                kernel)
+     * @param init    how the filters are drawn ({@link Init#HE} before a ReLU)
+     */
     public Conv2D(int filters, int kernel, int stride, int padding, Init init) {
         this(filters, kernel, kernel, stride, stride, padding, padding, init);
     }

@@ -26,7 +26,12 @@ public final class Dense implements Layer {
     private Buffer dX;
     private Matrix x;   // the last training forward input, (B, in): dW needs it
 
-    /** {@code outputs} units, weights drawn from {@code init}, biases 0. */
+    /**
+     * {@code outputs} units, weights drawn from {@code init}, biases 0.
+     *
+     * @param outputs the units, {@code >= 1}
+     * @param init    how the weights are drawn ({@link Init#HE} before a ReLU, {@link Init#XAVIER} otherwise)
+     */
     public Dense(int outputs, Init init) {
         if (outputs <= 0) {
             throw new IllegalArgumentException("outputs must be > 0, got " + outputs);
@@ -38,7 +43,11 @@ public final class Dense implements Layer {
         this.init = init;
     }
 
-    /** {@code outputs} units with Xavier (Glorot) uniform weights, for tanh, sigmoid and linear outputs. */
+    /**
+     * {@code outputs} units with Xavier (Glorot) uniform weights, for tanh, sigmoid and linear outputs.
+     *
+     * @param outputs the units, {@code >= 1}
+     */
     public Dense(int outputs) {
         this(outputs, Init.XAVIER);
     }

@@ -27,7 +27,11 @@ public final class Dropout implements Layer {
     private Buffer y;
     private Buffer dX;
 
-    /** Drops each element with probability {@code rate}, {@code 0 <= rate < 1}. */
+    /**
+     * Drops each element with probability {@code rate}, {@code 0 <= rate < 1}.
+     *
+     * @param rate the probability of dropping an element, in [0, 1) (0: the identity)
+     */
     public Dropout(float rate) {
         if (!(rate >= 0 && rate < 1)) {
             throw new IllegalArgumentException("rate must be in [0, 1), got " + rate);
@@ -40,6 +44,7 @@ public final class Dropout implements Layer {
         return new Dropout(Layers.floatValue(config, "rate"));
     }
 
+    /** {@return the probability of dropping an element} */
     public float rate() {
         return rate;
     }

@@ -12,6 +12,12 @@ public final class EarlyStopping implements TrainingListener {
     private int bestEpoch;
     private int waited;
 
+    /**
+     * Stops when {@code patience} epochs in a row bring no improvement larger than {@code minDelta}.
+     *
+     * @param patience the epochs to wait for an improvement, {@code >= 1}
+     * @param minDelta how much lower the loss must be than the best so far to count, finite and {@code >= 0}
+     */
     public EarlyStopping(int patience, double minDelta) {
         if (patience < 1) {
             throw new IllegalArgumentException("patience must be >= 1, got " + patience);
@@ -35,11 +41,12 @@ public final class EarlyStopping implements TrainingListener {
         }
     }
 
-    /** The epoch with the lowest monitored loss so far (0 before any). */
+    /** {@return the epoch with the lowest monitored loss so far (0 before any)} */
     public int bestEpoch() {
         return bestEpoch;
     }
 
+    /** {@return the lowest monitored loss so far (+Inf before any epoch)} */
     public double bestLoss() {
         return best;
     }

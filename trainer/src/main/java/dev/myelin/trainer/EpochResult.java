@@ -16,7 +16,7 @@ package dev.myelin.trainer;
 public record EpochResult(int epoch, double trainLoss, double trainAccuracy, double validationLoss,
                           double validationAccuracy, double seconds, long samples, float learningRate) {
 
-    /** Training samples per second. */
+    /** {@return the training samples per second: {@code samples / seconds}} */
     public double samplesPerSecond() {
         return samples / seconds;
     }

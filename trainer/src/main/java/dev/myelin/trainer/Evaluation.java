@@ -22,27 +22,27 @@ public final class Evaluation {
         this.names = names;
     }
 
-    /** Mean loss per sample. */
+    /** {@return the mean loss per sample} */
     public double loss() {
         return loss;
     }
 
-    /** Samples scored. */
+    /** {@return the number of samples scored} */
     public long samples() {
         return samples;
     }
 
-    /** True if the data had class labels (then accuracy and the confusion matrix are defined). */
+    /** {@return true if the data had class labels (then accuracy and the confusion matrix are defined)} */
     public boolean hasLabels() {
         return confusion != null;
     }
 
-    /** Number of classes in the confusion matrix (0 without labels). */
+    /** {@return the number of classes in the confusion matrix (0 without labels)} */
     public int classes() {
         return confusion == null ? 0 : confusion.length;
     }
 
-    /** Fraction of samples whose predicted class is their label; NaN without labels. */
+    /** {@return the fraction of samples whose predicted class is their label; NaN without labels} */
     public double accuracy() {
         if (confusion == null) {
             return Double.NaN;
@@ -54,13 +54,25 @@ public final class Evaluation {
         return (double) right / samples;
     }
 
-    /** Samples of class {@code actual} that the model predicted as {@code predicted}. */
+    /**
+     * Samples of class {@code actual} that the model predicted as {@code predicted}.
+     *
+     * @param actual    the true class
+     * @param predicted the predicted class
+     * @return the number of such samples
+     * @throws IllegalStateException if the data had no labels
+     */
     public long count(int actual, int predicted) {
         labelled();
         return confusion[check(actual, "actual")][check(predicted, "predicted")];
     }
 
-    /** The confusion matrix, {@code [actual][predicted]}, a copy. */
+    /**
+     * The confusion matrix, {@code [actual][predicted]}, a copy.
+     *
+     * @return the counts, {@code [actual][predicted]}
+     * @throws IllegalStateException if the data had no labels
+     */
     public long[][] confusionMatrix() {
         labelled();
         long[][] copy = new long[confusion.length][];
@@ -70,7 +82,14 @@ public final class Evaluation {
         return copy;
     }
 
-    /** Of the samples predicted as class {@code c}, the fraction that are {@code c}; NaN if none was predicted {@code c}. */
+    /**
+     * Of the samples predicted as class {@code c}, the fraction that are {@code c}; NaN if none was predicted
+     * {@code c}.
+     *
+     * @param c the class
+     * @return the precision of class {@code c}, in [0, 1] or NaN
+     * @throws IllegalStateException if the data had no labels
+     */
     public double precision(int c) {
         labelled();
         check(c, "class");
@@ -81,7 +100,13 @@ public final class Evaluation {
         return predicted == 0 ? Double.NaN : (double) confusion[c][c] / predicted;
     }
 
-    /** Of the samples of class {@code c}, the fraction predicted as {@code c}; NaN if there are none. */
+    /**
+     * Of the samples of class {@code c}, the fraction predicted as {@code c}; NaN if there are none.
+     *
+     * @param c the class
+     * @return the recall of class {@code c}, in [0, 1] or NaN
+     * @throws IllegalStateException if the data had no labels
+     */
     public double recall(int c) {
         labelled();
         check(c, "class");

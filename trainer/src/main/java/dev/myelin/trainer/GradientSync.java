@@ -17,6 +17,9 @@ public interface GradientSync {
     /**
      * Makes {@code gradients} (the model's gradient slab, (1, P), see {@link Model#gradients()}) hold the
      * gradients to apply at optimizer step {@code step} (0-based), in place.
+     *
+     * @param gradients the model's gradient slab, {@code (1, P)}: read and overwritten in place
+     * @param step      the optimizer step the gradients are for, from 0
      */
     void synchronize(Matrix gradients, long step);
 }

@@ -9,7 +9,14 @@ public enum Init {
     /** Xavier (Glorot) uniform: {@code U(-a, a)}, {@code a = sqrt(6 / (fanIn + fanOut))}, for tanh, sigmoid and linear layers. */
     XAVIER;
 
-    /** fanIn * fanOut values, row-major, drawn from {@code rnd}: a (fanIn, fanOut) dense weight matrix. */
+    /**
+     * fanIn * fanOut values, row-major, drawn from {@code rnd}: a (fanIn, fanOut) dense weight matrix.
+     *
+     * @param fanIn  the layer's inputs (the weight matrix's rows), {@code >= 1}
+     * @param fanOut the layer's outputs (its columns), {@code >= 1}
+     * @param rnd    the generator to draw from (the model's, seeded)
+     * @return {@code fanIn * fanOut} weights, row-major
+     */
     public float[] sample(int fanIn, int fanOut, SplittableRandom rnd) {
         return sample(Math.multiplyExact(fanIn, fanOut), fanIn, fanOut, rnd);
     }
@@ -17,6 +24,12 @@ public enum Init {
     /**
      * {@code count} values drawn from {@code rnd} for a weight tensor whose units see {@code fanIn} inputs and feed
      * {@code fanOut} outputs (for a convolution: {@code fanIn = R S C}, {@code fanOut = R S K}).
+     *
+     * @param count  the number of weights
+     * @param fanIn  the inputs each unit sees, {@code >= 1}
+     * @param fanOut the outputs each input feeds, {@code >= 1}
+     * @param rnd    the generator to draw from (the model's, seeded)
+     * @return {@code count} weights
      */
     public float[] sample(int count, int fanIn, int fanOut, SplittableRandom rnd) {
         float[] w = new float[count];

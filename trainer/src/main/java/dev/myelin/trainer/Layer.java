@@ -24,16 +24,18 @@ public interface Layer {
     /** What a layer learns from its model when it is built. */
     interface Context {
 
-        /** The kernels every forward and backward pass calls. */
+        /** {@return the kernels every forward and backward pass calls (the model's backend)} */
         Kernels kernels();
 
-        /** This layer's position in the model, 0-based. */
+        /** {@return this layer's position in the model, from 0} */
         int index();
 
         /**
          * The key of the running training pass: the fit loop sets one per micro-batch (a function of its seed,
          * the epoch, the batch and the replica), so random draws while training (dropout) are reproducible and
          * survive a resume.
+         *
+         * @return the key of the running pass
          */
         long passKey();
     }
@@ -41,25 +43,44 @@ public interface Layer {
     /**
      * Checks the input shape, creates this layer's parameters (not yet backed by memory) and returns the
      * output shape. Called once, by the model.
+     *
+     * @param input   the shape of one input sample (the previous layer's output)
+     * @param context what the layer keeps from its model: kernels, position, pass key
+     * @return the shape of one output sample
+     * @throws IllegalArgumentException if the layer does not fit {@code input}; the message names the shape
+     * @throws IllegalStateException if the layer already belongs to a model
      */
     Shape build(Shape input, Context context);
 
-    /** The parameters created by {@link #build}, in a fixed order (empty for layers without any). */
+    /** {@return the parameters created by {@link #build}, in a fixed order (empty for layers without any)} */
     default List<Parameter> parameters() {
         return List.of();
     }
 
-    /** Writes initial parameter values, drawing from {@code rnd}; called once the parameters have memory. */
+    /**
+     * Writes initial parameter values, drawing from {@code rnd}; called once the parameters have memory.
+     *
+     * @param rnd the model's generator, seeded from its seed; layers draw from it in model order
+     */
     default void initialize(SplittableRandom rnd) {
     }
 
-    /** Allocates the activation and gradient buffers for batches of up to {@code maxBatch} rows. */
+    /**
+     * Allocates the activation and gradient buffers for batches of up to {@code maxBatch} rows.
+     *
+     * @param arena    the arena the buffers come from (the model's; it frees them)
+     * @param maxBatch the most rows a batch will have
+     */
     void reserve(Arena arena, int maxBatch);
 
     /**
      * {@code y = f(x)}. With {@code training} it keeps what {@link #backward} needs and applies training-only
      * behaviour (dropout); without, it is pure inference. The result is a view into this layer's memory
      * (or {@code x} itself for a layer that changes nothing).
+     *
+     * @param x        the input, {@code (batch, input.size())}
+     * @param training whether this pass will be followed by {@link #backward}
+     * @return the output, {@code (batch, output.size())}, valid until the next forward pass
      */
     Matrix forward(Matrix x, boolean training);
 
@@ -67,13 +88,20 @@ public interface Layer {
      * Given {@code dY = dLoss/dy} for the last training forward pass, computes the parameter gradients and
      * returns {@code dX = dLoss/dx}, or null when {@code needInput} is false (the first trainable layer skips it).
      * Parameter gradients are written ({@code =}), or added to ({@code +=}) when {@code accumulate} is true.
+     *
+     * @param dY         the gradient with respect to the output, {@code (batch, output.size())}
+     * @param needInput  whether to compute dX (false for the first layer with parameters; the layers before it get no
+     *                   backward call)
+     * @param accumulate whether to add to the parameter gradients ({@code +=}) instead of writing them
+     * @return dX, {@code (batch, input.size())}, valid until the next backward pass; null when {@code needInput} is
+     *         false
      */
     Matrix backward(Matrix dY, boolean needInput, boolean accumulate);
 
-    /** The type name the model file stores, e.g. {@code "dense"}. */
+    /** {@return the type name the model file stores, e.g. {@code "dense"}} */
     String type();
 
-    /** The settings the model file stores (besides the input shape), e.g. {@code units=128, init=he}. */
+    /** {@return the settings the model file stores (besides the input shape), e.g. {@code units=128, init=he}} */
     default Map<String, String> config() {
         return Map.of();
     }

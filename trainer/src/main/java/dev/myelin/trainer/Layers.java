@@ -16,7 +16,14 @@ public final class Layers {
     private Layers() {
     }
 
-    /** A new layer of {@code type} with {@code config}; an unknown type or a bad setting names itself. */
+    /**
+     * A new layer of {@code type} with {@code config}; an unknown type or a bad setting names itself.
+     *
+     * @param type   the type name, as {@link Layer#type()} gives it
+     * @param config the settings, as {@link Layer#config()} gives them
+     * @return the layer, not yet built
+     * @throws IllegalArgumentException if the type is unknown or a setting is missing or malformed
+     */
     public static Layer create(String type, Map<String, String> config) {
         return switch (type) {
             case "dense" -> Dense.of(config);
@@ -47,6 +54,11 @@ public final class Layers {
      * description ends with a Dense layer of exactly {@code outputs} units and no activation, that output layer
      * (Xavier) is appended. E.g. {@code "128:relu"} and {@code "128:relu,10"} both give, for 10 outputs,
      * {@code Dense(128) ReLU Dense(10)}. A bad item is an {@link IllegalArgumentException} that quotes it.
+     *
+     * @param description the items, comma-separated, e.g. {@code "conv:32:3x3:pad1:relu,maxpool:2,128:relu"}
+     * @param input       the shape of one input sample (decides whether a Flatten is needed)
+     * @param outputs     the units of the output layer
+     * @return the layers, not yet built
      */
     public static List<Layer> parse(String description, Shape input, int outputs) {
         if (description == null) {

@@ -99,7 +99,18 @@ public enum Loss {
         this.threshold = threshold;
     }
 
-    /** The batch's mean loss; writes {@code dOut = dLoss/dOut} (same shape as out). targets or labels may be null if unused. */
+    /**
+     * The batch's mean loss; writes {@code dOut = dLoss/dOut} (same shape as out). targets or labels may be null if
+     * unused.
+     *
+     * @param k       the kernels to compute with
+     * @param dOut    the gradient with respect to the outputs, {@code (batch, outputs)}: written
+     * @param out     the model's outputs, {@code (batch, outputs)}
+     * @param targets the float targets, {@code (batch, outputs)}, for MSE and BCE; else null
+     * @param labels  the class of each row, for softmax cross-entropy; else null
+     * @return the batch's mean loss
+     * @throws IllegalArgumentException if the targets or labels this loss needs are null
+     */
     public abstract float compute(Kernels k, Matrix dOut, Matrix out, Matrix targets, int[] labels);
 
     /**
@@ -111,6 +122,10 @@ public enum Loss {
     /**
      * Writes the predictions a user reads for the outputs: probabilities (softmax over the row for
      * softmax cross-entropy, the sigmoid of each logit for BCE) or, for MSE, the outputs themselves.
+     *
+     * @param k   the kernels to compute with
+     * @param y   the predictions, {@code (batch, outputs)}: written
+     * @param out the model's outputs, {@code (batch, outputs)}
      */
     public abstract void output(Kernels k, Matrix y, Matrix out);
 
@@ -118,6 +133,10 @@ public enum Loss {
      * The predicted class of each row, into {@code classes[0..rows)}: with several outputs the row's argmax
      * (the first maximum); with one output {@code out > threshold} (1, else 0): 0.5 for MSE on 0/1 targets
      * (the midpoint), 0 for logits (sigmoid 0.5).
+     *
+     * @param k       the kernels to compute with
+     * @param out     the model's outputs, {@code (batch, outputs)}
+     * @param classes receives the class of each row; length at least {@code batch}
      */
     public void classify(Kernels k, Matrix out, int[] classes) {
         if (out.cols() > 1) {
@@ -130,17 +149,28 @@ public enum Loss {
         }
     }
 
-    /** Number of classes a model with {@code outputs} outputs predicts: the outputs, or 2 for a single output. */
+    /**
+     * Number of classes a model with {@code outputs} outputs predicts: the outputs, or 2 for a single output.
+     *
+     * @param outputs the model's outputs per sample
+     * @return the number of classes
+     */
     public static int classes(int outputs) {
         return outputs > 1 ? outputs : 2;
     }
 
-    /** The name the model file stores, e.g. {@code "softmax_cross_entropy"}. */
+    /** {@return the name the model file stores, e.g. {@code "softmax_cross_entropy"}} */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The loss with that {@link #id()}. */
+    /**
+     * The loss with that {@link #id()}.
+     *
+     * @param id {@code "mse"}, {@code "bce_with_logits"} or {@code "softmax_cross_entropy"}
+     * @return the loss
+     * @throws IllegalArgumentException if the name is unknown
+     */
     public static Loss of(String id) {
         for (Loss l : values()) {
             if (l.id().equals(id)) {

@@ -9,12 +9,21 @@ import java.util.Map;
  */
 public final class MaxPool2D extends Pooling {
 
-    /** Windows of {@code window x window} every {@code stride} pixels, no padding. */
+    /**
+     * Windows of {@code window x window} every {@code stride} pixels, no padding.
+     *
+     * @param window the side of the square window, {@code >= 1}
+     * @param stride the step between windows, {@code >= 1}
+     */
     public MaxPool2D(int window, int stride) {
         super(window, stride, 0);
     }
 
-    /** Non-overlapping windows: the stride equals the window. */
+    /**
+     * Non-overlapping windows: the stride equals the window.
+     *
+     * @param window the side of the square window and the stride, {@code >= 1}
+     */
     public MaxPool2D(int window) {
         this(window, window);
     }

@@ -132,6 +132,15 @@ public final class Model implements AutoCloseable {
      * A model of {@code layers} on samples of shape {@code input}, whose outputs {@code loss} scores; parameters
      * are laid out in the slabs and initialised from {@code seed}. Each layer instance can belong to one
      * model only. A layer that does not fit its input shape is an error naming the layer and the shape.
+     *
+     * @param kernels the backend every pass runs on, e.g. {@link Backends#get()}
+     * @param input   the shape of one input sample
+     * @param loss    what the outputs mean and how they are scored
+     * @param seed    the seed of the initial parameter values
+     * @param layers  the layers in order, at least one, each new (not part of another model)
+     * @return the model, initialised; close it to free its memory
+     * @throws IllegalArgumentException if a layer does not fit the shape before it, or the model has more parameters
+     *                                  than one slab holds
      */
     public static Model of(Kernels kernels, Shape input, Loss loss, long seed, Layer... layers) {
         return new Model(kernels, input, loss, seed, layers, true);
@@ -142,7 +151,14 @@ public final class Model implements AutoCloseable {
         return new Model(kernels, input, loss, seed, layers, false);
     }
 
-    /** Loads a model file written by {@link #save} onto the default backend ({@link Backends#get()}). */
+    /**
+     * Loads a model file written by {@link #save} onto the default backend ({@link Backends#get()}).
+     *
+     * @param file the model file
+     * @return the model with the stored weights; close it to free its memory
+     * @throws IOException if the file cannot be read, or is not a whole, valid model file
+     *                     ({@link dev.myelin.trainer.data.InvalidDataException}, naming the file and the problem)
+     */
     public static Model load(Path file) throws IOException {
         return load(file, Backends.get());
     }
@@ -150,12 +166,22 @@ public final class Model implements AutoCloseable {
     /**
      * Loads a model file written by {@link #save}: architecture, loss and weights, with no layer named in
      * code. The file is checked in full (length, then checksum, then contents) before anything is built.
+     *
+     * @param file    the model file
+     * @param kernels the backend to run on; any backend loads any file
+     * @return the model with the stored weights; close it to free its memory
+     * @throws IOException if the file cannot be read, or is not a whole, valid model file
+     *                     ({@link dev.myelin.trainer.data.InvalidDataException}, naming the file and the problem)
      */
     public static Model load(Path file, Kernels kernels) throws IOException {
         return ModelFile.read(file).build(kernels);
     }
 
-    /** The model file's bytes for this model: architecture, loss, class names and weights (see {@link ModelFile}). */
+    /**
+     * The model file's bytes for this model: architecture, loss, class names and weights (see {@link ModelFile}).
+     *
+     * @return the bytes {@link #save} would write
+     */
     public byte[] toBytes() {
         try {
             return ModelFile.encode(this);
@@ -167,12 +193,24 @@ public final class Model implements AutoCloseable {
     /**
      * A model from a model file's bytes ({@link #toBytes}), checked in full first; {@code source} names them in
      * errors (a file name, or a description such as "the broadcast model").
+     *
+     * @param bytes   a model file's bytes
+     * @param source  what to call them in errors
+     * @param kernels the backend to run on
+     * @return the model with the stored weights; close it to free its memory
+     * @throws IOException if the bytes are not a whole, valid model file
+     *                     ({@link dev.myelin.trainer.data.InvalidDataException})
      */
     public static Model fromBytes(byte[] bytes, String source, Kernels kernels) throws IOException {
         return ModelFile.decode(bytes, Path.of(source)).build(kernels);
     }
 
-    /** Writes the architecture, loss, seed and weights to {@code file}, atomically (see {@link ModelFile}). */
+    /**
+     * Writes the architecture, loss, seed and weights to {@code file}, atomically (see {@link ModelFile}).
+     *
+     * @param file the file to write; its folder must exist
+     * @throws IOException if the file cannot be written; a previous file of that name is then left whole
+     */
     public void save(Path file) throws IOException {
         ModelFile.write(file, this);
     }
@@ -183,7 +221,12 @@ public final class Model implements AutoCloseable {
 
     // ---------------------------------------------------------------- inference
 
-    /** The predictions for {@code x} (n, inputSize) into a new (n, outputs) matrix that the caller closes. */
+    /**
+     * The predictions for {@code x} (n, inputSize) into a new (n, outputs) matrix that the caller closes.
+     *
+     * @param x the inputs, one sample per row: {@code (n, inputShape().size())}
+     * @return the predictions, {@code (n, outputs())}, as {@link #predict(Matrix, Matrix)} writes them
+     */
     public Matrix predict(Matrix x) {
         Matrix out = Matrix.allocate(rowsOf(x, "x"), outputs());
         try {
@@ -199,6 +242,9 @@ public final class Model implements AutoCloseable {
      * Writes the predictions for {@code x} (n, inputSize) into {@code out} (n, outputs): probabilities for
      * softmax cross-entropy (each row sums to 1) and BCE (each output in [0, 1]), the outputs themselves for
      * MSE ({@link Loss#output}). No gradient work; batch buffers grow as needed.
+     *
+     * @param x   the inputs, one sample per row: {@code (n, inputShape().size())}
+     * @param out the predictions, {@code (n, outputs())}: written
      */
     public void predict(Matrix x, Matrix out) {
         checkInput(x, "x");
@@ -216,14 +262,24 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** The predicted class of each row of {@code x} (see {@link Loss#classify}). */
+    /**
+     * The predicted class of each row of {@code x} (see {@link Loss#classify}).
+     *
+     * @param x the inputs, one sample per row: {@code (n, inputShape().size())}
+     * @return the class of each row, length n
+     */
     public int[] predictClasses(Matrix x) {
         int[] classes = new int[rowsOf(x, "x")];
         predictClasses(x, classes);
         return classes;
     }
 
-    /** Writes the predicted class of each row of {@code x} into {@code classes[0..n)}. */
+    /**
+     * Writes the predicted class of each row of {@code x} into {@code classes[0..n)}.
+     *
+     * @param x       the inputs, one sample per row: {@code (n, inputShape().size())}
+     * @param classes receives the class of each row; length at least n
+     */
     public void predictClasses(Matrix x, int[] classes) {
         checkInput(x, "x");
         if (classes == null) {
@@ -241,7 +297,13 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Mean loss, and with labels accuracy, confusion matrix, precision and recall, on all of {@code data}. */
+    /**
+     * Mean loss, and with labels accuracy, confusion matrix, precision and recall, on all of {@code data}.
+     *
+     * @param data the data; it needs targets or labels as the loss does
+     * @return the scores
+     * @throws IllegalArgumentException if the data does not fit the model (shape, targets, labels, classes)
+     */
     public Evaluation evaluate(Dataset data) {
         return evaluate(data, null, chunk());
     }
@@ -394,12 +456,19 @@ public final class Model implements AutoCloseable {
     /**
      * The names of the classes the model predicts ({@code classNames().get(c)} for class c), or an empty list.
      * The fit loop takes them from the training data ({@link Dataset#classNames()}); the model file keeps them.
+     *
+     * @return the class names, unmodifiable
      */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Names the classes: one distinct name per class ({@link Loss#classes} of the outputs). */
+    /**
+     * Names the classes: one distinct name per class ({@link Loss#classes} of the outputs).
+     *
+     * @param names the name of class 0, 1, ...
+     * @throws IllegalArgumentException if the number of names differs from the classes or two are equal
+     */
     public void classNames(List<String> names) {
         int k = Loss.classes(outputs());
         if (names.size() != k || names.stream().distinct().count() != k) {
@@ -409,62 +478,72 @@ public final class Model implements AutoCloseable {
         classNames = List.copyOf(names);
     }
 
-    /** Every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order). */
+    /** {@return every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order)} */
     public List<Parameter> parameters() {
         return parameters;
     }
 
     /**
-     * The value slab, (1, slabSize()): every parameter's values, in {@link #parameters()} order, each starting on
-     * a 64-byte boundary.
+     * The value slab, {@code (1, S)}: every parameter's values, in {@link #parameters()} order, each starting on
+     * a 64-byte boundary (S is the sum of the parameters' sizes, each rounded up to 16 floats).
+     *
+     * @return the value slab
      */
     public Matrix values() {
         return values;
     }
 
-    /** The gradient slab: the same layout as {@link #values()}, written by each backward pass. */
+    /** {@return the gradient slab: the same layout as {@link #values()}, written by each backward pass} */
     public Matrix gradients() {
         return gradients;
     }
 
+    /** {@return the layers, in order} */
     public List<Layer> layers() {
         return List.of(layers);
     }
 
-    /** The output shape of layer {@code i}. */
+    /**
+     * The output shape of layer {@code i}.
+     *
+     * @param i the layer's index, from 0
+     * @return the shape of one sample after that layer
+     */
     public Shape outputShape(int i) {
         return shapes[i];
     }
 
+    /** {@return the kernels every pass runs on} */
     public Kernels kernels() {
         return kernels;
     }
 
+    /** {@return the loss: what the outputs mean and how they are scored} */
     public Loss loss() {
         return loss;
     }
 
-    /** The seed the parameters were initialised from. */
+    /** {@return the seed the parameters were initialised from} */
     public long seed() {
         return seed;
     }
 
-    /** The shape of one input sample. */
+    /** {@return the shape of one input sample} */
     public Shape inputShape() {
         return input;
     }
 
-    /** The shape of one output. */
+    /** {@return the shape of one output sample} */
     public Shape outputShape() {
         return shapes[shapes.length - 1];
     }
 
-    /** Values per output row. */
+    /** {@return the values per output row: the size of {@link #outputShape()}} */
     public int outputs() {
         return outputShape().size();
     }
 
-    /** Total number of trainable values. */
+    /** {@return the total number of trainable values} */
     public long size() {
         long n = 0;
         for (Parameter p : parameters) {
@@ -481,6 +560,8 @@ public final class Model implements AutoCloseable {
      * Dense(784->128)  (128)                100,480
      * ...
      * </pre>
+     *
+     * @return the table, one line per layer
      */
     public String summary() {
         List<String[]> rows = new ArrayList<>();

@@ -43,9 +43,15 @@ public final class ModelFile {
 
     /** The first 8 bytes of every model file. */
     public static final byte[] MAGIC = "MYELINMD".getBytes(StandardCharsets.US_ASCII);
+    /** The format version this class writes, and the only one it reads. */
     public static final int VERSION = 1;
 
-    /** A layer as stored: its type and settings. */
+    /**
+     * A layer as stored: its type and settings.
+     *
+     * @param type   the layer's type name, e.g. {@code "dense"} ({@link Layer#type()})
+     * @param config its settings ({@link Layer#config()}), keys in ascending order
+     */
     public record LayerSpec(String type, Map<String, String> config) {
         @Override
         public String toString() {
@@ -53,15 +59,39 @@ public final class ModelFile {
         }
     }
 
-    /** A tensor as stored. */
+    /**
+     * A tensor as stored.
+     *
+     * @param name   the parameter's model-wide name, e.g. {@code "layer1.W"}
+     * @param rows   its rows
+     * @param cols   its columns
+     * @param values its {@code rows * cols} values, row-major
+     */
     public record Tensor(String name, int rows, int cols, float[] values) {
     }
 
-    /** A model file's contents, read and checked; {@link #build} makes the model. */
+    /**
+     * A model file's contents, read and checked; {@link #build} makes the model.
+     *
+     * @param file       the file they were read from, for messages
+     * @param input      the shape of one input sample
+     * @param loss       the loss
+     * @param seed       the seed the model was initialised from
+     * @param backend    the backend that wrote the file (information only)
+     * @param layers     the layers, in order
+     * @param classNames the class names, or an empty list
+     * @param tensors    the parameters, in the model's order
+     */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
                            List<String> classNames, List<Tensor> tensors) {
 
-        /** The model on {@code kernels}, with the stored weights. A tensor that does not fit is named. */
+        /**
+         * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
+         *
+         * @param kernels the backend to run on
+         * @return the model with the stored weights; close it to free its memory
+         * @throws InvalidDataException if this version cannot build the layers, or a tensor does not fit its parameter
+         */
         public Model build(Kernels kernels) throws InvalidDataException {
             Layer[] ls = new Layer[layers.size()];
             Model model;
@@ -124,7 +154,14 @@ public final class ModelFile {
         AtomicFile.write(file, out -> out.write(bytes));
     }
 
-    /** Reads and checks a model file without building the model. */
+    /**
+     * Reads and checks a model file without building the model.
+     *
+     * @param file the model file
+     * @return its contents, checked
+     * @throws IOException if the file cannot be read, or is not a whole, valid model file
+     *                     ({@link InvalidDataException}, naming the file and the problem)
+     */
     public static Contents read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a folder, not a model file");

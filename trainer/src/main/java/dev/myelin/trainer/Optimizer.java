@@ -13,6 +13,12 @@ public abstract sealed class Optimizer permits Sgd, Adam {
 
     private final float learningRate;
 
+    /**
+     * The settings every rule has; the subclasses check their own.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @throws IllegalArgumentException if the learning rate is negative, infinite or NaN
+     */
     protected Optimizer(float learningRate) {
         if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
@@ -20,12 +26,12 @@ public abstract sealed class Optimizer permits Sgd, Adam {
         this.learningRate = learningRate;
     }
 
-    /** The base learning rate (a {@link Schedule} scales it per step). */
+    /** {@return the base learning rate (a {@link Schedule} scales it per step)} */
     public final float learningRate() {
         return learningRate;
     }
 
-    /** {@code "sgd"}, {@code "adam"} or {@code "adamw"}. */
+    /** {@return the rule's name: {@code "sgd"}, {@code "adam"} or {@code "adamw"}} */
     public abstract String name();
 
     /** The names of the state blocks, each shaped like the model's value slab (e.g. {@code m} and {@code v}). */

@@ -20,7 +20,13 @@ public final class Parameter {
     private Matrix value;
     private Matrix grad;
 
-    /** A {@code rows x cols} parameter named {@code name} within its layer (e.g. {@code "W"}). */
+    /**
+     * A {@code rows x cols} parameter named {@code name} within its layer (e.g. {@code "W"}).
+     *
+     * @param name the name within its layer, not empty
+     * @param rows the rows, {@code >= 1}
+     * @param cols the columns, {@code >= 1}
+     */
     public Parameter(String name, int rows, int cols) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a parameter needs a name, got " + (name == null ? "null" : "\"\""));
@@ -33,35 +39,48 @@ public final class Parameter {
         this.cols = cols;
     }
 
-    /** The name: the layer's own ({@code "W"}) until the model binds it, then the model-wide {@code "layer1.W"}. */
+    /**
+     * {@return the name: the layer's own ({@code "W"}) until the model binds it, then the model-wide
+     * {@code "layer1.W"}}
+     */
     public String name() {
         return name;
     }
 
+    /** {@return the number of rows} */
     public int rows() {
         return rows;
     }
 
+    /** {@return the number of columns} */
     public int cols() {
         return cols;
     }
 
-    /** Number of values, {@code rows * cols}. */
+    /** {@return the number of values, {@code rows * cols}} */
     public long size() {
         return (long) rows * cols;
     }
 
-    /** Element offset of this parameter within the model's slabs (-1 before the model laid it out). */
+    /** {@return the element offset of this parameter within the model's slabs (-1 before the model laid it out)} */
     public long offset() {
         return offset;
     }
 
-    /** The values: a view into the model's value slab. */
+    /**
+     * {@return the values: a {@code (rows, cols)} view into the model's value slab}
+     *
+     * @throws IllegalStateException if no model has laid the parameter out yet
+     */
     public Matrix value() {
         return bound(value);
     }
 
-    /** dLoss/dvalue of the last backward pass: a view into the model's gradient slab. */
+    /**
+     * {@return dLoss/dvalue of the last backward pass: a {@code (rows, cols)} view into the model's gradient slab}
+     *
+     * @throws IllegalStateException if no model has laid the parameter out yet
+     */
     public Matrix grad() {
         return bound(grad);
     }

@@ -8,15 +8,32 @@ package dev.myelin.trainer;
  */
 public interface Schedule {
 
-    /** The learning rate of step {@code step} (0-based). */
+    /**
+     * The learning rate of step {@code step} (0-based).
+     *
+     * @param base          the optimizer's base learning rate
+     * @param step          the step's index, from 0
+     * @param stepsPerEpoch the optimizer steps an epoch takes, {@code >= 1}
+     * @return the learning rate of the step
+     */
     float rate(float base, long step, int stepsPerEpoch);
 
-    /** The base rate throughout. */
+    /**
+     * The base rate throughout.
+     *
+     * @return the schedule
+     */
     static Schedule constant() {
         return new Constant();
     }
 
-    /** The base rate times {@code factor} for every {@code everyEpochs} epochs completed (step decay). */
+    /**
+     * The base rate times {@code factor} for every {@code everyEpochs} epochs completed (step decay).
+     *
+     * @param everyEpochs the epochs between two decays, {@code >= 1}
+     * @param factor      the factor of each decay, in (0, 1]
+     * @return the schedule
+     */
     static Schedule stepDecay(int everyEpochs, float factor) {
         return new StepDecay(everyEpochs, factor);
     }
@@ -25,12 +42,21 @@ public interface Schedule {
      * Cosine annealing from the base rate down to {@code floor * base} over {@code epochs} epochs:
      * {@code base * (floor + (1 - floor) (1 + cos(pi t / T)) / 2)} with t the step and T the steps in
      * {@code epochs} epochs; {@code floor * base} after that.
+     *
+     * @param epochs the epochs the annealing lasts, {@code >= 1}
+     * @param floor  the final rate as a fraction of the base rate, in [0, 1]
+     * @return the schedule
      */
     static Schedule cosine(int epochs, float floor) {
         return new Cosine(epochs, floor);
     }
 
-    /** Cosine annealing to 0 over {@code epochs} epochs. */
+    /**
+     * Cosine annealing to 0 over {@code epochs} epochs.
+     *
+     * @param epochs the epochs the annealing lasts, {@code >= 1}
+     * @return the schedule
+     */
     static Schedule cosine(int epochs) {
         return cosine(epochs, 0f);
     }
@@ -38,6 +64,10 @@ public interface Schedule {
     /**
      * Linear warm-up: step t of the first {@code steps} gets {@code base * (t + 1) / steps}; afterwards
      * {@code then} takes over, counting its steps from the end of the warm-up.
+     *
+     * @param steps the warm-up steps, {@code >= 1}
+     * @param then  the schedule after the warm-up
+     * @return the schedule
      */
     static Schedule warmup(int steps, Schedule then) {
         return new Warmup(steps, then);
@@ -51,8 +81,18 @@ public interface Schedule {
         }
     }
 
-    /** See {@link Schedule#stepDecay(int, float)}. */
+    /**
+     * See {@link Schedule#stepDecay(int, float)}.
+     *
+     * @param everyEpochs the epochs between two decays, {@code >= 1}
+     * @param factor      the factor of each decay, in (0, 1]
+     */
     record StepDecay(int everyEpochs, float factor) implements Schedule {
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException if a setting is out of range
+         */
         public StepDecay {
             if (everyEpochs < 1) {
                 throw new IllegalArgumentException("everyEpochs must be >= 1, got " + everyEpochs);
@@ -69,8 +109,18 @@ public interface Schedule {
         }
     }
 
-    /** See {@link Schedule#cosine(int, float)}. */
+    /**
+     * See {@link Schedule#cosine(int, float)}.
+     *
+     * @param epochs the epochs the annealing lasts, {@code >= 1}
+     * @param floor  the final rate as a fraction of the base rate, in [0, 1]
+     */
     record Cosine(int epochs, float floor) implements Schedule {
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException if a setting is out of range
+         */
         public Cosine {
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -89,8 +139,18 @@ public interface Schedule {
         }
     }
 
-    /** See {@link Schedule#warmup(int, Schedule)}. */
+    /**
+     * See {@link Schedule#warmup(int, Schedule)}.
+     *
+     * @param steps the warm-up steps, {@code >= 1}
+     * @param then  the schedule after the warm-up, its steps counted from the end of the warm-up
+     */
     record Warmup(int steps, Schedule then) implements Schedule {
+        /**
+         * Checks the settings.
+         *
+         * @throws IllegalArgumentException if {@code steps < 1}
+         */
         public Warmup {
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1, got " + steps);

@@ -10,7 +10,13 @@ public final class Sgd extends Optimizer {
     private final float momentum;
     private final float weightDecay;
 
-    /** Learning rate, momentum in [0, 1), L2 weight decay >= 0. */
+    /**
+     * SGD with momentum and L2 weight decay.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @param momentum     the momentum factor, in [0, 1) (0: plain gradient descent)
+     * @param weightDecay  the L2 factor added to the gradient ({@code g = dW + weightDecay W}), finite and {@code >= 0}
+     */
     public Sgd(float learningRate, float momentum, float weightDecay) {
         super(learningRate);
         if (!(momentum >= 0 && momentum < 1)) {
@@ -23,7 +29,12 @@ public final class Sgd extends Optimizer {
         this.weightDecay = weightDecay;
     }
 
-    /** Gradient descent with momentum, no weight decay. */
+    /**
+     * Gradient descent with momentum, no weight decay.
+     *
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @param momentum     the momentum factor, in [0, 1) (0: plain gradient descent)
+     */
     public Sgd(float learningRate, float momentum) {
         this(learningRate, momentum, 0f);
     }

@@ -17,7 +17,14 @@ public final class Shape {
         this.dims = dims;
     }
 
-    /** A shape from its dimensions, each at least 1; the product must fit in an int. */
+    /**
+     * A shape from its dimensions, each at least 1; the product must fit in an int.
+     *
+     * @param dims the dimensions, in memory order, each {@code >= 1}
+     * @return the shape
+     * @throws IllegalArgumentException if there is no dimension, one is below 1, or the size exceeds
+     *                                  {@code Integer.MAX_VALUE}
+     */
     public static Shape of(int... dims) {
         if (dims == null || dims.length == 0) {
             throw new IllegalArgumentException("a shape needs at least one dimension, got " + Arrays.toString(dims));
@@ -37,17 +44,29 @@ public final class Shape {
         return new Shape(dims.clone());
     }
 
-    /** An image of {@code height x width} pixels and {@code channels} channels, channels-last. */
+    /**
+     * An image of {@code height x width} pixels and {@code channels} channels, channels-last.
+     *
+     * @param height   the rows of pixels, {@code >= 1}
+     * @param width    the columns of pixels, {@code >= 1}
+     * @param channels the values per pixel (1 for grey, 3 for RGB), {@code >= 1}
+     * @return the shape {@code (height, width, channels)}
+     */
     public static Shape image(int height, int width, int channels) {
         return of(height, width, channels);
     }
 
-    /** Number of dimensions. */
+    /** {@return the number of dimensions} */
     public int rank() {
         return dims.length;
     }
 
-    /** Dimension {@code i}. */
+    /**
+     * Dimension {@code i}.
+     *
+     * @param i the dimension's index, in {@code [0, rank())}
+     * @return its size
+     */
     public int dim(int i) {
         if (i < 0 || i >= dims.length) {
             throw new IndexOutOfBoundsException("dimension " + i + " of the rank-" + dims.length + " shape " + this);
@@ -55,12 +74,12 @@ public final class Shape {
         return dims[i];
     }
 
-    /** The dimensions, a copy. */
+    /** {@return the dimensions, a copy} */
     public int[] dims() {
         return dims.clone();
     }
 
-    /** Elements of one sample: the product of the dimensions. */
+    /** {@return the elements of one sample: the product of the dimensions} */
     public int size() {
         int s = 1;
         for (int d : dims) {

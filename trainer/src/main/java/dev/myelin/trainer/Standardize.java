@@ -29,7 +29,12 @@ public final class Standardize implements Layer {
     private Buffer y;
     private Buffer dX;
 
-    /** Subtracts {@code mean} from every element and divides by {@code std} (finite, {@code std > 0}). */
+    /**
+     * Subtracts {@code mean} from every element and divides by {@code std} (finite, {@code std > 0}).
+     *
+     * @param mean the mean of the training inputs, finite
+     * @param std  their standard deviation, finite and {@code > 0}
+     */
     public Standardize(float mean, float std) {
         this(new float[] {mean}, new float[] {std});
     }
@@ -55,6 +60,10 @@ public final class Standardize implements Layer {
     /**
      * One mean and standard deviation per feature (element of a sample), e.g. {@code Dataset.featureStatistics()}'s;
      * a standard deviation of 0 (a constant feature) is taken as 1, so the feature becomes 0.
+     *
+     * @param mean one mean per feature, each finite
+     * @param std  one standard deviation per feature, as many, each finite and {@code >= 0}
+     * @return the layer; unless {@code mean} holds a single value, its input must have as many elements
      */
     public static Standardize perFeature(float[] mean, float[] std) {
         float[] s = std.clone();
@@ -84,7 +93,7 @@ public final class Standardize implements Layer {
         return v;
     }
 
-    /** True if the statistics are per feature, false if one pair serves every element. */
+    /** {@return true if the statistics are per feature, false if one pair serves every element} */
     public boolean isPerFeature() {
         return mean.length > 1;
     }

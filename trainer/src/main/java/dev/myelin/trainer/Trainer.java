@@ -69,7 +69,12 @@ public final class Trainer implements AutoCloseable {
     private double lossSum;
     private long correct;
 
-    /** A trainer of {@code model} with {@code optimizer}; options default to batch 32, the model's seed, no validation. */
+    /**
+     * A trainer of {@code model} with {@code optimizer}; options default to batch 32, the model's seed, no validation.
+     *
+     * @param model     the model to train; the trainer does not close it
+     * @param optimizer the update rule; its state is allocated here, in the model's slab layout
+     */
     public Trainer(Model model, Optimizer optimizer) {
         if (model == null) {
             throw new NullPointerException("model is null");
@@ -91,7 +96,13 @@ public final class Trainer implements AutoCloseable {
 
     // ---------------------------------------------------------------- options
 
-    /** Samples per micro-batch (the forward and backward pass), default 32. */
+    /**
+     * Samples per micro-batch (the forward and backward pass), default 32.
+     *
+     * @param batchSize the samples of one forward and backward pass, {@code >= 1}
+     * @return this trainer
+     * @throws IllegalStateException if training has started
+     */
     public Trainer batchSize(int batchSize) {
         open("batchSize");
         if (batchSize <= 0) {
@@ -101,7 +112,13 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    /** The seed of the shuffling, the validation split and the training-time random draws; default the model's. */
+    /**
+     * The seed of the shuffling, the validation split and the training-time random draws; default the model's.
+     *
+     * @param seed the seed
+     * @return this trainer
+     * @throws IllegalStateException if training has started
+     */
     public Trainer seed(long seed) {
         open("seed");
         this.seed = seed;
@@ -113,6 +130,10 @@ public final class Trainer implements AutoCloseable {
      * optimizer step (an effective batch of {@code microBatches * batchSize}); default 1. Each micro-batch's
      * loss gradient is weighted by its share of the step's samples, so the accumulated gradient is the mean
      * over the step's samples, as one batch of them would give (up to rounding: see the guide).
+     *
+     * @param microBatches the micro-batches per optimizer step, {@code >= 1}
+     * @return this trainer
+     * @throws IllegalStateException if training has started
      */
     public Trainer accumulate(int microBatches) {
         open("accumulate");
@@ -123,7 +144,13 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    /** The learning-rate schedule applied before every optimizer step; default constant. */
+    /**
+     * The learning-rate schedule applied before every optimizer step; default constant.
+     *
+     * @param schedule the schedule
+     * @return this trainer
+     * @throws IllegalStateException if training has started
+     */
     public Trainer schedule(Schedule schedule) {
         open("schedule");
         if (schedule == null) {
@@ -136,6 +163,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * Holds out {@code fraction} of the training data, chosen by the seed, for validation: per-epoch validation
      * metrics and early stopping use it, training never sees it. {@code 0 <= fraction < 1}; default 0.
+     *
+     * @param fraction the fraction held out, in [0, 1)
+     * @return this trainer
+     * @throws IllegalStateException if training has started
      */
     public Trainer validationSplit(double fraction) {
         open("validationSplit");
@@ -146,7 +177,13 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    /** The synchronisation hook called between backward and each optimizer step; default {@link GradientSync#LOCAL}. */
+    /**
+     * The synchronisation hook called between backward and each optimizer step; default {@link GradientSync#LOCAL}.
+     *
+     * @param sync the hook
+     * @return this trainer
+     * @throws IllegalStateException if training has started
+     */
     public Trainer sync(GradientSync sync) {
         open("sync");
         if (sync == null) {
@@ -160,6 +197,11 @@ public final class Trainer implements AutoCloseable {
      * Data-parallel replica {@code rank} of {@code worldSize}: every replica shuffles the epoch's samples the same
      * way (same seed) and takes its own contiguous share of {@code floor(n / worldSize)} of them (the up to
      * {@code worldSize - 1} left over sit the epoch out), so all replicas take the same number of steps.
+     *
+     * @param rank      this replica's index, in {@code [0, worldSize)}
+     * @param worldSize the number of replicas, {@code >= 1}
+     * @return this trainer
+     * @throws IllegalStateException if training has started
      */
     public Trainer shard(int rank, int worldSize) {
         open("shard");
@@ -185,6 +227,12 @@ public final class Trainer implements AutoCloseable {
     /**
      * Trains on {@code train} (less the {@link #validationSplit} held out) until {@code totalEpochs} epochs are
      * complete, counting any restored from a checkpoint, or a listener calls {@link #stop()}.
+     *
+     * @param train       the training data; its shape must fit the model
+     * @param totalEpochs the epoch to stop after, {@code >= 1}, counting epochs restored from a checkpoint
+     * @param listeners   told of every epoch and step, in the order given
+     * @return what each epoch of this call measured
+     * @throws IOException if a listener fails to write (a checkpoint, a report)
      */
     public List<EpochResult> fit(Dataset train, int totalEpochs, TrainingListener... listeners) throws IOException {
         return fit(train, null, totalEpochs, listeners);
@@ -193,6 +241,15 @@ public final class Trainer implements AutoCloseable {
     /**
      * Trains on {@code train} and validates on {@code validation} after every epoch (null: on the
      * {@link #validationSplit} of {@code train}, or not at all).
+     *
+     * @param train       the training data; its shape must fit the model
+     * @param validation  the validation data, or null
+     * @param totalEpochs the epoch to stop after, {@code >= 1}, counting epochs restored from a checkpoint
+     * @param listeners   told of every epoch and step, in the order given
+     * @return what each epoch of this call measured
+     * @throws IOException if a listener fails to write (a checkpoint, a report)
+     * @throws IllegalArgumentException if validation data is given as well as a validation split, or the data does not
+     *                                  fit the model
      */
     public List<EpochResult> fit(Dataset train, Dataset validation, int totalEpochs, TrainingListener... listeners)
             throws IOException {
@@ -269,6 +326,12 @@ public final class Trainer implements AutoCloseable {
      * One optimizer step outside {@link #fit}, for loops of one's own: {@link #gradient} on the samples, the
      * synchronisation hook, then {@link #update}; it counts as the next step of the current epoch. Returns the
      * step's mean loss (before the update). A warm step allocates nothing.
+     *
+     * @param data  the data
+     * @param rows  the rows of {@code data} to take samples from, or null for its rows in order
+     * @param from  the first sample, an index into {@code rows}
+     * @param count the number of samples, {@code >= 1}
+     * @return the mean loss over the samples, before the update
      */
     public float step(Dataset data, int[] rows, int from, int count) {
         float loss = gradient(data, rows, from, count);
@@ -282,6 +345,12 @@ public final class Trainer implements AutoCloseable {
      * rows {@code from .. from + count} when {@code rows} is null), in micro-batches of {@link #batchSize}, with no
      * update: leaves the mean gradient over the samples in the model's gradient slab and returns their mean loss.
      * With {@link #update} this is a step split in two, for data-parallel loops that combine gradients in between.
+     *
+     * @param data  the data
+     * @param rows  the rows of {@code data} to take samples from, or null for its rows in order
+     * @param from  the first sample, an index into {@code rows}
+     * @param count the number of samples, {@code >= 1}
+     * @return the mean loss over the samples
      */
     public float gradient(Dataset data, int[] rows, int from, int count) {
         model.check(data);
@@ -439,53 +508,62 @@ public final class Trainer implements AutoCloseable {
 
     // ---------------------------------------------------------------- state
 
-    /** Epochs completed, counting those restored from a checkpoint. */
+    /** {@return the epochs completed, counting those restored from a checkpoint} */
     public int epochs() {
         return epochs;
     }
 
-    /** Optimizer updates applied, counting those restored from a checkpoint. */
+    /** {@return the optimizer updates applied, counting those restored from a checkpoint} */
     public int steps() {
         return steps;
     }
 
+    /** {@return the seed of the shuffling, the validation split and the training-time random draws} */
     public long seed() {
         return seed;
     }
 
+    /** {@return the samples per micro-batch} */
     public int batchSize() {
         return batchSize;
     }
 
+    /** {@return the micro-batches per optimizer step} */
     public int accumulate() {
         return accumulate;
     }
 
+    /** {@return the learning-rate schedule} */
     public Schedule schedule() {
         return schedule;
     }
 
+    /** {@return the fraction of the training data held out for validation} */
     public double validationSplit() {
         return validationSplit;
     }
 
+    /** {@return this replica's index among {@link #worldSize()} (0 on one machine)} */
     public int rank() {
         return rank;
     }
 
+    /** {@return the number of data-parallel replicas (1 on one machine)} */
     public int worldSize() {
         return worldSize;
     }
 
+    /** {@return the model being trained} */
     public Model model() {
         return model;
     }
 
+    /** {@return the update rule} */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** The learning rate of the last step (the base rate before any). */
+    /** {@return the learning rate of the last step (the base rate before any)} */
     public float learningRate() {
         return rate;
     }
@@ -499,6 +577,8 @@ public final class Trainer implements AutoCloseable {
      * The optimizer's state, one block per {@link Optimizer#stateNames() name} (Adam's m and v, SGD's velocity),
      * each a {@code (1, P)} matrix in the layout of the model's value slab: live views, read and written by every
      * update. Data-parallel training reads and writes them to keep replicas' optimizers in step.
+     *
+     * @return the state blocks, live
      */
     public List<Matrix> optimizerState() {
         return List.of(state);
@@ -507,6 +587,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * Sets the completed epochs and optimizer steps and the steps an epoch has (a replica joining a run in progress:
      * the schedule and Adam's bias correction continue from {@code steps}); fixes the options.
+     *
+     * @param epochs        the epochs completed, {@code >= 0}
+     * @param steps         the optimizer steps taken, {@code >= 0}
+     * @param stepsPerEpoch the optimizer steps of one epoch, {@code >= 1}
      */
     public void progress(int epochs, int steps, int stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
@@ -531,6 +615,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * The order the fit loop visits {@code order.length} training rows in epoch {@code epoch} (0-based): a
      * Fisher-Yates shuffle of {@code 0..n-1} from a generator seeded by {@code (seed, epoch)} only.
+     *
+     * @param order receives the order: a permutation of {@code 0 .. order.length - 1}
+     * @param seed  the trainer's seed
+     * @param epoch the epoch, from 0
      */
     public static void shuffle(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) {

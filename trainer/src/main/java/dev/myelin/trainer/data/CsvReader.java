@@ -60,6 +60,14 @@ public final class CsvReader {
      * if every label is a whole number below 65,536, label v is class v and the names are "0" to the largest;
      * otherwise the distinct labels, sorted, are classes 0, 1, ... With {@code classNames} given (a model's),
      * each label must be one of them.
+     *
+     * @param file        the CSV file, plain or gzip
+     * @param labelColumn the label column: its header name, or its index ({@code "-1"}: the last)
+     * @param header      whether the first record holds the column names
+     * @param classNames  the classes the labels must be among (a model's), or null to take them from the file
+     * @return a dataset of features and class labels, with the class names
+     * @throws IOException if the file cannot be read, or a cell, label or column is invalid
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
      */
     public static Dataset classification(Path file, String labelColumn, boolean header, List<String> classNames)
             throws IOException {
@@ -81,7 +89,16 @@ public final class CsvReader {
         return Dataset.of(t.name(), t.features(), t.width(), null, 0, y, names.size()).classNames(names);
     }
 
-    /** Features and a label column read as a float target (for MSE). */
+    /**
+     * Features and a label column read as a float target (for MSE).
+     *
+     * @param file         the CSV file, plain or gzip
+     * @param targetColumn the target column: its header name, or its index ({@code "-1"}: the last)
+     * @param header       whether the first record holds the column names
+     * @return a dataset of features and a float target of width 1
+     * @throws IOException if the file cannot be read, or a cell or column is invalid
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
+     */
     public static Dataset regression(Path file, String targetColumn, boolean header) throws IOException {
         Table t = parse(file, header, targetColumn, true);
         float[] target = new float[t.labels().size()];
@@ -91,7 +108,16 @@ public final class CsvReader {
         return Dataset.of(t.name(), t.features(), t.width(), target, 1, null, 0);
     }
 
-    /** Features only, for prediction: every column, or every column but {@code ignoreColumn} when it is not null. */
+    /**
+     * Features only, for prediction: every column, or every column but {@code ignoreColumn} when it is not null.
+     *
+     * @param file         the CSV file, plain or gzip
+     * @param header       whether the first record holds the column names
+     * @param ignoreColumn a column to leave out (e.g. a label column that is present), or null
+     * @return a dataset of features only
+     * @throws IOException if the file cannot be read, or a cell or column is invalid
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
+     */
     public static Dataset features(Path file, boolean header, String ignoreColumn) throws IOException {
         Table t = parse(file, header, ignoreColumn, false);
         return Dataset.of(t.name(), t.features(), t.width(), null, 0, null, 0);

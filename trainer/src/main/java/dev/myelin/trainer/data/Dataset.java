@@ -42,6 +42,16 @@ public final class Dataset implements AutoCloseable {
     /**
      * A dataset of {@code n = features.length / width} samples. {@code targets} (n * targetWidth values,
      * row-major) and {@code labels} (n values in {@code [0, classes)}) may each be null.
+     *
+     * @param name        what to call the dataset in messages
+     * @param features    the features, row-major, a whole number of rows; copied
+     * @param width       the values per sample, {@code >= 1}
+     * @param targets     the float targets, row-major, or null; copied
+     * @param targetWidth the targets per sample (ignored without targets)
+     * @param labels      the class of each sample, or null; copied
+     * @param classes     the number of classes (ignored without labels)
+     * @return the dataset, with its own memory; close it to free it
+     * @throws IllegalArgumentException if the arrays' lengths do not fit or a label is outside {@code [0, classes)}
      */
     public static Dataset of(String name, float[] features, int width, float[] targets, int targetWidth,
                              int[] labels, int classes) {
@@ -68,6 +78,16 @@ public final class Dataset implements AutoCloseable {
      * A dataset over matrices already allocated from {@code arena}, which the dataset then owns (and
      * closes). {@code features} is (n, shape.size()), each row a sample of {@code shape}; {@code targets} (n, t)
      * and {@code labels} (length n, each in {@code [0, classes)}, kept, not copied) may each be null.
+     *
+     * @param name     what to call the dataset in messages
+     * @param arena    the arena the matrices come from; the dataset closes it
+     * @param shape    the shape of one sample
+     * @param features the features, {@code (n, shape.size())}
+     * @param targets  the float targets, {@code (n, t)}, or null
+     * @param labels   the class of each sample, or null
+     * @param classes  the number of classes (ignored without labels)
+     * @return the dataset
+     * @throws IllegalArgumentException if the shapes do not fit or a label is outside {@code [0, classes)}
      */
     public static Dataset own(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels,
                               int classes) {
@@ -96,6 +116,11 @@ public final class Dataset implements AutoCloseable {
     /**
      * Names the classes: {@code names.get(c)} is class c's name. Once, before the dataset is used; there must be
      * one name per class, all different. Returns this dataset.
+     *
+     * @param names the name of class 0, 1, ...
+     * @return this dataset
+     * @throws IllegalStateException if the dataset has no labels or its classes are named already
+     * @throws IllegalArgumentException if the number of names differs from the classes or two are equal
      */
     public Dataset classNames(List<String> names) {
         if (labels == null) {
@@ -111,21 +136,40 @@ public final class Dataset implements AutoCloseable {
         return this;
     }
 
-    /** The class names, {@code classNames().get(c)} for class c, or null when the classes have none. */
+    /** {@return the class names, {@code classNames().get(c)} for class c, or null when the classes have none} */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** A classification dataset: features and labels in {@code [0, classes)}, no float targets. */
+    /**
+     * A classification dataset: features and labels in {@code [0, classes)}, no float targets.
+     *
+     * @param name     what to call the dataset in messages
+     * @param features the features, row-major; copied
+     * @param width    the values per sample, {@code >= 1}
+     * @param labels   the class of each sample; copied
+     * @param classes  the number of classes
+     * @return the dataset, with its own memory; close it to free it
+     */
     public static Dataset classification(String name, float[] features, int width, int[] labels, int classes) {
         return of(name, features, width, null, 0, labels, classes);
     }
 
-    /** A regression dataset: features and float targets, no labels. */
+    /**
+     * A regression dataset: features and float targets, no labels.
+     *
+     * @param name        what to call the dataset in messages
+     * @param features    the features, row-major; copied
+     * @param width       the values per sample, {@code >= 1}
+     * @param targets     the float targets, row-major; copied
+     * @param targetWidth the targets per sample, {@code >= 1}
+     * @return the dataset, with its own memory; close it to free it
+     */
     public static Dataset regression(String name, float[] features, int width, float[] targets, int targetWidth) {
         return of(name, features, width, targets, targetWidth, null, 0);
     }
 
+    /** {@return the name, as messages call the dataset} */
     public String name() {
         return name;
     }
@@ -133,6 +177,10 @@ public final class Dataset implements AutoCloseable {
     /**
      * A new dataset (its own memory) of the samples {@code rows}, in that order: features, targets, labels and
      * class names. The rows may repeat.
+     *
+     * @param name what to call the new dataset
+     * @param rows the rows to take, at least one
+     * @return the new dataset; close it to free its memory
      */
     public Dataset subset(String name, int[] rows) {
         checkOpen();
@@ -176,6 +224,11 @@ public final class Dataset implements AutoCloseable {
      * order. Part sizes are {@code round(fraction * n)}, the last part takes the rest; every part must get at
      * least one sample. E.g. {@code split(42, 0.8, 0.1, 0.1)} for training, validation and test sets. The parts
      * are new datasets (their own memory); this one stays as it was.
+     *
+     * @param seed      the seed of the permutation
+     * @param fractions the parts' shares of the samples, at least two, each in (0, 1)
+     * @return the parts, in the order of {@code fractions}; close each to free its memory
+     * @throws IllegalArgumentException if the fractions do not sum to 1 or a part would be empty
      */
     public List<Dataset> split(long seed, double... fractions) {
         checkOpen();
@@ -234,13 +287,20 @@ public final class Dataset implements AutoCloseable {
         }
     }
 
-    /** Mean and standard deviation of a set of values. */
+    /**
+     * Mean and standard deviation of a set of values.
+     *
+     * @param mean the mean
+     * @param std  the population standard deviation
+     */
     public record Stats(double mean, double std) {
     }
 
     /**
      * Each feature's mean and (population) standard deviation over the samples, summed in double and rounded to
      * float: {@code [0]} the means, {@code [1]} the standard deviations, one per element of a sample.
+     *
+     * @return {@code {means, standardDeviations}}, each of {@link #width()} values
      */
     public float[][] featureStatistics() {
         int w = width();
@@ -263,7 +323,7 @@ public final class Dataset implements AutoCloseable {
         return out;
     }
 
-    /** Mean and (population) standard deviation of all feature values, summed in double. */
+    /** {@return the mean and (population) standard deviation of all feature values, summed in double} */
     public Stats featureStats() {
         double s = 0;
         double ss = 0;
@@ -280,22 +340,22 @@ public final class Dataset implements AutoCloseable {
         return new Stats(mean, Math.sqrt(Math.max(0, ss / n - mean * mean)));
     }
 
-    /** Number of samples. */
+    /** {@return the number of samples} */
     public int size() {
         return features.rows();
     }
 
-    /** Feature width: values per sample, {@code shape().size()}. */
+    /** {@return the feature width: values per sample, {@code shape().size()}} */
     public int width() {
         return features.cols();
     }
 
-    /** The shape of one sample. */
+    /** {@return the shape of one sample} */
     public Shape shape() {
         return shape;
     }
 
-    /** True until {@link #close()}. */
+    /** {@return true until {@link #close()}} */
     public boolean isOpen() {
         return arena.scope().isAlive();
     }
@@ -307,22 +367,22 @@ public final class Dataset implements AutoCloseable {
         }
     }
 
-    /** Features, (n, width). */
+    /** {@return the features, {@code (n, width)}} */
     public Matrix features() {
         return features;
     }
 
-    /** Float targets, (n, targetWidth), or null. */
+    /** {@return the float targets, {@code (n, targetWidth)}, or null} */
     public Matrix targets() {
         return targets;
     }
 
-    /** Class labels (length n; do not modify), or null. */
+    /** {@return the class labels (length n; do not modify), or null} */
     public int[] labels() {
         return labels;
     }
 
-    /** Number of classes (0 without labels). */
+    /** {@return the number of classes (0 without labels)} */
     public int classes() {
         return classes;
     }

@@ -37,8 +37,11 @@ public final class FashionMnist {
     /** System property that overrides the cache folder. */
     public static final String CACHE_PROPERTY = "myelin.cache";
 
+    /** Image height, in pixels. */
     public static final int ROWS = 28;
+    /** Image width, in pixels. */
     public static final int COLS = 28;
+    /** Number of classes. */
     public static final int CLASSES = 10;
     /** Class names, by label. */
     public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -47,12 +50,24 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** The training set, from {@code folder}. */
+    /**
+     * The training set, from {@code folder}.
+     *
+     * @param folder the folder holding the four files
+     * @return the 60,000 training images and labels; close it to free its memory
+     * @throws IOException if a file is missing, unreadable or invalid ({@link InvalidDataException}, naming it)
+     */
     public static Dataset train(Path folder) throws IOException {
         return load("fashion-mnist train", file(folder, FILES.get(0)), file(folder, FILES.get(1)));
     }
 
-    /** The test set, from {@code folder}. */
+    /**
+     * The test set, from {@code folder}.
+     *
+     * @param folder the folder holding the four files
+     * @return the 10,000 test images and labels; close it to free its memory
+     * @throws IOException if a file is missing, unreadable or invalid ({@link InvalidDataException}, naming it)
+     */
     public static Dataset test(Path folder) throws IOException {
         return load("fashion-mnist test", file(folder, FILES.get(2)), file(folder, FILES.get(3)));
     }
@@ -60,12 +75,23 @@ public final class FashionMnist {
     /**
      * Reads an images file and a labels file: images must be (n, 28, 28), labels (n) in {@code [0, 10)}; the classes
      * are named {@link #CLASS_NAMES}.
+     *
+     * @param name       what to call the dataset in messages
+     * @param imagesFile the images file, plain or gzip
+     * @param labelsFile the labels file, plain or gzip
+     * @return the dataset; close it to free its memory
+     * @throws IOException if a file is missing, unreadable or invalid ({@link InvalidDataException}, naming it)
      */
     public static Dataset load(String name, Path imagesFile, Path labelsFile) throws IOException {
         return IdxReader.dataset(name, imagesFile, labelsFile, ROWS, COLS, CLASSES).classNames(CLASS_NAMES);
     }
 
-    /** The test images file in {@code folder} (gzip or plain). */
+    /**
+     * The test images file in {@code folder} (gzip or plain).
+     *
+     * @param folder the folder holding the files
+     * @return the path of the test images file
+     */
     public static Path testImages(Path folder) {
         return file(folder, FILES.get(2));
     }
@@ -77,7 +103,12 @@ public final class FashionMnist {
         return Files.exists(gz) || !Files.exists(plain) ? gz : plain;
     }
 
-    /** True if {@code folder} holds the four files (gzipped or not). */
+    /**
+     * True if {@code folder} holds the four files (gzipped or not).
+     *
+     * @param folder the folder to look in, or null
+     * @return whether all four files are there
+     */
     public static boolean present(Path folder) {
         return folder != null && FILES.stream().allMatch(f -> Files.isRegularFile(file(folder, f)));
     }
@@ -86,6 +117,8 @@ public final class FashionMnist {
      * The cache folder: {@code DIR/fashion-mnist} for {@code -Dmyelin.cache=DIR} or the environment variable
      * {@code MYELIN_CACHE=DIR}, else {@code $XDG_CACHE_HOME/myelin/fashion-mnist}, else
      * {@code ~/.cache/myelin/fashion-mnist} (as {@code .ci/fetch-data} does).
+     *
+     * @return the cache folder (it may not exist yet)
      */
     public static Path cacheFolder() {
         String base = System.getProperty(CACHE_PROPERTY);
@@ -105,6 +138,11 @@ public final class FashionMnist {
      * Otherwise {@value #SYSTEM_FOLDER}, then the cache, then a fresh {@link #fetch} into the cache;
      * {@code log} hears what is being done
      * (e.g. {@code System.err::println}).
+     *
+     * @param folder the folder the user gave, or null to search
+     * @param log    hears each step taken (a download, where to)
+     * @return the folder holding the four files
+     * @throws IOException if the given folder lacks a file, or the download fails
      */
     public static Path locate(Path folder, Consumer<String> log) throws IOException {
         if (folder != null) {
@@ -134,6 +172,10 @@ public final class FashionMnist {
      * Downloads the Debian package {@value #PACKAGE} with {@code apt-get download} and unpacks its four
      * files into {@code cache} with {@code dpkg-deb -x}. Works without root. The files appear in
      * {@code cache} by an atomic rename, so an interrupted fetch leaves no partial folder behind.
+     *
+     * @param cache the folder to create with the files
+     * @param log   hears what is being done
+     * @throws IOException if {@code apt-get} or {@code dpkg-deb} is missing or fails, or the files cannot be moved
      */
     public static void fetch(Path cache, Consumer<String> log) throws IOException {
         Path parent = cache.toAbsolutePath().getParent();

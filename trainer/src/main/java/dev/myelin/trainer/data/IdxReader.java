@@ -33,15 +33,20 @@ public final class IdxReader {
     private IdxReader() {
     }
 
-    /** An IDX file's dimensions and its data as unsigned bytes (read them with {@code b & 0xff}). */
+    /**
+     * An IDX file's dimensions and its data as unsigned bytes (read them with {@code b & 0xff}).
+     *
+     * @param dims the dimensions, first the number of items
+     * @param data the values, row-major, as many as the product of the dimensions
+     */
     public record Idx(int[] dims, byte[] data) {
 
-        /** Number of items: the first dimension. */
+        /** {@return the number of items: the first dimension} */
         public int count() {
             return dims[0];
         }
 
-        /** The dimensions as {@code 60000x28x28}. */
+        /** {@return the dimensions, written as {@code 60000x28x28}} */
         public String shape() {
             return shape(dims);
         }
@@ -56,6 +61,16 @@ public final class IdxReader {
      * (n) unsigned bytes: samples of shape (height, width, 1) with pixels scaled to [0, 1]. {@code classes} is the
      * number of classes (each label must be below it), or 0 for the largest label plus one; {@code height} and
      * {@code width} the image size the file must hold, or 0 for any.
+     *
+     * @param name       what to call the dataset in messages
+     * @param imagesFile the images, an IDX file of {@code (n, height, width)} unsigned bytes
+     * @param labelsFile the labels, an IDX file of {@code (n)} unsigned bytes
+     * @param height     the image height the file must hold, or 0 for any
+     * @param width      the image width the file must hold, or 0 for any
+     * @param classes    the number of classes, or 0 for the largest label plus one
+     * @return the dataset; close it to free its memory
+     * @throws IOException if a file cannot be read, or is not valid IDX or does not fit the other
+     *                     ({@link InvalidDataException}, naming the file)
      */
     public static Dataset dataset(String name, Path imagesFile, Path labelsFile, int height, int width, int classes)
             throws IOException {
@@ -93,7 +108,16 @@ public final class IdxReader {
         }
     }
 
-    /** The images of an IDX file of (n, height, width) unsigned bytes as an (n, height * width) matrix of pixels in [0, 1]. */
+    /**
+     * The images of an IDX file of (n, height, width) unsigned bytes as an (n, height * width) matrix of pixels in
+     * [0, 1].
+     *
+     * @param arena      the arena the matrix comes from
+     * @param imagesFile the images, an IDX file of {@code (n, height, width)} unsigned bytes
+     * @return the pixels, {@code (n, height * width)}
+     * @throws IOException if the file cannot be read or is not valid IDX of images
+     *                     ({@link InvalidDataException}, naming the file)
+     */
     public static Matrix images(Arena arena, Path imagesFile) throws IOException {
         Idx images = read(imagesFile);
         if (images.dims().length != 3) {
@@ -117,7 +141,14 @@ public final class IdxReader {
         return x;
     }
 
-    /** Reads the whole file. */
+    /**
+     * Reads the whole file.
+     *
+     * @param file the IDX file, plain or gzip
+     * @return its dimensions and data
+     * @throws IOException if the file cannot be read or is not valid IDX ({@link InvalidDataException}, naming the
+     *                     file and the problem)
+     */
     public static Idx read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a folder, not an IDX file");

@@ -17,6 +17,8 @@ import java.lang.foreign.Arena;
 public final class CovarianceExample {
 
     /**
+     * What the run found: three comparisons and the SIMD result.
+     *
      * @param simdVsOracle      SIMD against the double oracle, bound {@link ErrorBounds#gemmBound}
      * @param referenceVsOracle reference against the double oracle, same bound
      * @param simdVsReference   SIMD against the reference, twice the bound (each is within one bound of exact)
@@ -28,6 +30,16 @@ public final class CovarianceExample {
     private CovarianceExample() {
     }
 
+    /**
+     * Computes W with both backends and compares them with each other and with a double-precision oracle.
+     *
+     * @param simd      the backend under test (any backend: the default one in {@link #main})
+     * @param reference the reference backend
+     * @param n         the number of samples N
+     * @param d         the width of a sample (W is d x d)
+     * @param seed      the seed of the samples
+     * @return the comparisons and the result
+     */
     public static Result run(Kernels simd, Kernels reference, int n, int d, long seed) {
         float[] data = ToyData.correlated(n, d, seed);
         try (Arena arena = Arena.ofConfined()) {
@@ -58,6 +70,11 @@ public final class CovarianceExample {
         }
     }
 
+    /**
+     * Prints W for 10,000 samples of width 6, and the three comparisons.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         int d = 6;
         Result r = run(Backends.get(), Backends.reference(), 10_000, d, 42);

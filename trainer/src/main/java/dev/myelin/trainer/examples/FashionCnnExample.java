@@ -33,14 +33,24 @@ import java.util.Locale;
  */
 public final class FashionCnnExample {
 
+    /** Epochs {@link #main} trains for. */
     public static final int EPOCHS = 3;
+    /** Samples per batch. */
     public static final int BATCH = 64;
+    /** Adam's learning rate. */
     public static final float LEARNING_RATE = 1e-3f;
 
     private FashionCnnExample() {
     }
 
-    /** The network on 28x28x1 images standardised by {@code stats}. */
+    /**
+     * The network on 28x28x1 images standardised by {@code stats}.
+     *
+     * @param kernels the backend to run on
+     * @param seed    the seed of the initial weights
+     * @param stats   the training set's pixel mean and standard deviation
+     * @return the model; close it to free its memory
+     */
     public static Model model(Kernels kernels, long seed, Dataset.Stats stats) {
         return Model.of(kernels, Shape.image(FashionMnist.ROWS, FashionMnist.COLS, 1), Loss.SOFTMAX_CROSS_ENTROPY, seed,
                 new Standardize((float) stats.mean(), (float) stats.std()),
@@ -49,11 +59,26 @@ public final class FashionCnnExample {
                 new Flatten(), new Dense(128, Init.HE), Activation.relu(), new Dense(FashionMnist.CLASSES, Init.XAVIER));
     }
 
-    /** The per-epoch results and the test set's scores after each epoch. */
+    /**
+     * The per-epoch results and the test set's scores after each epoch.
+     *
+     * @param history what each epoch measured
+     * @param test    the test set's scores after each epoch
+     */
     public record Result(List<EpochResult> history, List<Evaluation> test) {
     }
 
-    /** Trains for {@code epochs} epochs on {@code data.train()}, scoring {@code data.test()} after each. */
+    /**
+     * Trains for {@code epochs} epochs on {@code data.train()}, scoring {@code data.test()} after each.
+     *
+     * @param kernels   the backend to run on
+     * @param data      the training and test sets
+     * @param seed      the seed of the weights and the shuffling
+     * @param epochs    the epochs to train, {@code >= 1}
+     * @param listeners told of every epoch and step
+     * @return the history and the test scores
+     * @throws IOException if a listener fails to write
+     */
     public static Result run(Kernels kernels, FashionMnistExample.Data data, long seed, int epochs, TrainingListener... listeners)
             throws IOException {
         List<Evaluation> test = new ArrayList<>();
@@ -68,7 +93,12 @@ public final class FashionCnnExample {
         }
     }
 
-    /** Optional argument: the data folder (else the usual places, fetching if needed). */
+    /**
+     * Optional argument: the data folder (else the usual places, fetching if needed).
+     *
+     * @param args nothing, or the folder that holds the four Fashion-MNIST files
+     * @throws IOException if the data cannot be found, fetched or read
+     */
     public static void main(String[] args) throws IOException {
         Path folder = FashionMnist.locate(args.length > 0 ? Path.of(args[0]) : null, System.err::println);
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {

@@ -24,18 +24,36 @@ import java.util.Locale;
  */
 public final class LinearRegressionExample {
 
+    /** Samples of the line. */
     public static final int SAMPLES = 1000;
+    /** Epochs of full-batch gradient descent. */
     public static final int EPOCHS = 500;
     /** Below 2 / (largest Hessian eigenvalue, 2.54 for x ~ U(0,1)): stable, and fast on the slow direction. */
     public static final float LEARNING_RATE = 0.5f;
 
-    /** What the run found, with the closed-form least-squares line of the same sample for comparison. */
+    /**
+     * What the run found, with the closed-form least-squares line of the same sample for comparison.
+     *
+     * @param slope        the learned weight
+     * @param intercept    the learned bias
+     * @param olsSlope     the least-squares slope of the same sample
+     * @param olsIntercept the least-squares intercept of the same sample
+     * @param loss         the MSE of the last epoch
+     */
     public record Result(float slope, float intercept, double olsSlope, double olsIntercept, double loss) {
     }
 
     private LinearRegressionExample() {
     }
 
+    /**
+     * Fits the line.
+     *
+     * @param kernels the backend to run on
+     * @param seed    the seed of the data and the initial weights
+     * @return the learned and the least-squares line
+     * @throws IOException never in practice: the fit has no listener that writes
+     */
     public static Result run(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.line(SAMPLES, seed);
              Model model = Model.of(kernels, Shape.of(1), Loss.MSE, seed, new Dense(1, Init.XAVIER));
@@ -60,6 +78,12 @@ public final class LinearRegressionExample {
         }
     }
 
+    /**
+     * Prints the learned line and the least-squares one.
+     *
+     * @param args ignored
+     * @throws IOException never in practice
+     */
     public static void main(String[] args) throws IOException {
         Result r = run(Backends.get(), 42);
         System.out.printf(Locale.ROOT, "y = %.4f x + %.4f (least squares: %.4f x + %.4f), mse %.5f%n",

@@ -28,7 +28,11 @@ public final class QuickstartExample {
     private QuickstartExample() {
     }
 
-    /** 600 points of 2 features around three centres on the unit circle, labels 0, 1, 2. */
+    /**
+     * 600 points of 2 features around three centres on the unit circle, labels 0, 1, 2.
+     *
+     * @return the dataset; close it to free its memory
+     */
     public static Dataset clusters() {
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = new float[600 * 2];
@@ -41,7 +45,13 @@ public final class QuickstartExample {
         return Dataset.classification("clusters", x, 2, y, 3);
     }
 
-    /** Trains, prints the summary, the last epoch and the evaluation, saves to {@code file}; returns the probabilities. */
+    /**
+     * Trains, prints the summary, the last epoch and the evaluation, saves to {@code file}; returns the probabilities.
+     *
+     * @param file the model file to write
+     * @return the probabilities of the five points, row-major (5 x 3)
+     * @throws IOException if the model file cannot be written
+     */
     public static float[] train(Path file) throws IOException {
         try (Dataset data = clusters();
              Model model = Model.of(Backends.get(), Shape.of(2), Loss.SOFTMAX_CROSS_ENTROPY, 42,
@@ -58,7 +68,13 @@ public final class QuickstartExample {
         }
     }
 
-    /** Loads the model file and returns the probabilities it gives the five points. */
+    /**
+     * Loads the model file and returns the probabilities it gives the five points.
+     *
+     * @param file the model file {@link #train} wrote
+     * @return the probabilities of the five points, row-major (5 x 3)
+     * @throws IOException if the model file cannot be read or is invalid
+     */
     public static float[] predict(Path file) throws IOException {
         try (Model model = Model.load(file)) {
             return predict(model);
@@ -73,7 +89,12 @@ public final class QuickstartExample {
         }
     }
 
-    /** {@code train FILE} or {@code predict FILE}. */
+    /**
+     * {@code train FILE} or {@code predict FILE}.
+     *
+     * @param args {@code train FILE} or {@code predict FILE}
+     * @throws IOException if the model file cannot be written or read
+     */
     public static void main(String[] args) throws IOException {
         if (args.length != 2 || !(args[0].equals("train") || args[0].equals("predict"))) {
             System.err.println("usage: QuickstartExample train|predict FILE");

@@ -23,17 +23,33 @@ import java.util.Locale;
  */
 public final class SineExample {
 
+    /** Evenly spaced samples of the curve. */
     public static final int SAMPLES = 64;
+    /** Tanh units of the hidden layer. */
     public static final int HIDDEN = 16;
+    /** Epochs of full-batch gradient descent. */
     public static final int EPOCHS = 3000;
 
-    /** The MSE at the end and the largest error at any sample. */
+    /**
+     * The MSE at the end and the largest error at any sample.
+     *
+     * @param mse      the mean squared error over the samples
+     * @param maxError the largest absolute error at a sample
+     */
     public record Result(double mse, double maxError) {
     }
 
     private SineExample() {
     }
 
+    /**
+     * Fits the curve.
+     *
+     * @param kernels the backend to run on
+     * @param seed    the seed of the initial weights
+     * @return the errors after training
+     * @throws IOException never in practice: the fit has no listener that writes
+     */
     public static Result run(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.sine(SAMPLES);
              Model model = Model.of(kernels, Shape.of(1), Loss.MSE, seed, new Dense(HIDDEN, Init.XAVIER), Activation.tanh(),
@@ -54,6 +70,12 @@ public final class SineExample {
         }
     }
 
+    /**
+     * Prints the errors.
+     *
+     * @param args ignored
+     * @throws IOException never in practice
+     */
     public static void main(String[] args) throws IOException {
         Result r = run(Backends.get(), 42);
         System.out.printf(Locale.ROOT, "sin(x) on [-pi, pi]: mse %.2e, largest error %.4f%n", r.mse(), r.maxError());

@@ -27,12 +27,20 @@ import java.util.Locale;
  */
 public final class XorExample {
 
+    /** Epochs of both runs. */
     public static final int EPOCHS = 2000;
 
     private XorExample() {
     }
 
-    /** A single sigmoid unit, MSE, gradient descent: the last epoch's result. */
+    /**
+     * A single sigmoid unit, MSE, gradient descent: the last epoch's result.
+     *
+     * @param kernels the backend to run on
+     * @param seed    the seed of the initial weights
+     * @return loss and accuracy on the four points after training
+     * @throws IOException never in practice: the fit has no listener that writes
+     */
     public static EpochResult singleUnit(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.xor();
              Model model = Model.of(kernels, Shape.of(2), Loss.MSE, seed, new Dense(1, Init.XAVIER), Activation.sigmoid())) {
@@ -40,7 +48,14 @@ public final class XorExample {
         }
     }
 
-    /** 2 -> 4 tanh -> 1 logit, BCE on logits, Adam: the last epoch's result. */
+    /**
+     * 2 -> 4 tanh -> 1 logit, BCE on logits, Adam: the last epoch's result.
+     *
+     * @param kernels the backend to run on
+     * @param seed    the seed of the initial weights
+     * @return loss and accuracy on the four points after training
+     * @throws IOException never in practice: the fit has no listener that writes
+     */
     public static EpochResult hiddenLayer(Kernels kernels, long seed) throws IOException {
         try (Dataset data = ToyData.xor();
              Model model = Model.of(kernels, Shape.of(2), Loss.BCE_WITH_LOGITS, seed, new Dense(4, Init.XAVIER),
@@ -59,6 +74,12 @@ public final class XorExample {
         }
     }
 
+    /**
+     * Prints the accuracy and loss of both.
+     *
+     * @param args ignored
+     * @throws IOException never in practice
+     */
     public static void main(String[] args) throws IOException {
         Kernels k = Backends.get();
         EpochResult a = singleUnit(k, 42);
