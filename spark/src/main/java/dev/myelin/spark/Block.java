@@ -58,7 +58,20 @@ final class Block implements Serializable {
         return new Summary(partition, rows, width, minLabel, maxLabel, sum, sumOfSquares, featureSums, featureSquares, problem);
     }
 
-    /** A block without its data. */
+    /**
+     * A block without its data.
+     *
+     * @param partition      the partition
+     * @param rows           its rows
+     * @param width          the values per row (features)
+     * @param minLabel       the smallest label
+     * @param maxLabel       the largest label
+     * @param sum            the sum of every feature value
+     * @param sumOfSquares   the sum of their squares
+     * @param featureSums    per feature, the sum of its values
+     * @param featureSquares per feature, the sum of their squares
+     * @param problem        the first problem in the partition, or null
+     */
     record Summary(int partition, int rows, int width, double minLabel, double maxLabel, double sum, double sumOfSquares,
                    double[] featureSums, double[] featureSquares, String problem) implements Serializable {
     }

@@ -34,12 +34,22 @@ import org.apache.spark.sql.types.StructType;
  * to a DataFrame with the same features column. It holds a Myelin model file, so {@link #writeModelFile} and
  * {@link #readModelFile} exchange models with the trainer and the command line ({@code myelin predict --model}),
  * in both directions.
+ *
+ * @serial exclude
  */
 public final class MyelinClassificationModel extends org.apache.spark.ml.Model<MyelinClassificationModel> {
 
     private static final long serialVersionUID = 1L;
 
-    /** One epoch of the fit: mean training loss, seconds, synchronisation rounds and the seconds spent combining them. */
+    /**
+     * One epoch of the fit: mean training loss, seconds, synchronisation rounds and the seconds spent combining them.
+     *
+     * @param epoch       the epoch, from 1
+     * @param loss        the mean training loss over the epoch's samples (before each update)
+     * @param seconds     the wall-clock seconds of the epoch
+     * @param rounds      the synchronisation rounds of the epoch
+     * @param syncSeconds the seconds the driver spent combining the workers' results
+     */
     public record Epoch(int epoch, double loss, double seconds, int rounds, double syncSeconds) implements Serializable {
     }
 
@@ -62,7 +72,16 @@ public final class MyelinClassificationModel extends org.apache.spark.ml.Model<M
         setDefault(probabilityCol, "probability");
     }
 
-    /** A model from a Myelin model file (written by {@link #writeModelFile}, {@code Model.save} or {@code myelin train --save}). */
+    /**
+     * A model from a Myelin model file (written by {@link #writeModelFile}, {@code Model.save} or
+     * {@code myelin train --save}).
+     *
+     * @param file the model file
+     * @return the Spark model; its history is empty
+     * @throws IOException if the file cannot be read, is not a whole, valid model file, or holds a model that is not
+     *                     trained with softmax cross-entropy ({@link dev.myelin.trainer.data.InvalidDataException},
+     *                     naming the file)
+     */
     public static MyelinClassificationModel readModelFile(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         ModelFile.Contents c = ModelFile.read(file);         // checks it in full, with the file's name in errors
@@ -74,48 +93,88 @@ public final class MyelinClassificationModel extends org.apache.spark.ml.Model<M
                 List.of());
     }
 
-    /** Writes the model file, atomically. */
+    /**
+     * Writes the model file, atomically.
+     *
+     * @param file the file to write; its folder must exist
+     * @throws IOException if the file cannot be written; a previous file of that name is then left whole
+     */
     public void writeModelFile(Path file) throws IOException {
         AtomicFile.write(file, out -> out.write(modelFile));
     }
 
-    /** The trained model on the default backend, for prediction on one machine; the caller closes it. */
+    /**
+     * The trained model on the default backend, for prediction on one machine; the caller closes it.
+     *
+     * @return the model; close it to free its memory
+     * @throws IOException if the model file cannot be decoded (not expected: it was checked when made)
+     */
     public Model model() throws IOException {
         return Model.fromBytes(modelFile, "the model of " + uid, Backends.get());
     }
 
-    /** The model file's bytes (a copy). */
+    /** {@return the model file's bytes (a copy)} */
     public byte[] modelFile() {
         return modelFile.clone();
     }
 
-    /** The fit's epochs (empty for a model read from a file). */
+    /** {@return the fit's epochs, in order (empty for a model read from a file)} */
     public List<Epoch> history() {
         return history;
     }
 
+    /**
+     * {@return the param: the column of the features to predict from, {@code array<float>}, {@code array<double>} or a
+     * vector of the model's input width; default {@code "features"}}
+     */
     public Param<String> featuresCol() {
         return featuresCol;
     }
 
+    /**
+     * {@return the param: the column {@link #transform} adds, the predicted class as a double; default
+     * {@code "prediction"}}
+     */
     public Param<String> predictionCol() {
         return predictionCol;
     }
 
+    /**
+     * {@return the param: the column {@link #transform} adds, the vector of class probabilities; default
+     * {@code "probability"}}
+     */
     public Param<String> probabilityCol() {
         return probabilityCol;
     }
 
+    /**
+     * Sets {@link #featuresCol()}.
+     *
+     * @param v the column's name
+     * @return this model
+     */
     public MyelinClassificationModel setFeaturesCol(String v) {
         set(featuresCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #predictionCol()}.
+     *
+     * @param v the column's name, not in the input DataFrame
+     * @return this model
+     */
     public MyelinClassificationModel setPredictionCol(String v) {
         set(predictionCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #probabilityCol()}.
+     *
+     * @param v the column's name, not in the input DataFrame
+     * @return this model
+     */
     public MyelinClassificationModel setProbabilityCol(String v) {
         set(probabilityCol, v);
         return this;

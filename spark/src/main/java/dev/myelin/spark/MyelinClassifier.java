@@ -61,6 +61,8 @@ import org.apache.spark.storage.StorageLevel;
  * agrees). Results come back with {@code collect()}, in partition order, and the driver sums them in that order:
  * the outcome does not depend on which task finishes first, and a retried task recomputes exactly what the
  * failed attempt would have. docs/spark.md has the design, its costs and how to run it on a cluster.
+ *
+ * @serial exclude
  */
 public final class MyelinClassifier extends Estimator<MyelinClassificationModel> {
 
@@ -84,11 +86,16 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
     private final IntParam numClasses;
     private final Param<String> standardize;
 
+    /** An estimator with a fresh uid and the default settings. */
     public MyelinClassifier() {
         this(Identifiable$.MODULE$.randomUID("myelin"));
     }
 
-    /** With a given uid (Spark's copy and load use this constructor). */
+    /**
+     * With a given uid (Spark's copy and load use this constructor).
+     *
+     * @param uid the estimator's unique id
+     */
     public MyelinClassifier(String uid) {
         this.uid = uid;
         featuresCol = new Param<>(uid, "featuresCol", "features column: array<float>, array<double> or a vector");
@@ -128,136 +135,269 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
 
     // ---------------------------------------------------------------- params (public no-argument methods: Spark finds them)
 
+    /**
+     * {@return the param: the features column, {@code array<float>}, {@code array<double>} or a vector, all rows of one
+     * width; default {@code "features"}}
+     */
     public Param<String> featuresCol() {
         return featuresCol;
     }
 
+    /** {@return the param: the label column, class indices 0, 1, ... of any numeric type; default {@code "label"}} */
     public Param<String> labelCol() {
         return labelCol;
     }
 
+    /**
+     * {@return the param: the column the model's {@code transform} adds, the predicted class as a double; default
+     * {@code "prediction"}}
+     */
     public Param<String> predictionCol() {
         return predictionCol;
     }
 
+    /**
+     * {@return the param: the column the model's {@code transform} adds, the vector of class probabilities; default
+     * {@code "probability"}}
+     */
     public Param<String> probabilityCol() {
         return probabilityCol;
     }
 
+    /**
+     * {@return the param: the hidden layers in the short syntax of {@link dev.myelin.trainer.Layers#parse}, the output
+     * layer appended; default {@code "128:relu"}}
+     */
     public Param<String> layers() {
         return layers;
     }
 
+    /**
+     * {@return the param: {@code "adam"}, {@code "adamw"} (weight decay 0.01) or {@code "sgd"} (momentum 0.9); default
+     * {@code "adam"}}
+     */
     public Param<String> optimizer() {
         return optimizer;
     }
 
+    /** {@return the param: the optimizer's base learning rate, positive, used as a float; default 1e-3} */
     public DoubleParam learningRate() {
         return learningRate;
     }
 
+    /**
+     * {@return the param: the learning-rate schedule, {@code "constant"} or {@code "cosine"} (to 0 over all epochs);
+     * default {@code "constant"}}
+     */
     public Param<String> schedule() {
         return schedule;
     }
 
+    /** {@return the param: the samples of one step on each worker, positive; default 128} */
     public IntParam batchSize() {
         return batchSize;
     }
 
+    /** {@return the param: the passes over the data, positive; default 10} */
     public IntParam epochs() {
         return epochs;
     }
 
+    /** {@return the param: the seed of the initial weights and of every worker's shuffling; default 42} */
     public LongParam seed() {
         return seed;
     }
 
+    /**
+     * {@return the param: the replicas training at once, one Spark task and partition each; 0 (the default) takes one
+     * per partition of the DataFrame}
+     */
     public IntParam workers() {
         return workers;
     }
 
+    /**
+     * {@return the param: the local steps k between synchronisations; 1 (the default) averages the gradients every
+     * step, k > 1 averages parameters and optimizer state every k steps}
+     */
     public IntParam syncEvery() {
         return syncEvery;
     }
 
+    /** {@return the param: the number of classes; 0 (the default) takes the largest label plus one} */
     public IntParam numClasses() {
         return numClasses;
     }
 
+    /**
+     * {@return the param: {@code "none"} (the default); {@code "global"}: the model first subtracts the mean of all
+     * feature values and divides by their standard deviation; {@code "feature"}: each feature's own statistics; the
+     * training data's, kept in the model}
+     */
     public Param<String> standardize() {
         return standardize;
     }
 
+    /**
+     * Sets {@link #standardize()}.
+     *
+     * @param v {@code "none"}, {@code "global"} or {@code "feature"}
+     * @return this estimator
+     */
     public MyelinClassifier setStandardize(String v) {
         set(standardize, v);
         return this;
     }
 
+    /**
+     * Sets {@link #featuresCol()}.
+     *
+     * @param v the column's name
+     * @return this estimator
+     */
     public MyelinClassifier setFeaturesCol(String v) {
         set(featuresCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #labelCol()}.
+     *
+     * @param v the column's name
+     * @return this estimator
+     */
     public MyelinClassifier setLabelCol(String v) {
         set(labelCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #predictionCol()}.
+     *
+     * @param v the column's name, not in the input DataFrame
+     * @return this estimator
+     */
     public MyelinClassifier setPredictionCol(String v) {
         set(predictionCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #probabilityCol()}.
+     *
+     * @param v the column's name, not in the input DataFrame
+     * @return this estimator
+     */
     public MyelinClassifier setProbabilityCol(String v) {
         set(probabilityCol, v);
         return this;
     }
 
+    /**
+     * Sets {@link #layers()}.
+     *
+     * @param v the layers, e.g. {@code "256:relu,dropout:0.2,128:relu"}
+     * @return this estimator
+     */
     public MyelinClassifier setLayers(String v) {
         set(layers, v);
         return this;
     }
 
+    /**
+     * Sets {@link #optimizer()}.
+     *
+     * @param v {@code "adam"}, {@code "adamw"} or {@code "sgd"}
+     * @return this estimator
+     */
     public MyelinClassifier setOptimizer(String v) {
         set(optimizer, v);
         return this;
     }
 
+    /**
+     * Sets {@link #learningRate()}.
+     *
+     * @param v the base learning rate, positive
+     * @return this estimator
+     */
     public MyelinClassifier setLearningRate(double v) {
         set(learningRate, v);
         return this;
     }
 
+    /**
+     * Sets {@link #schedule()}.
+     *
+     * @param v {@code "constant"} or {@code "cosine"}
+     * @return this estimator
+     */
     public MyelinClassifier setSchedule(String v) {
         set(schedule, v);
         return this;
     }
 
+    /**
+     * Sets {@link #batchSize()}.
+     *
+     * @param v the samples per step on each worker, positive
+     * @return this estimator
+     */
     public MyelinClassifier setBatchSize(int v) {
         set(batchSize, v);
         return this;
     }
 
+    /**
+     * Sets {@link #epochs()}.
+     *
+     * @param v the passes over the data, positive
+     * @return this estimator
+     */
     public MyelinClassifier setEpochs(int v) {
         set(epochs, v);
         return this;
     }
 
+    /**
+     * Sets {@link #seed()}.
+     *
+     * @param v the seed
+     * @return this estimator
+     */
     public MyelinClassifier setSeed(long v) {
         set(seed, v);
         return this;
     }
 
+    /**
+     * Sets {@link #workers()}.
+     *
+     * @param v the replicas, {@code >= 0} (0: one per partition)
+     * @return this estimator
+     */
     public MyelinClassifier setWorkers(int v) {
         set(workers, v);
         return this;
     }
 
+    /**
+     * Sets {@link #syncEvery()}.
+     *
+     * @param v the local steps between synchronisations, positive
+     * @return this estimator
+     */
     public MyelinClassifier setSyncEvery(int v) {
         set(syncEvery, v);
         return this;
     }
 
+    /**
+     * Sets {@link #numClasses()}.
+     *
+     * @param v the number of classes, or 0 for the largest label plus one
+     * @return this estimator
+     */
     public MyelinClassifier setNumClasses(int v) {
         set(numClasses, v);
         return this;

@@ -12,12 +12,30 @@ final class Round {
     private Round() {
     }
 
-    /** What the driver broadcasts for a round. */
+    /**
+     * What the driver broadcasts for a round.
+     *
+     * @param index      the round's number within the fit, from 0
+     * @param epoch      the epoch, from 0
+     * @param fromStep   the round's first step within the epoch
+     * @param toStep     the step after its last (k steps later, or the end of the epoch)
+     * @param globalStep the optimizer steps taken before the round, over all epochs
+     * @param parameters the model's value slab every worker starts from
+     * @param state      the optimizer's state blocks to start from (k > 1), or null (k = 1)
+     */
     record In(int index, int epoch, int fromStep, int toStep, int globalStep, float[] parameters, float[][] state)
             implements Serializable {
     }
 
-    /** What one worker returns. */
+    /**
+     * What one worker returns.
+     *
+     * @param partition the worker's partition
+     * @param values    its gradient slab (k = 1) or its value slab after k steps (k > 1)
+     * @param state     its optimizer's state blocks after k steps (k > 1), or null (k = 1)
+     * @param lossSum   the sum of its samples' losses
+     * @param samples   the number of samples it trained on
+     */
     record Out(int partition, float[] values, float[][] state, double lossSum, long samples) implements Serializable {
     }
 }
