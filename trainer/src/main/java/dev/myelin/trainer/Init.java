@@ -7,7 +7,12 @@ public enum Init {
     /** He (Kaiming) normal: {@code N(0, 2 / fanIn)}, for ReLU layers. */
     HE,
     /** Xavier (Glorot) uniform: {@code U(-a, a)}, {@code a = sqrt(6 / (fanIn + fanOut))}, for tanh, sigmoid and linear layers. */
-    XAVIER;
+    XAVIER,
+    /**
+     * Uniform by fan-in: {@code U(-a, a)}, {@code a = 1 / sqrt(fanIn)} (variance {@code 1 / (3 fanIn)}), the weight
+     * initialisation of PyTorch's {@code Linear} and {@code Conv2d} (Kaiming uniform with {@code a = sqrt(5)}).
+     */
+    FAN_IN_UNIFORM;
 
     /**
      * fanIn * fanOut values, row-major, drawn from {@code rnd}: a (fanIn, fanOut) dense weight matrix.
@@ -34,7 +39,7 @@ public enum Init {
     public float[] sample(int count, int fanIn, int fanOut, SplittableRandom rnd) {
         float[] w = new float[count];
         double std = Math.sqrt(2.0 / fanIn);
-        double a = Math.sqrt(6.0 / (fanIn + fanOut));
+        double a = this == XAVIER ? Math.sqrt(6.0 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) (this == HE ? std * rnd.nextGaussian() : rnd.nextDouble(-a, a));
         }

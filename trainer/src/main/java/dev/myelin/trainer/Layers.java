@@ -1,6 +1,7 @@
 package dev.myelin.trainer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,6 +13,9 @@ import java.util.Map;
 public final class Layers {
 
     private static final List<String> ACTIVATIONS = List.of("identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu");
+
+    /** The initialisations the short syntax names: {@link Init}'s constants in lower case. */
+    private static final List<String> INITS = Arrays.stream(Init.values()).map(i -> i.name().toLowerCase(Locale.ROOT)).toList();
 
     private Layers() {
     }
@@ -44,10 +48,11 @@ public final class Layers {
      * <ul>
      *   <li>{@code N}: a Dense layer of N units; {@code N:ACT}: the same followed by an activation ({@code relu},
      *       {@code leaky_relu}, {@code sigmoid}, {@code tanh}, {@code gelu}, {@code identity}); He initialisation
-     *       before a ReLU-like activation, Xavier otherwise;</li>
+     *       before a ReLU-like activation, Xavier otherwise, unless an initialisation ({@code he}, {@code xavier},
+     *       {@code fan_in_uniform}: {@link Init}) ends the item, as in {@code 128:relu:fan_in_uniform};</li>
      *   <li>{@code ACT}: an activation alone; {@code dropout:R}: dropout of rate R; {@code flatten}.</li>
      *   <li>{@code conv:F:KxK} (or {@code conv:F:K}): a Conv2D of F filters of K x K, then any of {@code strideN},
-     *       {@code padN} (default 1 and 0) and an activation; He initialisation. {@code maxpool:K} and
+     *       {@code padN} (default 1 and 0), an activation and an initialisation (default He). {@code maxpool:K} and
      *       {@code avgpool:K}, then optionally {@code strideN} (default K) and, for average pooling, {@code padN}.</li>
      * </ul>
      * A Flatten is put in before the first Dense layer when the input has more than one dimension. Unless the
@@ -76,28 +81,38 @@ public final class Layers {
             try {
                 if (parts[0].matches("\\d+")) {
                     int units = Integer.parseInt(parts[0]);
-                    if (parts.length > 2 || (parts.length == 2 && !ACTIVATIONS.contains(parts[1]))) {
-                        throw new IllegalArgumentException("expected N or N:ACTIVATION with ACTIVATION one of " + ACTIVATIONS);
+                    String act = null;
+                    Init init = null;
+                    for (int i = 1; i < parts.length; i++) {
+                        if (ACTIVATIONS.contains(parts[i]) && act == null && init == null) {
+                            act = parts[i];
+                        } else if (init(parts[i]) != null && init == null) {
+                            init = init(parts[i]);
+                        } else {
+                            throw new IllegalArgumentException("expected N[:ACTIVATION][:INIT] with ACTIVATION one of " + ACTIVATIONS
+                                    + " and INIT one of " + INITS);
+                        }
                     }
                     if (!flat) {
                         layers.add(new Flatten());
                         flat = true;
                     }
-                    String act = parts.length == 2 ? parts[1] : null;
                     boolean reluLike = "relu".equals(act) || "leaky_relu".equals(act) || "gelu".equals(act);
-                    layers.add(new Dense(units, reluLike ? Init.HE : Init.XAVIER));
+                    layers.add(new Dense(units, init != null ? init : reluLike ? Init.HE : Init.XAVIER));
                     if (act != null) {
                         layers.add(activation(act));
                     }
                     endsWithOutput = act == null && units == outputs;
                 } else if (parts[0].equals("conv")) {
                     if (parts.length < 3 || !parts[1].matches("\\d+")) {
-                        throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION]");
+                        throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]");
                     }
                     int[] kernel = kernel(parts[2]);
                     int stride = 1;
                     int pad = 0;
                     String act = null;
+                    Init init = Init.HE;
+                    boolean initGiven = false;
                     for (int i = 3; i < parts.length; i++) {
                         if (parts[i].matches("stride\\d+")) {
                             stride = Integer.parseInt(parts[i].substring(6));
@@ -105,11 +120,15 @@ public final class Layers {
                             pad = Integer.parseInt(parts[i].substring(3));
                         } else if (ACTIVATIONS.contains(parts[i]) && act == null) {
                             act = parts[i];
+                        } else if (init(parts[i]) != null && !initGiven) {
+                            init = init(parts[i]);
+                            initGiven = true;
                         } else {
-                            throw new IllegalArgumentException("expected strideN, padN or an activation, got '" + parts[i] + "'");
+                            throw new IllegalArgumentException("expected strideN, padN, an activation or an initialisation "
+                                    + INITS + ", got '" + parts[i] + "'");
                         }
                     }
-                    layers.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, Init.HE));
+                    layers.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, init));
                     if (act != null) {
                         layers.add(activation(act));
                     }
@@ -158,6 +177,11 @@ public final class Layers {
             layers.add(new Dense(outputs, Init.XAVIER));
         }
         return List.copyOf(layers);
+    }
+
+    /** The initialisation a part of an item names ({@code he}, {@code xavier}, {@code fan_in_uniform}), else null. */
+    private static Init init(String part) {
+        return INITS.contains(part) ? Init.valueOf(part.toUpperCase(Locale.ROOT)) : null;
     }
 
     /** {@code "3x3"}, {@code "3x5"} or {@code "3"}: the kernel's height and width. */

@@ -34,17 +34,35 @@ class LayersTest {
                 + "window=3}, flatten, dense{init=he, units=128}, relu, dense{init=xavier, units=10}]",
                 parse("conv:32:3x3:pad1:relu, maxpool:2, conv:64:3x5:stride2, avgpool:3:stride1:pad1, 128:relu",
                         Shape.image(28, 28, 1), 10));
-        assertEquals("layer 'conv:8' in 'conv:8': expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION]",
+        assertEquals("layer 'conv:8' in 'conv:8': expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("conv:8", Shape.image(4, 4, 1), 2)).getMessage());
+        assertEquals("layer 'conv:8:3:he:xavier' in 'conv:8:3:he:xavier': expected strideN, padN, an activation or an "
+                + "initialisation [he, xavier, fan_in_uniform], got 'xavier'",
+                assertThrows(IllegalArgumentException.class, () -> Layers.parse("conv:8:3:he:xavier", Shape.image(4, 4, 1), 2))
+                        .getMessage());
         assertEquals("layer 'maxpool:2:pad1' in 'maxpool:2:pad1': unexpected 'pad1'",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("maxpool:2:pad1", Shape.image(4, 4, 1), 2))
                         .getMessage());
     }
 
     @Test
+    void anItemMayNameItsInitialisation() {
+        assertEquals("[conv2d{filters=4, init=fan_in_uniform, kernel_height=3, kernel_width=3, pad_height=1, pad_width=1, "
+                + "stride_height=1, stride_width=1}, relu, flatten, dense{init=fan_in_uniform, units=8}, relu, "
+                + "dense{init=fan_in_uniform, units=2}]",
+                parse("conv:4:3x3:pad1:relu:fan_in_uniform, 8:relu:fan_in_uniform, 2:fan_in_uniform", Shape.image(4, 4, 1), 2),
+                "an output layer with an initialisation and no activation is the output layer");
+        assertEquals("[dense{init=xavier, units=8}, relu, dense{init=xavier, units=2}]", parse("8:relu:xavier", Shape.of(3), 2));
+        assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
+                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
+                assertThrows(IllegalArgumentException.class, () -> Layers.parse("8:he:relu", Shape.of(3), 2)).getMessage(),
+                "the activation comes before the initialisation");
+    }
+
+    @Test
     void aBadItemIsQuoted() {
-        assertEquals("layer '12:swish' in '12:swish': expected N or N:ACTIVATION with ACTIVATION one of "
-                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu]",
+        assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
+                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("12:swish", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'dropout:x' in 'dropout:x': not a number",
                 assertThrows(IllegalArgumentException.class, () -> Layers.parse("dropout:x", Shape.of(3), 2)).getMessage());
