@@ -86,18 +86,18 @@ final class Convolution {
     }
 
     // y is (N, P*Q*K), x is (N, H*W*C), w is (R*S*C, K), b is (1, K)
-    static void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g, int threads) {
-        JOBS.get().forward(y, x, w, b, g, threads);
+    static void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g, Parallel pool) {
+        JOBS.get().forward(y, x, w, b, g, pool);
     }
 
     // dX is (N, H*W*C), dY is (N, P*Q*K), w is (R*S*C, K)
-    static void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g, int threads) {
-        JOBS.get().backwardInput(dX, dY, w, g, threads);
+    static void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g, Parallel pool) {
+        JOBS.get().backwardInput(dX, dY, w, g, pool);
     }
 
     // dW is (R*S*C, K), db is (1, K), dY is (N, P*Q*K), x is (N, H*W*C); beta is 0 or 1
-    static void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta, int threads) {
-        JOBS.get().backwardFilter(dW, db, dY, x, g, beta, threads);
+    static void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta, Parallel pool) {
+        JOBS.get().backwardFilter(dW, db, dY, x, g, beta, pool);
     }
 
     /** The tile for K filters: rows and vectors; the narrow one where it pads K to fewer columns. */
@@ -111,10 +111,13 @@ final class Convolution {
         return vectors == Vectors.NV ? Vectors.MR : NARROW_MR;
     }
 
-    /** How many threads a call of {@code work} multiply-adds on these segments uses. */
-    private static int threadsFor(long work, int threads, Matrix a, Matrix b, Matrix c) {
+    /**
+     * The pool a call of {@code work} multiply-adds on these segments runs on: the kernels instance's, or the
+     * caller alone ({@link Parallel#CALLER}) for small work or memory only the caller may touch.
+     */
+    private static Parallel poolFor(long work, Parallel pool, Matrix a, Matrix b, Matrix c) {
         boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
-        return work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
+        return work < PARALLEL_MIN_WORK || !shared ? Parallel.CALLER : pool;
     }
 
     /** Runs the planar micro-kernel of the {@code mr}-row tile (contract below, before the micro-kernels). */
@@ -233,7 +236,7 @@ final class Convolution {
             }
         }
 
-        void forward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g, int threads) {
+        void forward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g, Parallel pool) {
             this.g = g;
             this.out = y;
             this.in = x;
@@ -261,10 +264,10 @@ final class Convolution {
             Gemm.copyRow(b.segment(), Elementwise.row(b, 0), bias, 0, kk);
             Arrays.fill(bias, kk, panels * nr, 0f);
             long work = (long) x.rows() * g.outputColumns() * depth;
-            images(threadsFor(work, threads, y, x, w), x.rows());
+            images(poolFor(work, pool, y, x, w), x.rows());
         }
 
-        void backwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g, int threads) {
+        void backwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g, Parallel pool) {
             this.g = g;
             this.out = dX;
             this.in = dY;
@@ -308,7 +311,7 @@ final class Convolution {
                 }
                 dySize = g.outHeight() * g.outWidth() * kk;
                 long work = (long) dY.rows() * pixels * cc * depth;
-                images(threadsFor(work, threads, dX, dY, w), dY.rows());
+                images(poolFor(work, pool, dX, dY, w), dY.rows());
                 return;
             }
             srcSize = he * wp * kk;
@@ -335,10 +338,10 @@ final class Convolution {
                 }
             }
             long work = (long) dY.rows() * g.inputColumns() * depth;
-            images(threadsFor(work, threads, dX, dY, w), dY.rows());
+            images(poolFor(work, pool, dX, dY, w), dY.rows());
         }
 
-        void backwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta, int threads) {
+        void backwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta, Parallel pool) {
             this.g = g;
             this.dy = dY;
             this.in = x;
@@ -368,14 +371,14 @@ final class Convolution {
             blockSrc = grow(blockSrc, block * srcSize);
             blockDy = grow(blockDy, block * dySize);
             long work = (long) n * pixels * depth * g.filters();
-            int used = threadsFor(work, threads, dW, dY, x);
-            chunks = Math.min(tiles, used == 1 ? 1 : CHUNKS_PER_THREAD * used);
+            Parallel used = poolFor(work, pool, dW, dY, x);
+            chunks = Math.min(tiles, used.threads() == 1 ? 1 : CHUNKS_PER_THREAD * used.threads());
             for (blockStart = 0; blockStart < n; blockStart += block) {
                 blockImages = Math.min(block, n - blockStart);
                 mode = FILTER_COPY;
-                Parallel.run(this, used, blockImages);
+                used.run(this, blockImages);
                 mode = FILTER_TILES;
-                Parallel.run(this, used, chunks + 1);          // the last chunk sums the bias gradient
+                used.run(this, chunks + 1);                    // the last chunk sums the bias gradient
             }
             finish();
             // dW = beta == 0 ? acc : dW + acc, for the valid rows and filters of every tile
@@ -397,8 +400,8 @@ final class Convolution {
             }
         }
 
-        private void images(int used, int images) {
-            Parallel.run(this, used, images);
+        private void images(Parallel used, int images) {
+            used.run(this, images);
             finish();
         }
 

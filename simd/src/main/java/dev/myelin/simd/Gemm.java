@@ -96,8 +96,8 @@ final class Gemm {
         return (long) job.ap.length + job.bp.length;
     }
 
-    /** Arguments are checked by {@link dev.myelin.core.Kernels}; {@code threads >= 1}. */
-    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, int threads) {
+    /** Arguments are checked by {@link dev.myelin.core.Kernels}; the work runs on {@code pool} when large enough. */
+    static void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta, Parallel pool) {
         int m = c.rows();
         int n = c.cols();
         int k = opA.cols(a);
@@ -113,16 +113,16 @@ final class Gemm {
         }
         long work = (long) m * n * k;
         boolean shared = Parallel.sharable(a.segment()) && Parallel.sharable(b.segment()) && Parallel.sharable(c.segment());
-        int used = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
+        int used = work < PARALLEL_MIN_WORK || !shared ? 1 : pool.threads();
         Job job = JOBS.get();
         job.start(c, a, opA, b, opB, alpha, beta);
         int chunks = used == 1 ? 1 : CHUNKS_PER_THREAD * used;
         for (int pc = 0; pc < k; pc += kcMax) {
             job.block(pc, Math.min(kcMax, k - pc), pc == 0, chunks);
             job.packing = true;
-            Parallel.run(job, used, chunks);
+            pool.run(job, chunks);
             job.packing = false;
-            Parallel.run(job, used, chunks);
+            pool.run(job, chunks);
         }
         job.finish();
     }

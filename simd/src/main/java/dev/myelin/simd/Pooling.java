@@ -49,23 +49,23 @@ final class Pooling {
     }
 
     // y is (N, P*Q*C), x is (N, H*W*C)
-    static void maxPool2dForward(Matrix y, Matrix x, Pool2d g, int threads) {
-        JOBS.get().start(Job.MAX_FORWARD, y, x, null, g, threads);
+    static void maxPool2dForward(Matrix y, Matrix x, Pool2d g, Parallel pool) {
+        JOBS.get().start(Job.MAX_FORWARD, y, x, null, g, pool);
     }
 
     // dX, x are (N, H*W*C), dY is (N, P*Q*C)
-    static void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g, int threads) {
-        JOBS.get().start(Job.MAX_BACKWARD, dX, x, dY, g, threads);
+    static void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g, Parallel pool) {
+        JOBS.get().start(Job.MAX_BACKWARD, dX, x, dY, g, pool);
     }
 
     // y is (N, P*Q*C), x is (N, H*W*C)
-    static void avgPool2dForward(Matrix y, Matrix x, Pool2d g, int threads) {
-        JOBS.get().start(Job.AVG_FORWARD, y, x, null, g, threads);
+    static void avgPool2dForward(Matrix y, Matrix x, Pool2d g, Parallel pool) {
+        JOBS.get().start(Job.AVG_FORWARD, y, x, null, g, pool);
     }
 
     // dX is (N, H*W*C), dY is (N, P*Q*C)
-    static void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g, int threads) {
-        JOBS.get().start(Job.AVG_BACKWARD, dX, dY, null, g, threads);
+    static void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g, Parallel pool) {
+        JOBS.get().start(Job.AVG_BACKWARD, dX, dY, null, g, pool);
     }
 
     /** One call: the kernel, its operands, and {@link #run} for one image. */
@@ -82,7 +82,7 @@ final class Pooling {
         private Matrix dy;
         private Pool2d g;
 
-        void start(int mode, Matrix out, Matrix in, Matrix dy, Pool2d g, int threads) {
+        void start(int mode, Matrix out, Matrix in, Matrix dy, Pool2d g, Parallel pool) {
             this.mode = mode;
             this.out = out;
             this.in = in;
@@ -92,9 +92,9 @@ final class Pooling {
             long work = (long) n * g.outputColumns() * g.windowHeight() * g.windowWidth();
             boolean shared = Parallel.sharable(out.segment()) && Parallel.sharable(in.segment())
                     && (dy == null || Parallel.sharable(dy.segment()));
-            int used = work < PARALLEL_MIN_WORK || !shared ? 1 : Math.min(threads, Parallel.MAX_THREADS);
+            Parallel used = work < PARALLEL_MIN_WORK || !shared ? Parallel.CALLER : pool;
             try {
-                Parallel.run(this, used, n);
+                used.run(this, n);
             } finally {
                 this.out = null;
                 this.in = null;

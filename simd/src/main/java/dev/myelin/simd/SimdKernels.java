@@ -5,6 +5,7 @@ import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
+import java.lang.ref.Cleaner;
 
 /**
  * The simd backend's kernels: each method calls the kernel family that computes. The arguments were
@@ -12,7 +13,12 @@ import dev.myelin.core.UncheckedKernels;
  */
 final class SimdKernels implements UncheckedKernels {
 
+    /** Ends the pools' workers once their kernels are unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final int threads;
+    /** This instance's own threads: two instances never wait for each other. */
+    private final Parallel pool;
 
     /**
      * Kernels that use up to {@code threads} threads ({@code 1 <= threads <= Parallel.MAX_THREADS}, the
@@ -20,6 +26,16 @@ final class SimdKernels implements UncheckedKernels {
      */
     SimdKernels(int threads) {
         this.threads = threads;
+        this.pool = new Parallel(threads);
+        if (threads > 1) {
+            Parallel p = pool;
+            CLEANER.register(this, p::shutdown);
+        }
+    }
+
+    /** This instance's thread pool (for tests). */
+    Parallel pool() {
+        return pool;
     }
 
     @Override
@@ -34,7 +50,7 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void gemm(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
-        Gemm.gemm(c, a, opA, b, opB, alpha, beta, threads);
+        Gemm.gemm(c, a, opA, b, opB, alpha, beta, pool);
     }
 
     @Override
@@ -169,37 +185,37 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void conv2dForward(Matrix y, Matrix x, Matrix w, Matrix b, Conv2d g) {
-        Convolution.conv2dForward(y, x, w, b, g, threads);
+        Convolution.conv2dForward(y, x, w, b, g, pool);
     }
 
     @Override
     public void conv2dBackwardInput(Matrix dX, Matrix dY, Matrix w, Conv2d g) {
-        Convolution.conv2dBackwardInput(dX, dY, w, g, threads);
+        Convolution.conv2dBackwardInput(dX, dY, w, g, pool);
     }
 
     @Override
     public void conv2dBackwardFilter(Matrix dW, Matrix db, Matrix dY, Matrix x, Conv2d g, float beta) {
-        Convolution.conv2dBackwardFilter(dW, db, dY, x, g, beta, threads);
+        Convolution.conv2dBackwardFilter(dW, db, dY, x, g, beta, pool);
     }
 
     @Override
     public void maxPool2dForward(Matrix y, Matrix x, Pool2d g) {
-        Pooling.maxPool2dForward(y, x, g, threads);
+        Pooling.maxPool2dForward(y, x, g, pool);
     }
 
     @Override
     public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) {
-        Pooling.maxPool2dBackward(dX, dY, x, g, threads);
+        Pooling.maxPool2dBackward(dX, dY, x, g, pool);
     }
 
     @Override
     public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) {
-        Pooling.avgPool2dForward(y, x, g, threads);
+        Pooling.avgPool2dForward(y, x, g, pool);
     }
 
     @Override
     public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) {
-        Pooling.avgPool2dBackward(dX, dY, g, threads);
+        Pooling.avgPool2dBackward(dX, dY, g, pool);
     }
 
     @Override
