@@ -69,25 +69,40 @@ final class Activations {
 
     // ---------------------------------------------------------------- relu, leaky relu (exact)
 
+    // y, x are (m, n); large operands are split over the pool (Passes)
+    static void reluForward(Matrix y, Matrix x, Parallel pool) {
+        if (!Passes.run(Passes.RELU_FORWARD, pool, y, x, null, null)) {
+            reluForward(y, x);
+        }
+    }
+
     // y, x are (m, n)
     static void reluForward(Matrix y, Matrix x) {
         boolean flat = flat(y, x);
         int rows = flat ? 1 : x.rows();
         int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
         for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {                                      // Math.max: NaN stays, -0.0 becomes +0.0
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                v.lanewise(VectorOperators.MAX, 0f).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                ys.set(FLOAT, y0 + bytes(j), Math.max(xs.get(FLOAT, x0 + bytes(j)), 0f));
-            }
+            reluForward(y.segment(), row(y, i), x.segment(), row(x, i), n);
+        }
+    }
+
+    /** {@code n} elements of relu's forward from byte x0 of xs to byte y0 of ys. */
+    static void reluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {                                          // Math.max: NaN stays, -0.0 becomes +0.0
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            v.lanewise(VectorOperators.MAX, 0f).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            ys.set(FLOAT, y0 + bytes(j), Math.max(xs.get(FLOAT, x0 + bytes(j)), 0f));
+        }
+    }
+
+    // dX, dY, x are (m, n); large operands are split over the pool (Passes)
+    static void reluBackward(Matrix dX, Matrix dY, Matrix x, Parallel pool) {
+        if (!Passes.run(Passes.RELU_BACKWARD, pool, dX, dY, x, null)) {
+            reluBackward(dX, dY, x);
         }
     }
 
@@ -96,25 +111,24 @@ final class Activations {
         boolean flat = flat(dX, dY, x);
         int rows = flat ? 1 : x.rows();
         int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment xs = x.segment();
         for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {                                      // x > 0 ? dy : (x is NaN ? x : 0)
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                FloatVector.zero(F).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
-                        .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                float v = xs.get(FLOAT, x0 + bytes(j));
-                ds.set(FLOAT, d0 + bytes(j), v > 0 ? gs.get(FLOAT, g0 + bytes(j)) : Float.isNaN(v) ? v : 0f);
-            }
+            reluBackward(dX.segment(), row(dX, i), dY.segment(), row(dY, i), x.segment(), row(x, i), n);
+        }
+    }
+
+    /** {@code n} elements of relu's backward: dY and x from bytes g0 and x0, dX to byte d0. */
+    static void reluBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {                                          // x > 0 ? dy : (x is NaN ? x : 0)
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            FloatVector.zero(F).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
+                    .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            float v = xs.get(FLOAT, x0 + bytes(j));
+            ds.set(FLOAT, d0 + bytes(j), v > 0 ? gs.get(FLOAT, g0 + bytes(j)) : Float.isNaN(v) ? v : 0f);
         }
     }
 
@@ -562,23 +576,34 @@ final class Activations {
                 logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
                 continue;
             }
-            // exp(Y) goes through the tail buffer, and dY is loaded after the call: no vector is live across
-            // VectorMath.exp, which C2 may compile apart (then a vector held across it is boxed on every call)
-            j = 0;
-            for (; j < bound; j += L) {
-                long at = d0 + bytes(j);
-                VectorMath.exp(t, 0, ys, y0 + bytes(j));
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
-            }
-            if (j < n) {
-                int c = n - j;
-                long gAt = stage(t, 2, gs, g0 + bytes(j), c);
-                VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
-                FloatVector g = FloatVector.fromMemorySegment(F, t, gAt, NATIVE);
-                g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(t, 0, NATIVE);
-                unstage(t, ds, d0 + bytes(j), c);
-            }
+            logSoftmaxBackwardFloat(t, ds, d0, gs, g0, ys, y0, n, sf);
+        }
+    }
+
+    /**
+     * One row of log-softmax backward's float path, {@code dX = dY - exp(Y) sf}: a method of its own, so that C2
+     * compiles it apart from the row sums above. Inside one method with them (and VectorMath.exp inlined), its code
+     * was seen to box vectors on every call (KernelAllocationTest: 1,120-1,680 bytes per call, in some runs).
+     */
+    private static void logSoftmaxBackwardFloat(MemorySegment t, MemorySegment ds, long d0, MemorySegment gs, long g0,
+                                                MemorySegment ys, long y0, int n, float sf) {
+        // exp(Y) goes through the tail buffer, and dY is loaded after the call: no vector is live across
+        // VectorMath.exp, which C2 may compile apart (then a vector held across it is boxed on every call)
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = d0 + bytes(j);
+            VectorMath.exp(t, 0, ys, y0 + bytes(j));
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
+        }
+        if (j < n) {
+            int c = n - j;
+            long gAt = stage(t, 2, gs, g0 + bytes(j), c);
+            VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
+            FloatVector g = FloatVector.fromMemorySegment(F, t, gAt, NATIVE);
+            g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(t, 0, NATIVE);
+            unstage(t, ds, d0 + bytes(j), c);
         }
     }
 

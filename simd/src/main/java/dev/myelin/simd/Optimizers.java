@@ -73,13 +73,13 @@ final class Optimizers {
 
     // w, mom, vel, dW are (m, n)
     static void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
-                           float weightDecay, int step) {
-        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, weightDecay);
+                           float weightDecay, int step, Parallel pool) {
+        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, weightDecay, pool);
     }
 
     // w, mom, vel, dW are (m, n)
     static void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps,
-                            float weightDecay, int step) {
+                            float weightDecay, int step, Parallel pool) {
         float decay = (float) ((double) lr * weightDecay);
         // The reference's first step, W = W - decay * W, as a pass of its own: axpy computes (-decay) * W + W,
         // the same float. With it inside adam's loop (a second blend and a branch in the tail), adam's C2
@@ -88,7 +88,7 @@ final class Optimizers {
         if (decay != 0) {
             Elementwise.axpy(w, -decay, w);
         }
-        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, 0f);
+        adam(w, mom, vel, dW, stepSize(lr, beta1, step), invBc2(beta2, step), beta1, beta2, eps, 0f, pool);
     }
 
     /** {@code (float) (lr / (1 - beta1^step))}, as the reference. */
@@ -102,44 +102,47 @@ final class Optimizers {
     }
 
     /**
-     * Adam with L2 decay {@code l2} in the gradient (AdamW has decayed W before and passes 0). A method of
-     * its own, too large for C2 to inline into its callers, so its graph (about 13,000 nodes) stays below
-     * the inlining cutoff however it is called.
+     * Adam with L2 decay {@code l2} in the gradient (AdamW has decayed W before and passes 0): on the pool where
+     * the operands are large ({@link Passes}), else row by row here. The element loop is a method of its own, too
+     * large for C2 to inline into its callers, so its graph (about 13,000 nodes) stays below the inlining cutoff
+     * however it is called.
      */
     private static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
-                             float beta2, float eps, float l2) {
-        float c1 = 1f - beta1;
-        float c2 = 1f - beta2;
+                             float beta2, float eps, float l2, Parallel pool) {
+        if (Passes.adam(pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2)) {
+            return;
+        }
         boolean flat = flat(w, mom, vel, dW);
         int rows = flat ? 1 : w.rows();
         int n = flat ? (int) w.size() : w.cols();
-        MemorySegment ws = w.segment();
-        MemorySegment ms = mom.segment();
-        MemorySegment vs = vel.segment();
-        MemorySegment gs = dW.segment();
-        VectorMask<Float> noL2 = F.maskAll(l2 == 0);                        // a blend, not a branch: see sgdUpdate
         for (int i = 0; i < rows; i++) {
-            long w0 = row(w, i);
-            long m0 = row(mom, i);
-            long v0 = row(vel, i);
-            long g0 = row(dW, i);
-            int bound = F.loopBound(n);
-            for (int j = 0; j < bound; j += L) {
-                long o = bytes(j);
-                FloatVector wj = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
-                FloatVector gj = FloatVector.fromMemorySegment(F, gs, g0 + o, NATIVE);
-                FloatVector g = gj.add(wj.mul(l2)).blend(gj, noL2);
-                FloatVector mj = FloatVector.fromMemorySegment(F, ms, m0 + o, NATIVE).mul(beta1).add(g.mul(c1));
-                FloatVector vj = FloatVector.fromMemorySegment(F, vs, v0 + o, NATIVE).mul(beta2).add(g.mul(c2).mul(g));
-                mj.intoMemorySegment(ms, m0 + o, NATIVE);
-                vj.intoMemorySegment(vs, v0 + o, NATIVE);
-                FloatVector denom = vj.mul(invBc2).lanewise(VectorOperators.SQRT).add(eps);
-                wj.sub(mj.mul(stepSize).div(denom)).intoMemorySegment(ws, w0 + o, NATIVE);
-            }
-            for (int j = bound; j < n; j++) {
-                adamScalar(ws, w0 + bytes(j), ms, m0 + bytes(j), vs, v0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)),
-                        stepSize, invBc2, beta1, beta2, eps, l2);
-            }
+            adam(w.segment(), row(w, i), mom.segment(), row(mom, i), vel.segment(), row(vel, i), dW.segment(), row(dW, i), n,
+                    stepSize, invBc2, beta1, beta2, eps, l2);
+        }
+    }
+
+    /** {@code n} elements of {@link #adam}: W, M, V and dW from the byte offsets w0, m0, v0, g0 of their segments. */
+    static void adam(MemorySegment ws, long w0, MemorySegment ms, long m0, MemorySegment vs, long v0, MemorySegment gs, long g0,
+                     int n, float stepSize, float invBc2, float beta1, float beta2, float eps, float l2) {
+        float c1 = 1f - beta1;
+        float c2 = 1f - beta2;
+        VectorMask<Float> noL2 = F.maskAll(l2 == 0);                        // a blend, not a branch: see sgdUpdate
+        int bound = F.loopBound(n);
+        for (int j = 0; j < bound; j += L) {
+            long o = bytes(j);
+            FloatVector wj = FloatVector.fromMemorySegment(F, ws, w0 + o, NATIVE);
+            FloatVector gj = FloatVector.fromMemorySegment(F, gs, g0 + o, NATIVE);
+            FloatVector g = gj.add(wj.mul(l2)).blend(gj, noL2);
+            FloatVector mj = FloatVector.fromMemorySegment(F, ms, m0 + o, NATIVE).mul(beta1).add(g.mul(c1));
+            FloatVector vj = FloatVector.fromMemorySegment(F, vs, v0 + o, NATIVE).mul(beta2).add(g.mul(c2).mul(g));
+            mj.intoMemorySegment(ms, m0 + o, NATIVE);
+            vj.intoMemorySegment(vs, v0 + o, NATIVE);
+            FloatVector denom = vj.mul(invBc2).lanewise(VectorOperators.SQRT).add(eps);
+            wj.sub(mj.mul(stepSize).div(denom)).intoMemorySegment(ws, w0 + o, NATIVE);
+        }
+        for (int j = bound; j < n; j++) {
+            adamScalar(ws, w0 + bytes(j), ms, m0 + bytes(j), vs, v0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)),
+                    stepSize, invBc2, beta1, beta2, eps, l2);
         }
     }
 

@@ -115,12 +115,12 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void reluForward(Matrix y, Matrix x) {
-        Activations.reluForward(y, x);
+        Activations.reluForward(y, x, pool);
     }
 
     @Override
     public void reluBackward(Matrix dX, Matrix dY, Matrix x) {
-        Activations.reluBackward(dX, dY, x);
+        Activations.reluBackward(dX, dY, x, pool);
     }
 
     @Override
@@ -240,11 +240,11 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void adamUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        Optimizers.adamUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+        Optimizers.adamUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step, pool);
     }
 
     @Override
     public void adamwUpdate(Matrix w, Matrix mom, Matrix vel, Matrix dW, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        Optimizers.adamwUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step);
+        Optimizers.adamwUpdate(w, mom, vel, dW, lr, beta1, beta2, eps, weightDecay, step, pool);
     }
 }

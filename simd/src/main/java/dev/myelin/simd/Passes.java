@@ -1,0 +1,132 @@
+package dev.myelin.simd;
+
+import static dev.myelin.simd.Elementwise.flat;
+import static dev.myelin.simd.Elementwise.row;
+import static dev.myelin.simd.Vectors.L;
+
+import dev.myelin.core.Matrix;
+
+/**
+ * Memory passes over large operands (relu forward and backward, Adam) split over the kernels' pool: each chunk
+ * is a contiguous range of the elements (operands that are contiguous, cut at multiples of the vector length) or
+ * of the rows, and runs the kernel's own loop on it. Each element gets the same float operations whichever chunk
+ * and thread compute it, so the results are bit for bit those of one thread. A pass below {@link #MIN_ELEMENTS}
+ * elements, or on a pool of one thread, or over memory the workers cannot reach, is not split ({@link #run} and
+ * {@link #adam} return false and the caller runs its loop). The job is a reused per-thread object: a warm call
+ * allocates nothing.
+ */
+final class Passes {
+
+    /**
+     * Elements below which a pass stays on the calling thread: 2^16 floats (256 KiB an operand) take about 10 us,
+     * where handing chunks to a worker (a few us when it spins, tens when it must be woken) would eat the gain.
+     */
+    static final long MIN_ELEMENTS = 1L << 16;
+
+    static final int RELU_FORWARD = 0;
+    static final int RELU_BACKWARD = 1;
+    static final int ADAM = 2;
+
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+
+    private Passes() {
+    }
+
+    /**
+     * Runs a relu pass ({@link #RELU_FORWARD}: a = y, b = x; {@link #RELU_BACKWARD}: a = dX, b = dY, c = x) on the
+     * pool if it is large enough to gain; false if the caller must run it.
+     */
+    static boolean run(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d) {
+        return JOBS.get().start(kernel, pool, a, b, c, d, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** Adam's update (see {@link Optimizers}) on the pool if it is large enough to gain; false if the caller must run it. */
+    static boolean adam(Parallel pool, Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
+                        float beta2, float eps, float l2) {
+        return JOBS.get().start(ADAM, pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2);
+    }
+
+    /** One call's kernel, operands and scalars, and {@link #run(int, int)} for one chunk. */
+    private static final class Job implements Parallel.Job {
+        private int kernel;
+        private Matrix a;
+        private Matrix b;
+        private Matrix c;
+        private Matrix d;
+        private float s0;
+        private float s1;
+        private float s2;
+        private float s3;
+        private float s4;
+        private float s5;
+        private boolean flat;
+        private int chunks;
+
+        boolean start(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d, float s0, float s1, float s2,
+                      float s3, float s4, float s5) {
+            long size = a.size();
+            if (pool.threads() == 1 || size < MIN_ELEMENTS || !sharable(a, b, c, d)) {
+                return false;
+            }
+            this.kernel = kernel;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.d = d;
+            this.s0 = s0;
+            this.s1 = s1;
+            this.s2 = s2;
+            this.s3 = s3;
+            this.s4 = s4;
+            this.s5 = s5;
+            this.flat = flat(a, b) && (c == null || c.isContiguous()) && (d == null || d.isContiguous());
+            int units = flat ? (int) (size / L) : a.rows();              // vectors, or rows
+            this.chunks = Math.max(1, Math.min(units, pool.threads()));
+            try {
+                pool.run(this, chunks);
+            } finally {
+                this.a = null;
+                this.b = null;
+                this.c = null;
+                this.d = null;
+            }
+            return true;
+        }
+
+        private static boolean sharable(Matrix a, Matrix b, Matrix c, Matrix d) {
+            return sharable(a) && sharable(b) && sharable(c) && sharable(d);
+        }
+
+        private static boolean sharable(Matrix m) {
+            return m == null || Parallel.sharable(m.segment());
+        }
+
+        @Override
+        public void run(int chunk, int thread) {
+            if (flat) {                                                  // elements [from, to), from a multiple of L
+                long vectors = a.size() / L;
+                long from = vectors * chunk / chunks * L;
+                long to = chunk == chunks - 1 ? a.size() : vectors * (chunk + 1) / chunks * L;
+                pass(row(a, 0) + from * Float.BYTES, b == null ? 0 : row(b, 0) + from * Float.BYTES,
+                        c == null ? 0 : row(c, 0) + from * Float.BYTES, d == null ? 0 : row(d, 0) + from * Float.BYTES,
+                        (int) (to - from));
+            } else {                                                     // rows [from, to)
+                int from = (int) ((long) a.rows() * chunk / chunks);
+                int to = (int) ((long) a.rows() * (chunk + 1) / chunks);
+                for (int i = from; i < to; i++) {
+                    pass(row(a, i), b == null ? 0 : row(b, i), c == null ? 0 : row(c, i), d == null ? 0 : row(d, i), a.cols());
+                }
+            }
+        }
+
+        /** The kernel's loop over n elements at these byte offsets of a, b, c and d. */
+        private void pass(long a0, long b0, long c0, long d0, int n) {
+            switch (kernel) {
+                case RELU_FORWARD -> Activations.reluForward(a.segment(), a0, b.segment(), b0, n);
+                case RELU_BACKWARD -> Activations.reluBackward(a.segment(), a0, b.segment(), b0, c.segment(), c0, n);
+                default -> Optimizers.adam(a.segment(), a0, b.segment(), b0, c.segment(), c0, d.segment(), d0, n,
+                        s0, s1, s2, s3, s4, s5);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.myelin.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.myelin.core.Backends;
+import dev.myelin.core.Cases;
+import dev.myelin.core.Kernels;
+import dev.myelin.core.Matrix;
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The passes split over the pool ({@link Passes}: relu forward and backward, Adam) give the bits of one thread and
+ * of the reference (they are exact between backends: the same float operations per element). The shapes are above
+ * {@link Passes#MIN_ELEMENTS}, so the split path runs when the machine has two cores or more: contiguous operands
+ * (cut into ranges of elements, one of them not a multiple of the vector length) and views with a leading
+ * dimension (cut into rows). Inputs hold exact zeros of both signs and NaNs, where relu's backward picks.
+ */
+class PassesTest {
+
+    /** rows, cols: 1 x (2^16 + 5) and 300 x 301 elements, and a single long row. */
+    private static final List<int[]> SHAPES = List.of(new int[] {1, (1 << 16) + 5}, new int[] {300, 301}, new int[] {257, 512});
+
+    @TestFactory
+    Stream<DynamicTest> oneThreadManyThreadsAndTheReferenceAgreeExactly() {
+        Kernels one = Backends.get("simd", 1);
+        Kernels all = Backends.get("simd", Runtime.getRuntime().availableProcessors());
+        Kernels ref = Backends.reference();
+        return SHAPES.stream().flatMap(s -> Stream.of(true, false).map(contiguous -> DynamicTest.dynamicTest(
+                s[0] + "x" + s[1] + (contiguous ? " contiguous" : " views") + " " + SimdTesting.setting(), () -> {
+                    SimdTesting.simd();
+                    assertTrue((long) s[0] * s[1] >= Passes.MIN_ELEMENTS, "the shape must take the split path");
+                    try (Arena arena = Arena.ofShared()) {
+                        SplittableRandom rnd = Cases.random(31L * s[0] + s[1] + (contiguous ? 1 : 0));
+                        Matrix x = make(arena, rnd, s, contiguous);
+                        Cases.fill(rnd, x, -1, 1);
+                        for (int k = 0; k < 64; k++) {                        // zeros of both signs and NaNs
+                            x.set(rnd.nextInt(s[0]), rnd.nextInt(s[1]), k % 3 == 0 ? 0f : k % 3 == 1 ? -0f : Float.NaN);
+                        }
+                        Matrix dY = make(arena, rnd, s, contiguous);
+                        Cases.fill(rnd, dY, -1, 1);
+                        float[][][] out = new float[3][][];
+                        Kernels[] backends = {one, all, ref};
+                        for (int b = 0; b < 3; b++) {
+                            Matrix y = make(arena, rnd, s, contiguous);
+                            Matrix dX = make(arena, rnd, s, contiguous);
+                            Matrix w = make(arena, new SplittableRandom(5), s, contiguous);
+                            Matrix m = make(arena, new SplittableRandom(6), s, contiguous);
+                            Matrix v = make(arena, new SplittableRandom(7), s, contiguous);
+                            Cases.fill(new SplittableRandom(8), w, -1, 1);
+                            Cases.fill(new SplittableRandom(9), m, -0.1f, 0.1f);
+                            Cases.fill(new SplittableRandom(10), v, 0, 0.01f);
+                            backends[b].reluForward(y, x);
+                            backends[b].reluBackward(dX, dY, x);
+                            backends[b].adamUpdate(w, m, v, dY, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 3);
+                            out[b] = new float[][] {y.toArray(), dX.toArray(), w.toArray(), m.toArray(), v.toArray()};
+                        }
+                        String[] names = {"relu forward", "relu backward", "adam W", "adam M", "adam V"};
+                        for (int o = 0; o < names.length; o++) {
+                            assertArrayEquals(out[0][o], out[1][o], names[o] + ": one thread against " + all.threads());
+                            assertArrayEquals(out[2][o], out[1][o], names[o] + ": the reference against " + all.threads() + " threads");
+                        }
+                    }
+                })));
+    }
+
+    /** A contiguous matrix, or a view with a leading dimension larger than its columns and an odd offset. */
+    private static Matrix make(Arena arena, SplittableRandom rnd, int[] s, boolean contiguous) {
+        if (contiguous) {
+            return Matrix.allocate(arena, s[0], s[1]);
+        }
+        Matrix parent = Matrix.allocate(arena, s[0] + 1, s[1] + 3 + rnd.nextInt(1, 9));
+        Cases.fill(rnd, parent, -1e3f, 1e3f);
+        return parent.view(1, 3, s[0], s[1]);
+    }
+}
