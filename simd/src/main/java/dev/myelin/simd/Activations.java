@@ -71,19 +71,7 @@ final class Activations {
 
     // y, x are (m, n); large operands are split over the pool (Passes)
     static void reluForward(Matrix y, Matrix x, Parallel pool) {
-        if (!Passes.run(Passes.RELU_FORWARD, pool, y, x, null, null)) {
-            reluForward(y, x);
-        }
-    }
-
-    // y, x are (m, n)
-    static void reluForward(Matrix y, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        for (int i = 0; i < rows; i++) {
-            reluForward(y.segment(), row(y, i), x.segment(), row(x, i), n);
-        }
+        Passes.run(Passes.RELU_FORWARD, pool, y, x, null);
     }
 
     /** {@code n} elements of relu's forward from byte x0 of xs to byte y0 of ys. */
@@ -101,19 +89,7 @@ final class Activations {
 
     // dX, dY, x are (m, n); large operands are split over the pool (Passes)
     static void reluBackward(Matrix dX, Matrix dY, Matrix x, Parallel pool) {
-        if (!Passes.run(Passes.RELU_BACKWARD, pool, dX, dY, x, null)) {
-            reluBackward(dX, dY, x);
-        }
-    }
-
-    // dX, dY, x are (m, n)
-    static void reluBackward(Matrix dX, Matrix dY, Matrix x) {
-        boolean flat = flat(dX, dY, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        for (int i = 0; i < rows; i++) {
-            reluBackward(dX.segment(), row(dX, i), dY.segment(), row(dY, i), x.segment(), row(x, i), n);
-        }
+        Passes.run(Passes.RELU_BACKWARD, pool, dX, dY, x);
     }
 
     /** {@code n} elements of relu's backward: dY and x from bytes g0 and x0, dX to byte d0. */

@@ -102,23 +102,14 @@ final class Optimizers {
     }
 
     /**
-     * Adam with L2 decay {@code l2} in the gradient (AdamW has decayed W before and passes 0): on the pool where
-     * the operands are large ({@link Passes}), else row by row here. The element loop is a method of its own, too
+     * Adam with L2 decay {@code l2} in the gradient (AdamW has decayed W before and passes 0): through {@link Passes}
+     * (on the pool where the operands are large). The element loop is a method of its own, too
      * large for C2 to inline into its callers, so its graph (about 13,000 nodes) stays below the inlining cutoff
      * however it is called.
      */
     private static void adam(Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
                              float beta2, float eps, float l2, Parallel pool) {
-        if (Passes.adam(pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2)) {
-            return;
-        }
-        boolean flat = flat(w, mom, vel, dW);
-        int rows = flat ? 1 : w.rows();
-        int n = flat ? (int) w.size() : w.cols();
-        for (int i = 0; i < rows; i++) {
-            adam(w.segment(), row(w, i), mom.segment(), row(mom, i), vel.segment(), row(vel, i), dW.segment(), row(dW, i), n,
-                    stepSize, invBc2, beta1, beta2, eps, l2);
-        }
+        Passes.adam(pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2);
     }
 
     /** {@code n} elements of {@link #adam}: W, M, V and dW from the byte offsets w0, m0, v0, g0 of their segments. */

@@ -11,9 +11,9 @@ import dev.myelin.core.Matrix;
  * is a contiguous range of the elements (operands that are contiguous, cut at multiples of the vector length) or
  * of the rows, and runs the kernel's own loop on it. Each element gets the same float operations whichever chunk
  * and thread compute it, so the results are bit for bit those of one thread. A pass below {@link #MIN_ELEMENTS}
- * elements, or on a pool of one thread, or over memory the workers cannot reach, is not split ({@link #run} and
- * {@link #adam} return false and the caller runs its loop). The job is a reused per-thread object: a warm call
- * allocates nothing.
+ * elements, or on a pool of one thread, or over memory the workers cannot reach, runs as one chunk on the calling
+ * thread: this class is the kernels' only loop over their operands' rows or elements. The job is a reused
+ * per-thread object: a warm call allocates nothing.
  */
 final class Passes {
 
@@ -33,17 +33,17 @@ final class Passes {
     }
 
     /**
-     * Runs a relu pass ({@link #RELU_FORWARD}: a = y, b = x; {@link #RELU_BACKWARD}: a = dX, b = dY, c = x) on the
-     * pool if it is large enough to gain; false if the caller must run it.
+     * Runs a relu pass ({@link #RELU_FORWARD}: a = y, b = x; {@link #RELU_BACKWARD}: a = dX, b = dY, c = x), on the
+     * pool if it is large enough to gain.
      */
-    static boolean run(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d) {
-        return JOBS.get().start(kernel, pool, a, b, c, d, 0, 0, 0, 0, 0, 0);
+    static void run(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c) {
+        JOBS.get().start(kernel, pool, a, b, c, null, 0, 0, 0, 0, 0, 0);
     }
 
-    /** Adam's update (see {@link Optimizers}) on the pool if it is large enough to gain; false if the caller must run it. */
-    static boolean adam(Parallel pool, Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
-                        float beta2, float eps, float l2) {
-        return JOBS.get().start(ADAM, pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2);
+    /** Adam's update (see {@link Optimizers}), on the pool if it is large enough to gain. */
+    static void adam(Parallel pool, Matrix w, Matrix mom, Matrix vel, Matrix dW, float stepSize, float invBc2, float beta1,
+                     float beta2, float eps, float l2) {
+        JOBS.get().start(ADAM, pool, w, mom, vel, dW, stepSize, invBc2, beta1, beta2, eps, l2);
     }
 
     /** One call's kernel, operands and scalars, and {@link #run(int, int)} for one chunk. */
@@ -62,12 +62,10 @@ final class Passes {
         private boolean flat;
         private int chunks;
 
-        boolean start(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d, float s0, float s1, float s2,
-                      float s3, float s4, float s5) {
+        void start(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d, float s0, float s1, float s2,
+                   float s3, float s4, float s5) {
             long size = a.size();
-            if (pool.threads() == 1 || size < MIN_ELEMENTS || !sharable(a, b, c, d)) {
-                return false;
-            }
+            boolean split = pool.threads() > 1 && size >= MIN_ELEMENTS && sharable(a, b, c, d);
             this.kernel = kernel;
             this.a = a;
             this.b = b;
@@ -81,16 +79,19 @@ final class Passes {
             this.s5 = s5;
             this.flat = flat(a, b) && (c == null || c.isContiguous()) && (d == null || d.isContiguous());
             int units = flat ? (int) (size / L) : a.rows();              // vectors, or rows
-            this.chunks = Math.max(1, Math.min(units, pool.threads()));
+            this.chunks = split ? Math.max(1, Math.min(units, pool.threads())) : 1;
             try {
-                pool.run(this, chunks);
+                if (split) {
+                    pool.run(this, chunks);
+                } else {
+                    run(0, 0);
+                }
             } finally {
                 this.a = null;
                 this.b = null;
                 this.c = null;
                 this.d = null;
             }
-            return true;
         }
 
         private static boolean sharable(Matrix a, Matrix b, Matrix c, Matrix d) {
