@@ -5,11 +5,12 @@ Conv2D(64, 3x3, pad 1) ReLU MaxPool(2) Flatten Dense(128) ReLU Dense(10)), loss 
 mean over the batch), optimizer (Adam, lr 1e-3, PyTorch defaults for betas and eps), data (the IDX files,
 pixels / 255 standardised with the training set's pixel mean and standard deviation, as Myelin's model
 does), batch size, epochs and per-epoch shuffling as `myelin train`. Prints one JSON object:
-{"framework": "pytorch", "model": M, "threads": T, "batch": B, "epoch_seconds": [...],
+{"framework": "pytorch", "model": M, "threads": T, "batch": B, "blas_core": K, "epoch_seconds": [...],
  "epoch_test_accuracy": [...], "test_accuracy": a}.
 
 usage: python3 pytorch_fashion.py DATA_DIR EPOCHS BATCH THREADS SEED [mlp|cnn]
 """
+import ctypes
 import gzip
 import json
 import os
@@ -84,7 +85,18 @@ def main():
         seconds.append(time.perf_counter() - t0)
         accuracies.append(accuracy())
     print(json.dumps({"framework": "pytorch " + torch.__version__, "model": kind, "threads": threads, "batch": batch,
-                      "epoch_seconds": seconds, "epoch_test_accuracy": accuracies, "test_accuracy": accuracies[-1]}))
+                      "blas_core": blas_core(), "epoch_seconds": seconds, "epoch_test_accuracy": accuracies,
+                      "test_accuracy": accuracies[-1]}))
+
+
+def blas_core():
+    """The kernel OpenBLAS chose in this process (openblas_get_corename), or why it is not known."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError) as e:
+        return "unknown (" + str(e) + ")"
 
 
 if __name__ == "__main__":

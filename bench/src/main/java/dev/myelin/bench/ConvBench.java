@@ -77,7 +77,7 @@ public class ConvBench {
             default -> throw new IllegalArgumentException("unknown layer " + layer);
         }
         kernels = Backends.get(impl, threads);
-        System.out.println("ConvBench: CPU " + ConvLayoutBench.cpu() + "; " + Backends.backend("simd").description()
+        System.out.println("ConvBench: CPU " + Machine.cpu() + "; " + Backends.backend("simd").description()
                 + "; " + kernels + "; " + kernel + ": " + (conv != null ? conv : pool) + ", batch " + N);
         SplittableRandom rnd = new SplittableRandom(42);
         int in = conv != null ? conv.inputColumns() : pool.inputColumns();

@@ -112,7 +112,7 @@ public class ConvLayoutBench {
             default -> throw new IllegalArgumentException("unknown layout " + layout);
         };
         kernels = Backends.get("simd", threads);
-        System.out.println("ConvLayoutBench: CPU " + cpu() + "; " + Backends.backend("simd").description()
+        System.out.println("ConvLayoutBench: CPU " + Machine.cpu() + "; " + Backends.backend("simd").description()
                 + "; " + kernels + "; " + layer + " " + layout + ": " + N + "x" + h + "x" + w + "x" + c + " -> "
                 + N + "x" + p + "x" + q + "x" + k + ", " + R + "x" + S + " pad " + PAD);
 
@@ -485,21 +485,5 @@ public class ConvLayoutBench {
             v[i] = (float) rnd.nextDouble(-1, 1);
         }
         return v;
-    }
-
-    /** "AMD EPYC (family 25, model 17)" from /proc/cpuinfo, or "unknown". */
-    static String cpu() throws IOException {
-        Path info = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(info)) {
-            return "unknown";
-        }
-        List<String> lines = Files.readAllLines(info);
-        return field(lines, "model name") + " (family " + field(lines, "cpu family") + ", model " + field(lines, "model") + ")";
-    }
-
-    /** The first value of {@code name} in /proc/cpuinfo's lines, or "?". */
-    private static String field(List<String> lines, String name) {
-        return lines.stream().filter(l -> l.startsWith(name) && l.substring(name.length()).trim().startsWith(":"))
-                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
     }
 }

@@ -59,14 +59,14 @@ public class FmaPeakBench {
             int widest = FloatVector.SPECIES_PREFERRED.vectorBitSize();
             if (widest < F512.vectorBitSize()) {
                 throw new IllegalStateException("fmaPeak512 skipped: this CPU's widest float vectors are " + widest
-                        + "-bit (CPU " + ConvLayoutBench.cpu() + "); fmaPeak256 measures its peak");
+                        + "-bit (CPU " + Machine.cpu() + "); fmaPeak256 measures its peak");
             }
         }
     }
 
     @Setup(Level.Trial)
     public void describe() throws IOException {
-        System.out.println("FmaPeakBench: CPU " + ConvLayoutBench.cpu() + "; the CPU's widest float vectors: "
+        System.out.println("FmaPeakBench: CPU " + Machine.cpu() + "; the CPU's widest float vectors: "
                 + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + FloatVector.SPECIES_PREFERRED.length() + " lanes)");
     }
 
