@@ -161,27 +161,23 @@ final class Activations {
 
     // ---------------------------------------------------------------- sigmoid, tanh
 
-    // y, x are (m, n)
-    static void sigmoidForward(Matrix y, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
-            }
-            if (j < n) {
-                int c = n - j;
-                sigmoid(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-                unstage(t, ys, y0 + bytes(j), c);
-            }
+    // y, x are (m, n); large operands are split over the pool (Passes)
+    static void sigmoidForward(Matrix y, Matrix x, Parallel pool) {
+        Passes.run(Passes.SIGMOID_FORWARD, pool, y, x, null);
+    }
+
+    /** {@code n} elements of sigmoid's forward from byte x0 of xs to byte y0 of ys. */
+    static void sigmoidForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        }
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            sigmoid(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+            unstage(t, ys, y0 + bytes(j), c);
         }
     }
 
@@ -198,105 +194,85 @@ final class Activations {
         e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(ys, yAt, NATIVE);
     }
 
-    // dX, dY, y are (m, n): (dY * Y) * (1 - Y), the reference's operations
-    static void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) {
-        boolean flat = flat(dX, dY, y);
-        int rows = flat ? 1 : y.rows();
-        int n = flat ? (int) y.size() : y.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment ys = y.segment();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                g.mul(v).mul(FloatVector.broadcast(F, 1f).sub(v)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                float v = ys.get(FLOAT, y0 + bytes(j));
-                ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * v * (1f - v));
-            }
+    // dX, dY, y are (m, n): (dY * Y) * (1 - Y), the reference's operations; large operands are split over the pool
+    static void sigmoidBackward(Matrix dX, Matrix dY, Matrix y, Parallel pool) {
+        Passes.run(Passes.SIGMOID_BACKWARD, pool, dX, dY, y);
+    }
+
+    /** {@code n} elements of sigmoid's backward: dY and y from bytes g0 and y0, dX to byte d0. */
+    static void sigmoidBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            g.mul(v).mul(FloatVector.broadcast(F, 1f).sub(v)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            float v = ys.get(FLOAT, y0 + bytes(j));
+            ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * v * (1f - v));
         }
     }
 
-    // y, x are (m, n)
-    static void tanhForward(Matrix y, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
-            }
-            if (j < n) {
-                int c = n - j;
-                VectorMath.tanh(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-                unstage(t, ys, y0 + bytes(j), c);
-            }
+    // y, x are (m, n); large operands are split over the pool (Passes)
+    static void tanhForward(Matrix y, Matrix x, Parallel pool) {
+        Passes.run(Passes.TANH_FORWARD, pool, y, x, null);
+    }
+
+    /** {@code n} elements of tanh's forward from byte x0 of xs to byte y0 of ys. */
+    static void tanhForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        }
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            VectorMath.tanh(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+            unstage(t, ys, y0 + bytes(j), c);
         }
     }
 
-    // dX, dY, y are (m, n): dY * (1 - Y * Y), the reference's operations
-    static void tanhBackward(Matrix dX, Matrix dY, Matrix y) {
-        boolean flat = flat(dX, dY, y);
-        int rows = flat ? 1 : y.rows();
-        int n = flat ? (int) y.size() : y.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment ys = y.segment();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                g.mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                float v = ys.get(FLOAT, y0 + bytes(j));
-                ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * (1f - v * v));
-            }
+    // dX, dY, y are (m, n): dY * (1 - Y * Y), the reference's operations; large operands are split over the pool
+    static void tanhBackward(Matrix dX, Matrix dY, Matrix y, Parallel pool) {
+        Passes.run(Passes.TANH_BACKWARD, pool, dX, dY, y);
+    }
+
+    /** {@code n} elements of tanh's backward: dY and y from bytes g0 and y0, dX to byte d0. */
+    static void tanhBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            g.mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            float v = ys.get(FLOAT, y0 + bytes(j));
+            ds.set(FLOAT, d0 + bytes(j), gs.get(FLOAT, g0 + bytes(j)) * (1f - v * v));
         }
     }
 
     // ---------------------------------------------------------------- gelu
 
-    // y, x are (m, n)
-    static void geluForward(Matrix y, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
-            }
-            if (j < n) {
-                int c = n - j;
-                gelu(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-                unstage(t, ys, y0 + bytes(j), c);
-            }
+    // y, x are (m, n); large operands are split over the pool (Passes)
+    static void geluForward(Matrix y, Matrix x, Parallel pool) {
+        Passes.run(Passes.GELU_FORWARD, pool, y, x, null);
+    }
+
+    /** {@code n} elements of gelu's forward from byte x0 of xs to byte y0 of ys. */
+    static void geluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        }
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            gelu(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+            unstage(t, ys, y0 + bytes(j), c);
         }
     }
 
@@ -314,29 +290,23 @@ final class Activations {
         x.mul(s).blend(-0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoMemorySegment(ys, yAt, NATIVE);
     }
 
-    // dX, dY, x are (m, n)
-    static void geluBackward(Matrix dX, Matrix dY, Matrix x) {
-        boolean flat = flat(dX, dY, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                geluBackward(ds, d0 + bytes(j), gs, g0 + bytes(j), xs, x0 + bytes(j));
-            }
-            if (j < n) {
-                int c = n - j;
-                geluBackward(t, 0, t, stage(t, 0, gs, g0 + bytes(j), c), t, stage(t, 1, xs, x0 + bytes(j), c));
-                unstage(t, ds, d0 + bytes(j), c);
-            }
+    // dX, dY, x are (m, n); large operands are split over the pool (Passes)
+    static void geluBackward(Matrix dX, Matrix dY, Matrix x, Parallel pool) {
+        Passes.run(Passes.GELU_BACKWARD, pool, dX, dY, x);
+    }
+
+    /** {@code n} elements of gelu's backward: dY and x from bytes g0 and x0, dX to byte d0. */
+    static void geluBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            geluBackward(ds, d0 + bytes(j), gs, g0 + bytes(j), xs, x0 + bytes(j));
+        }
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            geluBackward(t, 0, t, stage(t, 0, gs, g0 + bytes(j), c), t, stage(t, 1, xs, x0 + bytes(j), c));
+            unstage(t, ds, d0 + bytes(j), c);
         }
     }
 
@@ -362,28 +332,26 @@ final class Activations {
 
     // ---------------------------------------------------------------- softmax, log-softmax (per row)
 
-    // y, x are (m, n); y may be x itself
-    static void softmaxForward(Matrix y, Matrix x) {
-        int n = x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
+    // y, x are (m, n); y may be x itself. Many rows are split over the pool (Passes), a row at a time
+    static void softmaxForward(Matrix y, Matrix x, Parallel pool) {
+        Passes.run(Passes.SOFTMAX_FORWARD, pool, y, x, null);
+    }
+
+    /** Softmax of one row of n elements from byte x0 of xs to byte y0 of ys (which may be x's row). */
+    static void softmaxForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         MemorySegment t = tail();
-        for (int i = 0; i < x.rows(); i++) {
-            long x0 = row(x, i);
-            long y0 = row(y, i);
-            float max = Elementwise.rowMax(xs, x0, n, t);
-            float sum = expInto(xs, x0, n, max, ys, y0, t);
-            // pass 3: y = e / sum
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = y0 + bytes(j);
-                FloatVector.fromMemorySegment(F, ys, at, NATIVE).div(sum).intoMemorySegment(ys, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = y0 + bytes(j);
-                ys.set(FLOAT, at, ys.get(FLOAT, at) / sum);
-            }
+        float max = Elementwise.rowMax(xs, x0, n, t);
+        float sum = expInto(xs, x0, n, max, ys, y0, t);
+        // pass 3: y = e / sum
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = y0 + bytes(j);
+            FloatVector.fromMemorySegment(F, ys, at, NATIVE).div(sum).intoMemorySegment(ys, at, NATIVE);
+        }
+        for (; j < n; j++) {
+            long at = y0 + bytes(j);
+            ys.set(FLOAT, at, ys.get(FLOAT, at) / sum);
         }
     }
 

@@ -7,25 +7,41 @@ import static dev.myelin.simd.Vectors.L;
 import dev.myelin.core.Matrix;
 
 /**
- * Memory passes over large operands (relu forward and backward, Adam) split over the kernels' pool: each chunk
- * is a contiguous range of the elements (operands that are contiguous, cut at multiples of the vector length) or
- * of the rows, and runs the kernel's own loop on it. Each element gets the same float operations whichever chunk
+ * Passes over large operands (the elementwise activations forward and backward, softmax, Adam) split over the
+ * kernels' pool: each chunk is a contiguous range of the elements (operands that are contiguous, cut at multiples
+ * of the vector length) or of the rows (always for softmax, whose rows are its units), and runs the kernel's own
+ * loop on it. Each element gets the same float operations whichever chunk
  * and thread compute it, so the results are bit for bit those of one thread. A pass below {@link #MIN_ELEMENTS}
- * elements, or on a pool of one thread, or over memory the workers cannot reach, runs as one chunk on the calling
+ * elements of work, or on a pool of one thread, or over memory the workers cannot reach, runs as one chunk on the calling
  * thread: this class is the kernels' only loop over their operands' rows or elements. The job is a reused
  * per-thread object: a warm call allocates nothing.
  */
 final class Passes {
 
     /**
-     * Elements below which a pass stays on the calling thread: 2^16 floats (256 KiB an operand) take about 10 us,
-     * where handing chunks to a worker (a few us when it spins, tens when it must be woken) would eat the gain.
+     * Work below which a pass stays on the calling thread, in elements of a memory pass: 2^16 floats (256 KiB an
+     * operand) take about 10 us, where handing chunks to a worker (a few us when it spins, tens when it must be
+     * woken) would eat the gain.
      */
     static final long MIN_ELEMENTS = 1L << 16;
 
     static final int RELU_FORWARD = 0;
     static final int RELU_BACKWARD = 1;
     static final int ADAM = 2;
+    static final int SIGMOID_FORWARD = 3;
+    static final int SIGMOID_BACKWARD = 4;
+    static final int TANH_FORWARD = 5;
+    static final int TANH_BACKWARD = 6;
+    static final int GELU_FORWARD = 7;
+    static final int GELU_BACKWARD = 8;
+    static final int SOFTMAX_FORWARD = 9;
+
+    /**
+     * Each kernel's work per element in elements of a memory pass, so that the exp-based kernels (about 25 vector
+     * operations an element vector where a memory pass has 1 to 3) split from 2^14 elements: the training step's
+     * 128 x 128 hidden layer is 2^14.
+     */
+    private static final int[] WEIGHT = {1, 1, 1, 4, 1, 4, 1, 4, 4, 4};
 
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
@@ -33,8 +49,8 @@ final class Passes {
     }
 
     /**
-     * Runs a relu pass ({@link #RELU_FORWARD}: a = y, b = x; {@link #RELU_BACKWARD}: a = dX, b = dY, c = x), on the
-     * pool if it is large enough to gain.
+     * Runs an activation's pass (forward: a = y, b = x; backward: a = dX, b = dY, c = x or y as the kernel's
+     * backward takes it), on the pool if it is large enough to gain.
      */
     static void run(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c) {
         JOBS.get().start(kernel, pool, a, b, c, null, 0, 0, 0, 0, 0, 0);
@@ -65,7 +81,7 @@ final class Passes {
         void start(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d, float s0, float s1, float s2,
                    float s3, float s4, float s5) {
             long size = a.size();
-            boolean split = pool.threads() > 1 && size >= MIN_ELEMENTS && sharable(a, b, c, d);
+            boolean split = pool.threads() > 1 && size * WEIGHT[kernel] >= MIN_ELEMENTS && sharable(a, b, c, d);
             this.kernel = kernel;
             this.a = a;
             this.b = b;
@@ -77,7 +93,7 @@ final class Passes {
             this.s3 = s3;
             this.s4 = s4;
             this.s5 = s5;
-            this.flat = flat(a, b) && (c == null || c.isContiguous()) && (d == null || d.isContiguous());
+            this.flat = kernel != SOFTMAX_FORWARD && flat(a, b) && (c == null || c.isContiguous()) && (d == null || d.isContiguous());
             int units = flat ? (int) (size / L) : a.rows();              // vectors, or rows
             this.chunks = split ? Math.max(1, Math.min(units, pool.threads())) : 1;
             try {
@@ -120,11 +136,18 @@ final class Passes {
             }
         }
 
-        /** The kernel's loop over n elements at these byte offsets of a, b, c and d. */
+        /** The kernel's loop over n elements (softmax: one row of n) at these byte offsets of a, b, c and d. */
         private void pass(long a0, long b0, long c0, long d0, int n) {
             switch (kernel) {
                 case RELU_FORWARD -> Activations.reluForward(a.segment(), a0, b.segment(), b0, n);
                 case RELU_BACKWARD -> Activations.reluBackward(a.segment(), a0, b.segment(), b0, c.segment(), c0, n);
+                case SIGMOID_FORWARD -> Activations.sigmoidForward(a.segment(), a0, b.segment(), b0, n);
+                case SIGMOID_BACKWARD -> Activations.sigmoidBackward(a.segment(), a0, b.segment(), b0, c.segment(), c0, n);
+                case TANH_FORWARD -> Activations.tanhForward(a.segment(), a0, b.segment(), b0, n);
+                case TANH_BACKWARD -> Activations.tanhBackward(a.segment(), a0, b.segment(), b0, c.segment(), c0, n);
+                case GELU_FORWARD -> Activations.geluForward(a.segment(), a0, b.segment(), b0, n);
+                case GELU_BACKWARD -> Activations.geluBackward(a.segment(), a0, b.segment(), b0, c.segment(), c0, n);
+                case SOFTMAX_FORWARD -> Activations.softmaxForward(a.segment(), a0, b.segment(), b0, n);
                 default -> Optimizers.adam(a.segment(), a0, b.segment(), b0, c.segment(), c0, d.segment(), d0, n,
                         s0, s1, s2, s3, s4, s5);
             }

@@ -135,37 +135,37 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void sigmoidForward(Matrix y, Matrix x) {
-        Activations.sigmoidForward(y, x);
+        Activations.sigmoidForward(y, x, pool);
     }
 
     @Override
     public void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.sigmoidBackward(dX, dY, y);
+        Activations.sigmoidBackward(dX, dY, y, pool);
     }
 
     @Override
     public void tanhForward(Matrix y, Matrix x) {
-        Activations.tanhForward(y, x);
+        Activations.tanhForward(y, x, pool);
     }
 
     @Override
     public void tanhBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.tanhBackward(dX, dY, y);
+        Activations.tanhBackward(dX, dY, y, pool);
     }
 
     @Override
     public void geluForward(Matrix y, Matrix x) {
-        Activations.geluForward(y, x);
+        Activations.geluForward(y, x, pool);
     }
 
     @Override
     public void geluBackward(Matrix dX, Matrix dY, Matrix x) {
-        Activations.geluBackward(dX, dY, x);
+        Activations.geluBackward(dX, dY, x, pool);
     }
 
     @Override
     public void softmaxForward(Matrix y, Matrix x) {
-        Activations.softmaxForward(y, x);
+        Activations.softmaxForward(y, x, pool);
     }
 
     @Override

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The passes split over the pool ({@link Passes}: relu forward and backward, Adam) give the bits of one thread and
- * of the reference (they are exact between backends: the same float operations per element). The shapes are above
+ * The passes split over the pool ({@link Passes}: the activations forward and backward, softmax, Adam) give the bits
+ * of one thread, and where the kernel is exact between backends (relu, the sigmoid and tanh backward, Adam: the same
+ * float operations per element) the reference's; the others' agreement with the reference is ActivationsAgreementTest's. The shapes are above
  * {@link Passes#MIN_ELEMENTS}, so the split path runs when the machine has two cores or more: contiguous operands
  * (cut into ranges of elements, one of them not a multiple of the vector length) and views with a leading
  * dimension (cut into rows). Inputs hold exact zeros of both signs and NaNs, where relu's backward picks.
@@ -58,11 +59,30 @@ class PassesTest {
                             backends[b].reluForward(y, x);
                             backends[b].reluBackward(dX, dY, x);
                             backends[b].adamUpdate(w, m, v, dY, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 3);
-                            out[b] = new float[][] {y.toArray(), dX.toArray(), w.toArray(), m.toArray(), v.toArray()};
+                            float[][] o = {y.toArray(), dX.toArray(), w.toArray(), m.toArray(), v.toArray(), null, null, null,
+                                null, null, null, null};
+                            backends[b].sigmoidForward(y, x);
+                            o[5] = y.toArray();
+                            backends[b].sigmoidBackward(dX, dY, y);
+                            o[6] = dX.toArray();
+                            backends[b].tanhForward(y, x);
+                            o[7] = y.toArray();
+                            backends[b].tanhBackward(dX, dY, y);
+                            o[8] = dX.toArray();
+                            backends[b].geluForward(y, x);
+                            o[9] = y.toArray();
+                            backends[b].geluBackward(dX, dY, x);
+                            o[10] = dX.toArray();
+                            backends[b].softmaxForward(y, x);
+                            o[11] = y.toArray();
+                            out[b] = o;
                         }
-                        String[] names = {"relu forward", "relu backward", "adam W", "adam M", "adam V"};
+                        String[] names = {"relu forward", "relu backward", "adam W", "adam M", "adam V", "sigmoid forward",
+                            "sigmoid backward", "tanh forward", "tanh backward", "gelu forward", "gelu backward", "softmax forward"};
                         for (int o = 0; o < names.length; o++) {
                             assertArrayEquals(out[0][o], out[1][o], names[o] + ": one thread against " + all.threads());
+                        }
+                        for (int o = 0; o < 5; o++) {
                             assertArrayEquals(out[2][o], out[1][o], names[o] + ": the reference against " + all.threads() + " threads");
                         }
                     }
