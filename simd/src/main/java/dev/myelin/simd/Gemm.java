@@ -515,22 +515,41 @@ final class Gemm {
      * {@code panel[at + l*width + r] = } element {@code first + r*ld + l} of src, for {@code r < count} and
      * {@code l < kc}, and zeros in the columns {@code count <= r < width}: the transpose of {@code count}
      * rows of length kc into a panel {@code width} wide. The rows are first copied into {@code rows} with
-     * vector moves, then written row by row (each pass reads one row in order and writes with a constant
-     * stride): measured 2.5x faster than writing the panel in order and gathering from every row per l.
+     * vector moves, then written 8 rows at a time (each pass reads 8 rows in order and writes 8 adjacent
+     * floats of the panel per l, with a constant stride), the last {@code count % 8} rows one at a time. Row by
+     * row was measured 2.5x faster than writing the panel in order and gathering from every row per l, and 8 rows
+     * at a time 18% faster again than row by row on {@code 32x784x128:NT} (157.6 against 129.3 us, one thread, Zen 4,
+     * 512-bit), where this transpose was half the time; on A's 6-row micro-panels a block of 4 gained nothing.
      */
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {
         for (int r = 0; r < count; r++) {
             copyRow(src, (first + (long) r * ld) * Float.BYTES, rows, r * kc, kc);
         }
-        for (int r = 0; r < count; r++) {
+        int r = 0;
+        for (; r + 8 <= count; r += 8) {            // 8 rows at a time: 8 floats in a row of the panel per l
+            int from = r * kc;
+            int dst = at + r;
+            for (int l = 0; l < kc; l++) {
+                int o = dst + l * width;
+                panel[o] = rows[from + l];
+                panel[o + 1] = rows[from + kc + l];
+                panel[o + 2] = rows[from + 2 * kc + l];
+                panel[o + 3] = rows[from + 3 * kc + l];
+                panel[o + 4] = rows[from + 4 * kc + l];
+                panel[o + 5] = rows[from + 5 * kc + l];
+                panel[o + 6] = rows[from + 6 * kc + l];
+                panel[o + 7] = rows[from + 7 * kc + l];
+            }
+        }
+        for (; r < count; r++) {
             int from = r * kc;
             int dst = at + r;
             for (int l = 0; l < kc; l++) {
                 panel[dst + l * width] = rows[from + l];
             }
         }
-        for (int r = count; r < width; r++) {
+        for (r = count; r < width; r++) {
             for (int l = 0; l < kc; l++) {
                 panel[at + r + l * width] = 0f;
             }
