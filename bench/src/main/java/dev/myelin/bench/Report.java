@@ -311,10 +311,17 @@ public final class Report {
                 .map(Training::key).distinct().forEach(key -> {
                     Training m = myelin.getOrDefault(key, none);
                     Training t = torch.getOrDefault(key, none);
-                    out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2fx | %.2f%% | %.2f%% |%n",
-                            key.replace("|", " | "), m.seconds(), t.seconds(), m.seconds() / t.seconds(), m.accuracy(), t.accuracy()));
+                    out.append("| ").append(key.replace("|", " | ")).append(" | ").append(figure("%.2f", m.seconds()))
+                       .append(" | ").append(figure("%.2f", t.seconds())).append(" | ").append(figure("%.2fx", m.seconds() / t.seconds()))
+                       .append(" | ").append(figure("%.2f%%", m.accuracy())).append(" | ").append(figure("%.2f%%", t.accuracy()))
+                       .append(" |\n");
                 });
         out.append('\n');
+    }
+
+    /** The value in this format, or nothing where the run has none (NaN). */
+    private static String figure(String format, double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, format, v);
     }
 
     /** The machine and the peers' kernels, from Machine's record and the PyTorch runs. */
