@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -514,46 +515,70 @@ final class Gemm {
     /**
      * {@code panel[at + l*width + r] = } element {@code first + r*ld + l} of src, for {@code r < count} and
      * {@code l < kc}, and zeros in the columns {@code count <= r < width}: the transpose of {@code count}
-     * rows of length kc into a panel {@code width} wide. The rows are first copied into {@code rows} with
-     * vector moves, then written 8 rows at a time (each pass reads 8 rows in order and writes 8 adjacent
-     * floats of the panel per l, with a constant stride), the last {@code count % 8} rows one at a time. Row by
-     * row was measured 2.5x faster than writing the panel in order and gathering from every row per l, and 8 rows
-     * at a time 18% faster again than row by row on {@code 32x784x128:NT} (157.6 against 129.3 us, one thread, Zen 4,
-     * 512-bit), where this transpose was half the time; on A's 6-row micro-panels a block of 4 gained nothing.
+     * rows of length kc into a panel {@code width} wide. Four rows at a time, in 4 x 4 blocks transposed in
+     * registers ({@link #transpose4}) straight from the segment; the last {@code kc % 4} columns of those rows
+     * float by float, and the last {@code count % 4} rows copied into {@code rows} with vector moves and then
+     * written row by row. Measured on {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose
+     * was half the time: 157.6 us row by row, 129.3 us writing 8 rows at a time, 129.6 with a vector gather
+     * per l from the copied rows, and with the 4 x 4 blocks the figure in docs/benchmarks.md. (Row by row had
+     * been measured 2.5x faster than writing the panel in order and gathering every element from its row.)
      */
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {
-        for (int r = 0; r < count; r++) {
-            copyRow(src, (first + (long) r * ld) * Float.BYTES, rows, r * kc, kc);
-        }
+        long ldBytes = (long) ld * Float.BYTES;
+        int kq = kc - kc % Q;
         int r = 0;
-        for (; r + 8 <= count; r += 8) {            // 8 rows at a time: 8 floats in a row of the panel per l
-            int from = r * kc;
-            int dst = at + r;
-            for (int l = 0; l < kc; l++) {
-                int o = dst + l * width;
-                panel[o] = rows[from + l];
-                panel[o + 1] = rows[from + kc + l];
-                panel[o + 2] = rows[from + 2 * kc + l];
-                panel[o + 3] = rows[from + 3 * kc + l];
-                panel[o + 4] = rows[from + 4 * kc + l];
-                panel[o + 5] = rows[from + 5 * kc + l];
-                panel[o + 6] = rows[from + 6 * kc + l];
-                panel[o + 7] = rows[from + 7 * kc + l];
+        for (; r + Q <= count; r += Q) {
+            long row = (first + (long) r * ld) * Float.BYTES;
+            for (int l = 0; l < kq; l += Q) {
+                transpose4(src, row + (long) l * Float.BYTES, ldBytes, panel, at + l * width + r, width);
+            }
+            for (int l = kq; l < kc; l++) {
+                for (int i = 0; i < Q; i++) {
+                    panel[at + l * width + r + i] = src.get(FL, row + i * ldBytes + (long) l * Float.BYTES);
+                }
             }
         }
-        for (; r < count; r++) {
-            int from = r * kc;
-            int dst = at + r;
+        for (int i = r; i < count; i++) {
+            copyRow(src, (first + (long) i * ld) * Float.BYTES, rows, (i - r) * kc, kc);
+        }
+        for (int i = r; i < count; i++) {
+            int from = (i - r) * kc;
+            int dst = at + i;
             for (int l = 0; l < kc; l++) {
                 panel[dst + l * width] = rows[from + l];
             }
         }
-        for (r = count; r < width; r++) {
+        for (int i = count; i < width; i++) {
             for (int l = 0; l < kc; l++) {
-                panel[at + r + l * width] = 0f;
+                panel[at + i + l * width] = 0f;
             }
         }
+    }
+
+    /** Two-source shuffles of 4 lanes (4 to 7 name the second vector's lanes 0 to 3). */
+    private static final VectorShuffle<Float> PAIRS_LO = VectorShuffle.fromValues(FQ, 0, 4, 1, 5);
+    private static final VectorShuffle<Float> PAIRS_HI = VectorShuffle.fromValues(FQ, 2, 6, 3, 7);
+    private static final VectorShuffle<Float> HALVES_LO = VectorShuffle.fromValues(FQ, 0, 1, 4, 5);
+    private static final VectorShuffle<Float> HALVES_HI = VectorShuffle.fromValues(FQ, 2, 3, 6, 7);
+
+    /**
+     * The 4 x 4 block of floats at byte {@code at} of src (rows {@code ld} bytes apart), transposed into
+     * {@code panel[dst + l*width + i]} = row i, column l of the block: two rounds of two-source shuffles.
+     */
+    private static void transpose4(MemorySegment src, long at, long ld, float[] panel, int dst, int width) {
+        FloatVector a = FloatVector.fromMemorySegment(FQ, src, at, NATIVE);
+        FloatVector b = FloatVector.fromMemorySegment(FQ, src, at + ld, NATIVE);
+        FloatVector c = FloatVector.fromMemorySegment(FQ, src, at + 2 * ld, NATIVE);
+        FloatVector d = FloatVector.fromMemorySegment(FQ, src, at + 3 * ld, NATIVE);
+        FloatVector ab0 = a.rearrange(PAIRS_LO, b);                       // a0 b0 a1 b1
+        FloatVector ab1 = a.rearrange(PAIRS_HI, b);                       // a2 b2 a3 b3
+        FloatVector cd0 = c.rearrange(PAIRS_LO, d);                       // c0 d0 c1 d1
+        FloatVector cd1 = c.rearrange(PAIRS_HI, d);                       // c2 d2 c3 d3
+        ab0.rearrange(HALVES_LO, cd0).intoArray(panel, dst);              // a0 b0 c0 d0
+        ab0.rearrange(HALVES_HI, cd0).intoArray(panel, dst + width);      // a1 b1 c1 d1
+        ab1.rearrange(HALVES_LO, cd1).intoArray(panel, dst + 2 * width);  // a2 b2 c2 d2
+        ab1.rearrange(HALVES_HI, cd1).intoArray(panel, dst + 3 * width);  // a3 b3 c3 d3
     }
 
     /**
