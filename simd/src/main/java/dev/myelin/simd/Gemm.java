@@ -516,28 +516,23 @@ final class Gemm {
      * {@code panel[at + l*width + r] = } element {@code first + r*ld + l} of src, for {@code r < count} and
      * {@code l < kc}, and zeros in the columns {@code count <= r < width}: the transpose of {@code count}
      * rows of length kc into a panel {@code width} wide. Four rows at a time, in 4 x 4 blocks transposed in
-     * registers ({@link #transpose4}) straight from the segment; the last {@code kc % 4} columns of those rows
-     * float by float, and the last {@code count % 4} rows copied into {@code rows} with vector moves and then
-     * written row by row. Measured on {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose
+     * registers ({@link #transpose4}) straight from the segment, the last {@code kc % 4} columns of those rows
+     * float by float; the last {@code count % 4} rows as one more block of 4 that ends at the last row (it
+     * rewrites a few rows with the same values: an A micro-panel of 6 rows is two blocks), or, with fewer than
+     * 4 rows in all, copied into {@code rows} with vector moves and written row by row. Measured on {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose
      * was half the time: 157.6 us row by row, 129.3 us writing 8 rows at a time, 129.6 with a vector gather
      * per l from the copied rows, and with the 4 x 4 blocks the figure in docs/benchmarks.md. (Row by row had
      * been measured 2.5x faster than writing the panel in order and gathering every element from its row.)
      */
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {
-        long ldBytes = (long) ld * Float.BYTES;
-        int kq = kc - kc % Q;
         int r = 0;
         for (; r + Q <= count; r += Q) {
-            long row = (first + (long) r * ld) * Float.BYTES;
-            for (int l = 0; l < kq; l += Q) {
-                transpose4(src, row + (long) l * Float.BYTES, ldBytes, panel, at + l * width + r, width);
-            }
-            for (int l = kq; l < kc; l++) {
-                for (int i = 0; i < Q; i++) {
-                    panel[at + l * width + r + i] = src.get(FL, row + i * ldBytes + (long) l * Float.BYTES);
-                }
-            }
+            transposeRows4(src, first, ld, r, kc, panel, at, width);
+        }
+        if (r < count && count >= Q) {       // the last count % 4 rows: one more block of 4, over rows already written
+            transposeRows4(src, first, ld, count - Q, kc, panel, at, width);
+            r = count;
         }
         for (int i = r; i < count; i++) {
             copyRow(src, (first + (long) i * ld) * Float.BYTES, rows, (i - r) * kc, kc);
@@ -552,6 +547,22 @@ final class Gemm {
         for (int i = count; i < width; i++) {
             for (int l = 0; l < kc; l++) {
                 panel[at + i + l * width] = 0f;
+            }
+        }
+    }
+
+    /** Rows {@code r .. r+3} of {@link #transpose}: 4 x 4 blocks, then the last {@code kc % 4} columns float by float. */
+    private static void transposeRows4(MemorySegment src, long first, int ld, int r, int kc, float[] panel, int at,
+                                       int width) {
+        long ldBytes = (long) ld * Float.BYTES;
+        long row = (first + (long) r * ld) * Float.BYTES;
+        int kq = kc - kc % Q;
+        for (int l = 0; l < kq; l += Q) {
+            transpose4(src, row + (long) l * Float.BYTES, ldBytes, panel, at + l * width + r, width);
+        }
+        for (int l = kq; l < kc; l++) {
+            for (int i = 0; i < Q; i++) {
+                panel[at + l * width + r + i] = src.get(FL, row + i * ldBytes + (long) l * Float.BYTES);
             }
         }
     }
