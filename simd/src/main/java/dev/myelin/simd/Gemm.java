@@ -235,10 +235,10 @@ final class Gemm {
         private float[] bp = new float[0];
         private final float[][] tiles = new float[Parallel.MAX_THREADS][MR * NR];
         /**
-         * Per thread: the rows of a panel copied out of their segment before they are transposed into it
-         * (at most max(MR, NR) rows of kc <= KC floats).
+         * Per thread: the rows of a panel of fewer than 4 rows, copied out of their segment before they are
+         * transposed into it (at most 3 rows of kc <= KC floats; see {@link #transpose}).
          */
-        private final float[][] rows = new float[Parallel.MAX_THREADS][Math.max(MR, NR) * KC];
+        private final float[][] rows = new float[Parallel.MAX_THREADS][(Q - 1) * KC];
 
         void start(Matrix c, Matrix a, Trans opA, Matrix b, Trans opB, float alpha, float beta) {
             this.c = c;
@@ -485,7 +485,7 @@ final class Gemm {
      * l, a store every {@code NR*kc*4} bytes, cost several times more).
      *
      * <p>packB and packA hold no Vector API code themselves; their vector moves are in the small leaves
-     * {@link #copyRow} and {@link #copyQuads}. Measured: with the moves written inline, packB's ordinary
+     * {@link #copyRow}, {@link #copyQuads} and {@link #transpose4}. Measured: with the moves written inline, packB's ordinary
      * entry stayed in C1 (tier 2) for 30 s of hot calls while only an OSR version reached C2, and C1's
      * Vector API code allocated 48 bytes per vector moved (KernelAllocationTest failed in about one full
      * build in four). In C1, the drivers' scalar code allocates nothing.
