@@ -485,8 +485,8 @@ final class Gemm {
      * l, a store every {@code NR*kc*4} bytes, cost several times more).
      *
      * <p>packB and packA hold no Vector API code themselves; their vector moves are in the small leaves
-     * {@link #copyRow}, {@link #copyQuads} and {@link #transpose4}. Measured: with the moves written inline, packB's ordinary
-     * entry stayed in C1 (tier 2) for 30 s of hot calls while only an OSR version reached C2, and C1's
+     * {@link #copyRow}, {@link #copyQuads} and {@link #transpose4}. Measured: with the moves written inline,
+     * packB's ordinary entry stayed in C1 (tier 2) for 30 s of hot calls while only an OSR version reached C2, and C1's
      * Vector API code allocated 48 bytes per vector moved (KernelAllocationTest failed in about one full
      * build in four). In C1, the drivers' scalar code allocates nothing.
      */
@@ -518,35 +518,38 @@ final class Gemm {
      * rows of length kc into a panel {@code width} wide. Four rows at a time, in 4 x 4 blocks transposed in
      * registers ({@link #transpose4}) straight from the segment, the last {@code kc % 4} columns of those rows
      * float by float; the last {@code count % 4} rows as one more block of 4 that ends at the last row (it
-     * rewrites a few rows with the same values: an A micro-panel of 6 rows is two blocks), or, with fewer than
-     * 4 rows in all, copied into {@code rows} with vector moves and written row by row. Measured on {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose
-     * was half the time: 157.6 us row by row, 129.3 us writing 8 rows at a time, 129.6 with a vector gather
-     * per l from the copied rows, and with the 4 x 4 blocks the figure in docs/benchmarks.md. (Row by row had
-     * been measured 2.5x faster than writing the panel in order and gathering every element from its row.)
+     * rewrites a few rows with the same values: an A micro-panel of 6 rows is two blocks). A panel of fewer
+     * than 4 rows is copied into {@code rows} with vector moves and written row by row. Measured on
+     * {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose was half the time: 157.6 us row
+     * by row, 129.3 us writing 8 rows at a time, 129.6 with a vector gather per l from the copied rows, and with
+     * the 4 x 4 blocks the figure in docs/benchmarks.md. (Row by row had been measured 2.5x faster than writing
+     * the panel in order and gathering every element from its row.)
      */
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {
-        int r = 0;
-        for (; r + Q <= count; r += Q) {
-            transposeRows4(src, first, ld, r, kc, panel, at, width);
-        }
-        if (r < count && count >= Q) {       // the last count % 4 rows: one more block of 4, over rows already written
-            transposeRows4(src, first, ld, count - Q, kc, panel, at, width);
-            r = count;
-        }
-        for (int i = r; i < count; i++) {
-            copyRow(src, (first + (long) i * ld) * Float.BYTES, rows, (i - r) * kc, kc);
-        }
-        for (int i = r; i < count; i++) {
-            int from = (i - r) * kc;
-            int dst = at + i;
-            for (int l = 0; l < kc; l++) {
-                panel[dst + l * width] = rows[from + l];
+        if (count >= Q) {
+            int r = 0;
+            for (; r + Q <= count; r += Q) {
+                transposeRows4(src, first, ld, r, kc, panel, at, width);
+            }
+            if (r < count) {                 // the last count % 4 rows: one more block of 4, over rows already written
+                transposeRows4(src, first, ld, count - Q, kc, panel, at, width);
+            }
+        } else {
+            for (int r = 0; r < count; r++) {
+                copyRow(src, (first + (long) r * ld) * Float.BYTES, rows, r * kc, kc);
+            }
+            for (int r = 0; r < count; r++) {
+                int from = r * kc;
+                int dst = at + r;
+                for (int l = 0; l < kc; l++) {
+                    panel[dst + l * width] = rows[from + l];
+                }
             }
         }
-        for (int i = count; i < width; i++) {
+        for (int r = count; r < width; r++) {
             for (int l = 0; l < kc; l++) {
-                panel[at + i + l * width] = 0f;
+                panel[at + r + l * width] = 0f;
             }
         }
     }

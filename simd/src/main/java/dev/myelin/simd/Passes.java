@@ -10,11 +10,11 @@ import dev.myelin.core.Matrix;
  * Passes over large operands (the elementwise activations forward and backward, softmax, Adam) split over the
  * kernels' pool: each chunk is a contiguous range of the elements (operands that are contiguous, cut at multiples
  * of the vector length) or of the rows (always for softmax, whose rows are its units), and runs the kernel's own
- * loop on it. Each element gets the same float operations whichever chunk
- * and thread compute it, so the results are bit for bit those of one thread. A pass below {@link #MIN_ELEMENTS}
- * elements of work, or on a pool of one thread, or over memory the workers cannot reach, runs as one chunk on the calling
- * thread: this class is the kernels' only loop over their operands' rows or elements. The job is a reused
- * per-thread object: a warm call allocates nothing.
+ * loop on it. Each element gets the same float operations whichever chunk and thread compute it, so the results
+ * are bit for bit those of one thread. A pass below {@link #MIN_ELEMENTS} elements of work, or on a pool of one
+ * thread, or over memory the workers cannot reach, runs as one chunk on the calling thread: this class is the
+ * kernels' only loop over their operands' rows or elements. The job is a reused per-thread object: a warm call
+ * allocates nothing.
  */
 final class Passes {
 
@@ -37,11 +37,16 @@ final class Passes {
     static final int SOFTMAX_FORWARD = 9;
 
     /**
-     * Each kernel's work per element in elements of a memory pass, so that the exp-based kernels (about 25 vector
-     * operations an element vector where a memory pass has 1 to 3) split from 2^14 elements: the training step's
-     * 128 x 128 hidden layer is 2^14.
+     * A kernel's work per element in elements of a memory pass: 4 for the exp-based kernels (about 25 vector
+     * operations a vector, where a memory pass has 1 to 3), so that they split from 2^14 elements, the size of the
+     * training step's 128 x 128 hidden layer; 1 for the others.
      */
-    private static final int[] WEIGHT = {1, 1, 1, 4, 1, 4, 1, 4, 4, 4};
+    private static int weight(int kernel) {
+        return switch (kernel) {
+            case SIGMOID_FORWARD, TANH_FORWARD, GELU_FORWARD, GELU_BACKWARD, SOFTMAX_FORWARD -> 4;
+            default -> 1;
+        };
+    }
 
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
@@ -81,7 +86,7 @@ final class Passes {
         void start(int kernel, Parallel pool, Matrix a, Matrix b, Matrix c, Matrix d, float s0, float s1, float s2,
                    float s3, float s4, float s5) {
             long size = a.size();
-            boolean split = pool.threads() > 1 && size * WEIGHT[kernel] >= MIN_ELEMENTS && sharable(a, b, c, d);
+            boolean split = pool.threads() > 1 && size * weight(kernel) >= MIN_ELEMENTS && sharable(a, b, c, d);
             this.kernel = kernel;
             this.a = a;
             this.b = b;
@@ -93,7 +98,8 @@ final class Passes {
             this.s3 = s3;
             this.s4 = s4;
             this.s5 = s5;
-            this.flat = kernel != SOFTMAX_FORWARD && flat(a, b) && (c == null || c.isContiguous()) && (d == null || d.isContiguous());
+            this.flat = kernel != SOFTMAX_FORWARD && flat(a, b) && (c == null || c.isContiguous())
+                    && (d == null || d.isContiguous());
             int units = flat ? (int) (size / L) : a.rows();              // vectors, or rows
             this.chunks = split ? Math.max(1, Math.min(units, pool.threads())) : 1;
             try {
