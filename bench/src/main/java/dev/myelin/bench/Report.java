@@ -42,6 +42,9 @@ public final class Report {
     private record Training(boolean torch, int batch, int threads, double seconds, double first, double accuracy,
                             String blasCore) {
 
+        /** A run that is missing: every figure NaN, which the tables show as missing. */
+        static final Training NONE = new Training(false, 0, 0, Double.NaN, Double.NaN, Double.NaN, "");
+
         static Training of(JsonNode r) {
             boolean torch = r.has("framework");
             return torch
@@ -113,7 +116,8 @@ public final class Report {
         out.append(String.format(Locale.ROOT, "Measured FP32 FMA peak of one core in the same run (`FmaPeakBench`, the higher of its widths): **%.1f GFLOP/s**%s.%n%n",
                 peak, peakWidths(rows, peakRow)));
         machine(out, where, training);
-        targetsTable(out, rows, training, where == null ? 2 : where.cores());
+        // the README's run uses every core: those Machine saw, or this JVM's where the run has no record
+        targetsTable(out, rows, training, where == null ? Runtime.getRuntime().availableProcessors() : where.cores());
         gemmTables(out, rows, peak);
         trainingTable(out, training);
         otherTables(out, rows);
@@ -205,11 +209,10 @@ public final class Report {
         Map<String, Training> myelin = new TreeMap<>();
         Map<String, Training> torch = new TreeMap<>();
         training.forEach(r -> (r.torch() ? torch : myelin).put(r.key(), r));
-        Training none = new Training(false, 0, 0, Double.NaN, Double.NaN, Double.NaN, "");
         for (String[] t : new String[][] {{"128", "0.75"}, {"32", "0.4"}}) {
             String key = t[0] + "|1";
-            Training m = myelin.getOrDefault(key, none);
-            Training p = torch.getOrDefault(key, none);
+            Training m = myelin.getOrDefault(key, Training.NONE);
+            Training p = torch.getOrDefault(key, Training.NONE);
             double ratio = m.seconds() / p.seconds();
             double gap = p.accuracy() - m.accuracy();
             target(out, "training, 1 thread, batch " + t[0] + ": <= " + t[1] + "x PyTorch's seconds per epoch, accuracy at most 0.5 points below",
@@ -217,15 +220,15 @@ public final class Report {
                     ratio <= Double.parseDouble(t[1]) && gap <= 0.5);
         }
         for (String b : new String[] {"128", "32"}) {
-            double speedup = myelin.getOrDefault(b + "|1", none).seconds() / myelin.getOrDefault(b + "|2", none).seconds();
+            double speedup = myelin.getOrDefault(b + "|1", Training.NONE).seconds() / myelin.getOrDefault(b + "|2", Training.NONE).seconds();
             target(out, "training, batch " + b + ": 2 threads >= 1.6x faster than 1", speedup,
                     String.format(Locale.ROOT, "%.2fx", speedup), speedup >= 1.6);
         }
-        Training readme = myelin.getOrDefault("128|" + cores, none);      // the README's run: batch 128, every core
+        Training readme = myelin.getOrDefault("128|" + cores, Training.NONE);      // the README's run: batch 128, every core
         double warm = readme.first() / readme.seconds();
         target(out, "warm-up: epoch 1 <= 3x a later epoch (batch 128 on " + cores + " threads, as the README's run)", warm,
                 String.format(Locale.ROOT, "%.1fx (%.2f s against %.2f s)", warm, readme.first(), readme.seconds()), warm <= 3);
-        double over = myelin.getOrDefault("128|7", none).seconds() / myelin.getOrDefault("128|2", none).seconds();
+        double over = myelin.getOrDefault("128|7", Training.NONE).seconds() / myelin.getOrDefault("128|2", Training.NONE).seconds();
         target(out, "7 threads where the JVM sees 8 processors (2 cores): <= 1.5x the two-thread time (batch 128)", over,
                 String.format(Locale.ROOT, "%.2fx", over), over <= 1.5);
         out.append('\n');
@@ -306,11 +309,10 @@ public final class Report {
            .append("of the epochs after the first (the first includes JIT warm-up); test accuracy after the last epoch.\n\n");
         out.append("| batch | threads | Myelin s/epoch | PyTorch s/epoch | Myelin / PyTorch | Myelin test acc. | PyTorch test acc. |\n");
         out.append("|---|---|---|---|---|---|---|\n");
-        Training none = new Training(false, 0, 0, Double.NaN, Double.NaN, Double.NaN, "");
         runs.stream().sorted(java.util.Comparator.comparingInt(Training::batch).thenComparingInt(Training::threads))
                 .map(Training::key).distinct().forEach(key -> {
-                    Training m = myelin.getOrDefault(key, none);
-                    Training t = torch.getOrDefault(key, none);
+                    Training m = myelin.getOrDefault(key, Training.NONE);
+                    Training t = torch.getOrDefault(key, Training.NONE);
                     out.append("| ").append(key.replace("|", " | ")).append(" | ").append(figure("%.2f", m.seconds()))
                        .append(" | ").append(figure("%.2f", t.seconds())).append(" | ").append(figure("%.2fx", m.seconds() / t.seconds()))
                        .append(" | ").append(figure("%.2f%%", m.accuracy())).append(" | ").append(figure("%.2f%%", t.accuracy()))
