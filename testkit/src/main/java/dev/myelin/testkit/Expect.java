@@ -91,7 +91,7 @@ public final class Expect {
     /**
      * Checks that {@code actual} holds the same floats as {@code expected}, bit for bit ({@code -0} differs from
      * {@code +0}; all NaNs count as one value). The message names the first difference: where, both values and
-     * their bit patterns.
+     * their bit patterns (as row 0, column i).
      *
      * @param what     what was computed, for the message
      * @param expected the right answer, e.g. {@code (float) (a * (double) b)} for a float product
@@ -100,21 +100,12 @@ public final class Expect {
      * @throws IllegalArgumentException if the lengths differ
      */
     public static void exact(String what, float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            throw new IllegalArgumentException("lengths differ: expected " + expected.length + ", actual " + actual.length);
-        }
-        for (int i = 0; i < actual.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                throw new AssertionError(String.format(Locale.ROOT,
-                        "%s: not bit for bit at %d of %d: expected %s (0x%08x), actual %s (0x%08x)", what, i,
-                        actual.length, expected[i], Float.floatToRawIntBits(expected[i]), actual[i],
-                        Float.floatToRawIntBits(actual[i])));
-            }
-        }
+        exact(what, expected, actual, Math.max(1, actual.length));
     }
 
     /**
-     * As {@link #exact(String, float[], float[])} for a matrix, row-major.
+     * As {@link #exact(String, float[], float[])} for a matrix (a view is read through its leading dimension),
+     * row-major; the message names the first difference by row and column.
      *
      * @param what     what was computed, for the message
      * @param expected the right answer, row-major, {@code rows * cols} values
@@ -124,7 +115,21 @@ public final class Expect {
      */
     public static void exact(String what, float[] expected, Matrix actual) {
         checkSize("expected", expected.length, actual);
-        exact(what, expected, actual.toArray());
+        exact(what, expected, actual.toArray(), actual.cols());
+    }
+
+    private static void exact(String what, float[] expected, float[] actual, int cols) {
+        if (expected.length != actual.length) {
+            throw new IllegalArgumentException("lengths differ: expected " + expected.length + ", actual " + actual.length);
+        }
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(String.format(Locale.ROOT,
+                        "%s: not bit for bit at (%d, %d) of %d elements: expected %s (0x%08x), actual %s (0x%08x)", what,
+                        i / cols, i % cols, actual.length, expected[i], Float.floatToRawIntBits(expected[i]), actual[i],
+                        Float.floatToRawIntBits(actual[i])));
+            }
+        }
     }
 
     private static double[] filled(double bound, int count) {

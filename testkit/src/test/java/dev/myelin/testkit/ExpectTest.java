@@ -54,6 +54,8 @@ class ExpectTest {
             Matrix view = parent.view(1, 1, 2, 2);
             Expect.within("view", new double[] {1, 2, 3, 4}, view, 0);
             Expect.exact("view", new float[] {1, 2, 3, 4}, view);
+            assertTrue(assertThrows(AssertionError.class, () -> Expect.exact("view", new float[] {1, 2, 3, -4}, view))
+                    .getMessage().startsWith("view: not bit for bit at (1, 1) of 4 elements: expected -4.0"));
             AssertionError e = assertThrows(AssertionError.class,
                     () -> Expect.within("view", new double[] {1, 2, 3, 5}, view, new double[] {0, 0, 0, 0.5}));
             assertTrue(e.getMessage().contains("worst at (1, 1): expected 5.0, actual 4.0"), e.getMessage());
@@ -66,6 +68,6 @@ class ExpectTest {
     void exactComparesBitPatterns() {
         Expect.exact("k", new float[] {Float.NaN, 1, -0f}, new float[] {Float.intBitsToFloat(0x7fc00001), 1, -0f});
         AssertionError e = assertThrows(AssertionError.class, () -> Expect.exact("k", new float[] {1, -0f}, new float[] {1, 0f}));
-        assertEquals("k: not bit for bit at 1 of 2: expected -0.0 (0x80000000), actual 0.0 (0x00000000)", e.getMessage());
+        assertEquals("k: not bit for bit at (0, 1) of 2 elements: expected -0.0 (0x80000000), actual 0.0 (0x00000000)", e.getMessage());
     }
 }
