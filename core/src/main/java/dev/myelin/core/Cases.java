@@ -111,6 +111,50 @@ public final class Cases {
         m.copyFrom(v);
     }
 
+    /** Inputs every kernel must treat as IEEE 754 says: NaN, the infinities, both zeros, subnormals, the extremes. */
+    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+        Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1e-40f, -1e-40f,
+        Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f};
+
+    /**
+     * One special value, drawn uniformly from: NaN, +-Inf, +-0, +-{@code MIN_VALUE} (the smallest subnormal),
+     * +-{@code MIN_NORMAL}, +-1e-40 (a subnormal), +-{@code MAX_VALUE}, +-1.
+     *
+     * @param rnd the case's generator
+     * @return the value
+     */
+    public static float special(SplittableRandom rnd) {
+        return SPECIALS[rnd.nextInt(SPECIALS.length)];
+    }
+
+    /**
+     * {@code count} uniform values in {@code [lo, hi)}, each replaced with probability {@code pSpecial} by a
+     * {@link #special} value.
+     *
+     * @param rnd      the case's generator
+     * @param count    how many values, {@code >= 0}
+     * @param lo       the lowest value (inclusive)
+     * @param hi       the highest value (exclusive), {@code > lo}
+     * @param pSpecial the probability of a special value, in {@code [0, 1]}
+     * @return the values
+     */
+    public static float[] values(SplittableRandom rnd, int count, double lo, double hi, double pSpecial) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0, got " + count);
+        }
+        if (!(lo < hi)) {
+            throw new IllegalArgumentException("lo must be < hi, got lo " + lo + ", hi " + hi);
+        }
+        if (!(pSpecial >= 0 && pSpecial <= 1)) {
+            throw new IllegalArgumentException("pSpecial must be in [0, 1], got " + pSpecial);
+        }
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = rnd.nextDouble() < pSpecial ? special(rnd) : (float) rnd.nextDouble(lo, hi);
+        }
+        return v;
+    }
+
     /**
      * Sizes to test: every edge size, then {@code randomCount * SCALE} random sizes in {@code [1, max]}.
      *

@@ -33,6 +33,23 @@ public final class ErrorBounds {
     }
 
     /**
+     * {@return {@code gamma_D(k) = k 2^-53 / (1 - k 2^-53)}, the relative error bound of k roundings in double}:
+     * what a double-precision oracle's own error is measured with.
+     *
+     * @param k the number of double roundings, {@code 0 <= k < 2^53}
+     */
+    public static double gammaD(long k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("k must be >= 0, got " + k);
+        }
+        double ku = k * 0x1p-53;
+        if (ku >= 1) {
+            throw new IllegalArgumentException("gammaD(k) needs k * 2^-53 < 1, got k = " + k);
+        }
+        return ku / (1 - ku);
+    }
+
+    /**
      * Distance between two floats in units in the last place: the number of representable floats
      * from one to the other. {@code +0.0} and {@code -0.0} are 0 apart; two NaNs are 0 apart; a NaN
      * and a number are {@link Long#MAX_VALUE} apart.

@@ -20,6 +20,15 @@ class ErrorBoundsTest {
     }
 
     @Test
+    void gammaDMatchesItsDefinition() {
+        assertEquals(0.0, ErrorBounds.gammaD(0));
+        assertEquals(0x1p-53 / (1 - 0x1p-53), ErrorBounds.gammaD(1));
+        assertEquals(100 * 0x1p-53 / (1 - 100 * 0x1p-53), ErrorBounds.gammaD(100));
+        assertThrows(IllegalArgumentException.class, () -> ErrorBounds.gammaD(-1));
+        assertThrows(IllegalArgumentException.class, () -> ErrorBounds.gammaD(1L << 53));
+    }
+
+    @Test
     void ulpDistanceCountsRepresentableFloats() {
         assertEquals(0, ErrorBounds.ulpDistance(1f, 1f));
         assertEquals(1, ErrorBounds.ulpDistance(1f, Math.nextUp(1f)));

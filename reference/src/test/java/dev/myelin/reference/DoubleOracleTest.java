@@ -149,9 +149,9 @@ class DoubleOracleTest {
                 double[] lp = Exact.logSoftmax(row);
                 for (int j = 0; j < cols; j++) {
                     int e = i * cols + j;
-                    within(name + " softmax", e, p[j], sv[e], (U + Exact.gammaD(2L * cols + 4)) * p[j] + TINY);
+                    within(name + " softmax", e, p[j], sv[e], (U + ErrorBounds.gammaD(2L * cols + 4)) * p[j] + TINY);
                     within(name + " logSoftmax", e, lp[j], lv[e],
-                            U * Math.abs(lp[j]) + Exact.gammaD(2L * cols + 6) * (2 * r + Math.log(cols)) + TINY);
+                            U * Math.abs(lp[j]) + ErrorBounds.gammaD(2L * cols + 6) * (2 * r + Math.log(cols)) + TINY);
                 }
             }
         });
@@ -214,9 +214,9 @@ class DoubleOracleTest {
             mse /= n;
             bce /= n;
             float gotMse = k.mseLoss(d, p, t);
-            within(name + " mse", 0, mse, gotMse, ((1 + U) * (1 + U) * (1 + Exact.gammaD(n + 1L)) * (1 + U) - 1) * mse + TINY);
+            within(name + " mse", 0, mse, gotMse, ((1 + U) * (1 + U) * (1 + ErrorBounds.gammaD(n + 1L)) * (1 + U) - 1) * mse + TINY);
             float gotBce = k.bceWithLogitsLoss(d, p, t);
-            within(name + " bce", 0, bce, gotBce, U * Math.abs(bce) + Exact.gammaD(4L * n + 8) * bceAbs / n + TINY);
+            within(name + " bce", 0, bce, gotBce, U * Math.abs(bce) + ErrorBounds.gammaD(4L * n + 8) * bceAbs / n + TINY);
             int[] labels = new int[rows];
             double ce = 0;
             double ceAbs = 0;
@@ -232,7 +232,7 @@ class DoubleOracleTest {
             }
             ce /= rows;
             float gotCe = k.softmaxCrossEntropyLoss(d, p, labels);
-            within(name + " ce", 0, ce, gotCe, U * Math.abs(ce) + Exact.gammaD(4L * n + 8) * ceAbs / rows + TINY);
+            within(name + " ce", 0, ce, gotCe, U * Math.abs(ce) + ErrorBounds.gammaD(4L * n + 8) * ceAbs / rows + TINY);
         });
     }
 
@@ -292,11 +292,11 @@ class DoubleOracleTest {
                 double vv = b2 * (double) q0[e] + c2 * g * g;
                 double ev = ErrorBounds.gamma(4) * vv;
                 double r = Math.sqrt(vv / bc2);
-                double rr = (ev / vv + ErrorBounds.gamma(2) + Exact.gammaD(step + 2L)) / 2 + U;
+                double rr = (ev / vv + ErrorBounds.gamma(2) + ErrorBounds.gammaD(step + 2L)) / 2 + U;
                 double d = r + eps;
                 double rd = (r * rr) / d + U;
                 double q = alr / bc1 * mm / d;
-                double rq = U + Exact.gammaD(step + 2L) + em / Math.abs(mm) + rd + ErrorBounds.gamma(2);
+                double rq = U + ErrorBounds.gammaD(step + 2L) + em / Math.abs(mm) + rd + ErrorBounds.gamma(2);
                 double exact = wa[e] - q;
                 within(name + " adam", e, exact, wb[e], U * Math.abs(exact) + Math.abs(q) * rq * (1 + rq) + TINY);
             }

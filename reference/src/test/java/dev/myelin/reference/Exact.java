@@ -59,9 +59,4 @@ final class Exact {
         return y;
     }
 
-    /** gamma_D(k) = k 2^-53 / (1 - k 2^-53). */
-    static double gammaD(long k) {
-        double ku = k * 0x1p-53;
-        return ku / (1 - ku);
-    }
 }

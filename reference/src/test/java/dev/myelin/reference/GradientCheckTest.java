@@ -259,12 +259,12 @@ class GradientCheckTest {
                 sumAbsDy += Math.abs(dy[j]);
                 sumAbsDyY += Math.abs(dy[j] * yv[j]);
                 s += dy[j] * yv[j];
-                sumDyE += Math.abs(dy[j]) * ((U + Exact.gammaD(2L * n + 4)) * yv[j] + TINY);
+                sumDyE += Math.abs(dy[j]) * ((U + ErrorBounds.gammaD(2L * n + 4)) * yv[j] + TINY);
             }
             for (int j = 0; j < n; j++) {
                 int kk = j;
                 double fd = (weighted(Exact::softmax, dy, x, kk, H) - weighted(Exact::softmax, dy, x, kk, -H)) / (2 * H);
-                double ej = (U + Exact.gammaD(2L * n + 4)) * yv[j] + TINY;
+                double ej = (U + ErrorBounds.gammaD(2L * n + 4)) * yv[j] + TINY;
                 double kernel = ErrorBounds.gamma(n) * Math.abs(yv[j]) * sumAbsDyY
                         + ErrorBounds.gamma(2) * Math.abs(yv[j]) * Math.abs(dy[j] - s)
                         + ej * Math.abs(dy[j] - s) + Math.abs(yv[j]) * sumDyE + 2 * TINY;
@@ -301,7 +301,7 @@ class GradientCheckTest {
             for (int j = 0; j < n; j++) {
                 double fd = (weighted(Exact::logSoftmax, dy, x, j, H) - weighted(Exact::logSoftmax, dy, x, j, -H)) / (2 * H);
                 double p = Math.exp(yv[j]);
-                double e = (U + Exact.gammaD(2L * n + 6)) * (Math.abs(yv[j]) + 8);
+                double e = (U + ErrorBounds.gammaD(2L * n + 6)) * (Math.abs(yv[j]) + 8);
                 double kernel = U * Math.abs(fd) + 0x1p-50 * (Math.abs(dy[j]) + p * sumAbsDy)
                         + p * e * (1 + e) * Math.abs(sumDy) + TINY;
                 within(name, j, fd, dX.get(0, j), fdError(sumAbsDy / 8, lMag) + kernel);
@@ -387,7 +387,7 @@ class GradientCheckTest {
                     double fd = central(term, row[j]);
                     double p = Exact.softmax(toDouble(row))[j];
                     within(name, i * n + j, fd, dx[i * n + j], fdError(1.0 / 8 / rows, (8 + Math.log(n)) / rows)
-                            + U * Math.abs(fd) + Exact.gammaD(2L * n + 4) * (p + 1) / rows + TINY);
+                            + U * Math.abs(fd) + ErrorBounds.gammaD(2L * n + 4) * (p + 1) / rows + TINY);
                 }
             }
         });

@@ -45,11 +45,6 @@ class ImageOracleTest {
 
     private final Kernels k = Backends.reference();
 
-    private static double gammaD(long n) {
-        double nu = n * 0x1p-53;
-        return nu / (1 - nu);
-    }
-
     /** A random convolution: channels and filters 1 to 6, kernels 1 to 4, strides 1 to 3, padding 0 to 2, dilation 1 or 2. */
     private static Conv2d convolution(SplittableRandom rnd, int maxSide) {
         int r = rnd.nextInt(1, 5);
@@ -131,7 +126,7 @@ class ImageOracleTest {
 
     /** The oracle bound of a depth-d sum with magnitude mag (terms and t0): (gamma(d + 2) + gamma_D(d + 2)) mag + (d + 2) 2^-149. */
     private static double oracle(long d, double mag) {
-        return (ErrorBounds.gamma((int) (d + 2)) + gammaD(d + 2)) * mag + (d + 2) * TINY;
+        return (ErrorBounds.gamma((int) (d + 2)) + ErrorBounds.gammaD(d + 2)) * mag + (d + 2) * TINY;
     }
 
     // ---------------------------------------------------------------- double oracle
@@ -245,7 +240,7 @@ class ImageOracleTest {
             }
             double m = ImageOracle.dot(abs(dyd), ImageOracle.forward(xPlusH, abs(wd), zero, n, g, true));
             long terms = (long) n * g.outputColumns() * (g.filterRows() + 1);
-            double fd = gammaD(terms) * m / h;
+            double fd = ErrorBounds.gammaD(terms) * m / h;
             double[] mag = ImageOracle.backwardInput(dyd, wd, n, g, true);
             long depth = (long) g.kernelHeight() * g.kernelWidth() * g.filters();
             float[] got = dX.toArray();
@@ -288,7 +283,7 @@ class ImageOracleTest {
                 bPlusH[e] += h;
             }
             double m = ImageOracle.dot(abs(dyd), ImageOracle.forward(abs(xd), wPlusH, bPlusH, n, g, true));
-            double fd = gammaD((long) n * g.outputColumns() * (g.filterRows() + 2)) * m / h;
+            double fd = ErrorBounds.gammaD((long) n * g.outputColumns() * (g.filterRows() + 2)) * m / h;
             long depth = (long) n * g.outHeight() * g.outWidth();
             double[] mag = ImageOracle.backwardFilter(xd, dyd, n, g, true);
             float[] got = dW.toArray();
@@ -371,7 +366,7 @@ class ImageOracleTest {
             windowSums[e] *= rs;
         }
         double m = ImageOracle.dot(abs(dy), windowSums);
-        double fd = gammaD(rs + (long) dy.length + 2) * m / h;
+        double fd = ErrorBounds.gammaD(rs + (long) dy.length + 2) * m / h;
         // |dY| of every window holding the pixel, summed per pixel: the transpose of the window sum
         double[] reach = new double[x.length];
         int cc = g.channels();

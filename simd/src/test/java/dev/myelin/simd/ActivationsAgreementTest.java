@@ -1,9 +1,9 @@
 package dev.myelin.simd;
 
+import static dev.myelin.core.ErrorBounds.gammaD;
 import static dev.myelin.simd.Agree.TINY;
 import static dev.myelin.simd.Agree.U;
 import static dev.myelin.simd.Agree.gamma;
-import static dev.myelin.simd.Agree.gammaD;
 
 import dev.myelin.core.Cases;
 import dev.myelin.core.ErrorBounds;
@@ -105,7 +105,7 @@ class ActivationsAgreementTest {
         for (int i = 0; i < count; i++) {
             double p = rnd.nextDouble();
             if (p < 0.005) {
-                v[i] = Agree.SPECIALS[rnd.nextInt(Agree.SPECIALS.length)];
+                v[i] = Cases.special(rnd);
             } else if (p < 0.025) {
                 v[i] = (float) ((rnd.nextBoolean() ? 1 : -1) * Math.pow(10, rnd.nextDouble(-30, 30)));
             } else {
@@ -235,7 +235,7 @@ class ActivationsAgreementTest {
             double offset = rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? 1e4 : -1e4) : 0;
             for (int j = 0; j < cols; j++) {
                 v[i * cols + j] = rnd.nextDouble() < 0.002
-                        ? Agree.SPECIALS[rnd.nextInt(Agree.SPECIALS.length)]
+                        ? Cases.special(rnd)
                         : (float) (offset + rnd.nextDouble(-r, r));
             }
         }
@@ -416,10 +416,10 @@ class ActivationsAgreementTest {
                 if (!backward) {
                     in = new float[][] {logits(rnd, s.rows(), s.cols())};
                 } else {
-                    float[] dy = Agree.values(rnd, s.rows() * s.cols(), -1, 1, 0.002);
+                    float[] dy = Cases.values(rnd, s.rows() * s.cols(), -1, 1, 0.002);
                     float[] y = kernel.startsWith("log")
-                            ? Agree.values(rnd, s.rows() * s.cols(), -12, 0, 0.002)
-                            : Agree.values(rnd, s.rows() * s.cols(), 0, 1, 0.002);
+                            ? Cases.values(rnd, s.rows() * s.cols(), -12, 0, 0.002)
+                            : Cases.values(rnd, s.rows() * s.cols(), 0, 1, 0.002);
                     in = new float[][] {dy, y};
                 }
                 float[][] out = Agree.run(s, rnd, in, s.inPlace(), 0, 0f, op);

@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 
 /**
- * What the non-GEMM agreement properties share: the shapes to try, inputs with special values, copies
- * of a case for each backend, and the exact (bit-pattern) comparison.
+ * What the non-GEMM agreement properties share: the shapes to try, copies of a case for each backend, and
+ * the exact (bit-pattern) comparison; inputs with special values come from {@link Cases#values}.
  *
  * <p>Shapes: every column count from {@link Cases#edgeSizes} (relative to the lane count) with 1, 2 and
  * 5 rows, then random shapes up to 300 x 300 (most of them small, so that a run stays short). Every
@@ -27,11 +27,6 @@ final class Agree {
 
     /** The smallest subnormal, 2^-149: absolute error terms for results that underflow. */
     static final double TINY = Float.MIN_VALUE;
-
-    /** Inputs that every exact kernel must treat as the reference does. */
-    static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-        Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1e-40f, -1e-40f,
-        Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f};
 
     private Agree() {
     }
@@ -65,15 +60,6 @@ final class Agree {
             index++;
         }
         return list;
-    }
-
-    /** Uniform values in [lo, hi), with probability {@code pSpecial} replaced by one of {@link #SPECIALS}. */
-    static float[] values(SplittableRandom rnd, int count, double lo, double hi, double pSpecial) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = rnd.nextDouble() < pSpecial ? SPECIALS[rnd.nextInt(SPECIALS.length)] : (float) rnd.nextDouble(lo, hi);
-        }
-        return v;
     }
 
     /** A matrix of the given values at a random layout. */
@@ -150,7 +136,7 @@ final class Agree {
             return DynamicTest.dynamicTest(name, () -> {
                 float[][] in = new float[inputs][];
                 for (int k = 0; k < inputs; k++) {
-                    in[k] = values(rnd, s.rows() * s.cols(), -4, 4, 0.05);
+                    in[k] = Cases.values(rnd, s.rows() * s.cols(), -4, 4, 0.05);
                 }
                 float[][] r = run(s, rnd, in, inPlace, alias, a, op);
                 exact(name, r[0], r[1], s.cols());
@@ -161,12 +147,6 @@ final class Agree {
     /** gamma(k) = k u / (1 - k u). */
     static double gamma(int k) {
         return ErrorBounds.gamma(k);
-    }
-
-    /** The double analogue of gamma: k 2^-53 / (1 - k 2^-53). */
-    static double gammaD(long k) {
-        double ku = k * 0x1p-53;
-        return ku / (1 - ku);
     }
 
     /** ulp of the float nearest to v (2^-149 for zero and subnormals). */

@@ -1,5 +1,6 @@
 package dev.myelin.simd;
 
+import dev.myelin.core.Cases;
 import dev.myelin.core.Conv2d;
 import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
@@ -34,7 +35,7 @@ class ConvolutionAgreementTest {
     private static final int RANDOM = 60;
 
     private static float[] uniform(SplittableRandom rnd, int count) {
-        return Agree.values(rnd, count, -1, 1, 0);
+        return Cases.values(rnd, count, -1, 1, 0);
     }
 
     /** The bound of a sum of depth d: 2 (gamma(d + 2) magnitude + (d + 2) 2^-149), per element. */

@@ -1,7 +1,7 @@
 package dev.myelin.simd;
 
+import static dev.myelin.core.Cases.values;
 import static dev.myelin.simd.Agree.exact;
-import static dev.myelin.simd.Agree.values;
 
 import dev.myelin.core.Cases;
 import dev.myelin.core.Kernels;
@@ -44,7 +44,7 @@ class ElementwiseAgreementTest {
             case 0 -> 0f;
             case 1 -> 1f;
             case 2 -> -1f;
-            case 3 -> Agree.SPECIALS[rnd.nextInt(Agree.SPECIALS.length)];
+            case 3 -> Cases.special(rnd);
             default -> (float) rnd.nextDouble(-3, 3);
         };
     }

@@ -96,7 +96,7 @@ class GemmSpecialValuesTest {
                 try (Arena arena = Arena.ofConfined()) {
                     Matrix a = special(arena, rnd, opA == Trans.N ? m : k, opA == Trans.N ? k : m, p);
                     Matrix b = special(arena, rnd, opB == Trans.N ? k : n, opB == Trans.N ? n : k, p);
-                    float[] c0 = beta == 0 ? nans(m * n) : Agree.values(rnd, m * n, -1, 1, p);
+                    float[] c0 = beta == 0 ? nans(m * n) : Cases.values(rnd, m * n, -1, 1, p);
                     Matrix cRef = Agree.matrix(arena, rnd, m, n, c0);
                     Matrix cSimd = Agree.matrix(arena, rnd, m, n, c0);
                     SimdTesting.REFERENCE.gemm(cRef, a, opA, b, opB, alpha, beta);
@@ -210,9 +210,9 @@ class GemmSpecialValuesTest {
         };
     }
 
-    /** A matrix at a random layout, uniform in [-1, 1) with one element in 1/p one of {@link Agree#SPECIALS}. */
+    /** A matrix at a random layout, uniform in [-1, 1) with one element in 1/p one of {@link Cases#special}. */
     private static Matrix special(Arena arena, SplittableRandom rnd, int rows, int cols, double p) {
-        return Agree.matrix(arena, rnd, rows, cols, Agree.values(rnd, rows * cols, -1, 1, p));
+        return Agree.matrix(arena, rnd, rows, cols, Cases.values(rnd, rows * cols, -1, 1, p));
     }
 
     /** As {@link #special}, the special values drawn from {@code specials}. */

@@ -1,9 +1,9 @@
 package dev.myelin.simd;
 
+import static dev.myelin.core.ErrorBounds.gammaD;
 import static dev.myelin.simd.Agree.TINY;
 import static dev.myelin.simd.Agree.U;
 import static dev.myelin.simd.Agree.gamma;
-import static dev.myelin.simd.Agree.gammaD;
 
 import dev.myelin.core.Cases;
 import dev.myelin.core.ErrorBounds;
@@ -68,8 +68,8 @@ class LossesAgreementTest {
                 SplittableRandom rnd = Cases.random(s.index());
                 double pSpecial = s.index() % 4 == 0 ? 0.01 : 0;
                 int count = s.rows() * s.cols();
-                float[] p = Agree.values(rnd, count, -4, 4, pSpecial);
-                float[] t = Agree.values(rnd, count, -4, 4, pSpecial);
+                float[] p = Cases.values(rnd, count, -4, 4, pSpecial);
+                float[] t = Cases.values(rnd, count, -4, 4, pSpecial);
                 float[][] r = run(s, rnd, p, t, null, (k, out, a, b, l) -> k.mseLoss(out, a, b));
                 Agree.exact(name + " (dP)", r[2], r[3], s.cols());
                 double total = 0;
@@ -124,7 +124,7 @@ class LossesAgreementTest {
                 SplittableRandom rnd = Cases.random(s.index());
                 double r = new double[] {1, 10, 30}[rnd.nextInt(3)];
                 int count = s.rows() * s.cols();
-                float[] x = Agree.values(rnd, count, -r, r, s.index() % 4 == 0 ? 0.01 : 0);
+                float[] x = Cases.values(rnd, count, -r, r, s.index() % 4 == 0 ? 0.01 : 0);
                 float[] y = new float[count];
                 for (int e = 0; e < count; e++) {
                     y[e] = rnd.nextInt(3) == 0 ? (float) rnd.nextInt(2) : (float) rnd.nextDouble();
@@ -193,7 +193,7 @@ class LossesAgreementTest {
                     double offset = rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? 1e4 : -1e4) : 0;
                     for (int j = 0; j < n; j++) {
                         x[i * n + j] = rnd.nextDouble() < (s.index() % 4 == 0 ? 0.002 : 0)
-                                ? Agree.SPECIALS[rnd.nextInt(Agree.SPECIALS.length)]
+                                ? Cases.special(rnd)
                                 : (float) (offset + rnd.nextDouble(-r, r));
                     }
                 }

@@ -38,7 +38,7 @@ class OptimizersAgreementTest {
             return DynamicTest.dynamicTest(name, () -> {
                 float[][] init = new float[buffers][];
                 for (int b = 0; b < buffers; b++) {
-                    init[b] = Agree.values(rnd, s.rows() * s.cols(), -2, 2, 0.01);
+                    init[b] = Cases.values(rnd, s.rows() * s.cols(), -2, 2, 0.01);
                     if (b == squares) {
                         for (int e = 0; e < init[b].length; e++) {
                             init[b][e] = Math.abs(init[b][e]);

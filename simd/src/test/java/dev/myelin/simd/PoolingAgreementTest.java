@@ -26,7 +26,7 @@ class PoolingAgreementTest {
 
     /** A quarter small integers (ties), a tenth zeros of either sign, one in twenty special, else uniform in [-4, 4). */
     private static float[] ties(SplittableRandom rnd, int count) {
-        float[] v = Agree.values(rnd, count, -4, 4, 0.05);
+        float[] v = Cases.values(rnd, count, -4, 4, 0.05);
         for (int e = 0; e < count; e++) {
             int kind = rnd.nextInt(20);
             if (kind < 5) {
