@@ -111,7 +111,7 @@ final class ConvInputGradient {
     }
 
     /**
-     * The channel-tiled strategy: {@link Convolution.Implicit} on the spread dY, {@code (h e) x wp x K} floats per
+     * The channel-tiled strategy: {@link Convolution.Implicit} on the spread dY, {@code he x wp x K} floats per
      * image, W packed transposed per tap, {@code packed[(panel * depth + t * K + k) * nr + j] = W[t * C + panel * nr
      * + j][k]}, zero past C.
      */
@@ -119,7 +119,6 @@ final class ConvInputGradient {
 
         private final Convolution.Implicit pass = new Convolution.Implicit();
         private final Spread spread = new Spread();
-
 
         private void call(Matrix dX, Matrix dY, Matrix w, Conv2d g, Parallel pool) {
             Spread sp = spread;
