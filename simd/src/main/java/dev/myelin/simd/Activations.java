@@ -129,6 +129,26 @@ final class Activations {
 
     // ---------------------------------------------------------------- sigmoid, tanh
 
+    /** One vector of a one-input activation: y at byte {@code yAt} of ys from x at byte {@code xAt} of xs. */
+    @FunctionalInterface
+    private interface OneVector {
+        void run(MemorySegment ys, long yAt, MemorySegment xs, long xAt);
+    }
+
+    /**
+     * The staged tail (see {@link Elementwise}) of a one-input activation computed a vector at a time: elements
+     * {@code [j, n)}, if any, through this thread's tail buffer. {@code f} is a method reference, a constant where
+     * this method is inlined (then so is f); it takes segments and offsets, so nothing is boxed where it is not.
+     */
+    private static void stagedTail(OneVector f, MemorySegment ys, long y0, MemorySegment xs, long x0, int j, int n) {
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            f.run(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+            unstage(t, ys, y0 + bytes(j), c);
+        }
+    }
+
     /** {@code n} elements of sigmoid's forward from byte x0 of xs to byte y0 of ys. */
     static void sigmoidForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         int bound = F.loopBound(n);
@@ -136,12 +156,7 @@ final class Activations {
         for (; j < bound; j += L) {
             sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            sigmoid(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
+        stagedTail(Activations::sigmoid, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -179,12 +194,7 @@ final class Activations {
         for (; j < bound; j += L) {
             VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            VectorMath.tanh(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
+        stagedTail(VectorMath::tanh, ys, y0, xs, x0, j, n);
     }
 
     /** {@code n} elements of tanh's backward: dY and y from bytes g0 and y0, dX to byte d0. */
@@ -211,12 +221,7 @@ final class Activations {
         for (; j < bound; j += L) {
             gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            gelu(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
+        stagedTail(Activations::gelu, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -274,7 +279,7 @@ final class Activations {
     static void softmaxForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         MemorySegment t = tail();
         float max = Elementwise.max(xs, x0, n, t);
-        float sum = expInto(xs, x0, n, max, ys, y0, t);
+        float sum = sumExp(xs, x0, n, max, true, ys, y0, t);
         // pass 3: y = e / sum
         int bound = F.loopBound(n);
         int j = 0;
@@ -289,50 +294,36 @@ final class Activations {
     }
 
     /**
-     * The second pass of softmax and of softmax cross-entropy: {@code e = exp(x - max)} over the n elements
-     * from x0, written to the n elements from {@code y0} of ys (which may be x's row itself), and
-     * returned summed as {@link #sumExp} sums them.
+     * {@code sum exp(x - max)} over the n elements from x0 in float, one vector accumulator (lane l sums elements l,
+     * l+L, ... in order, then the lanes in lane order). With {@code keep} the e are also written to the n elements
+     * from {@code y0} of ys (which may be x's row itself: softmax's and softmax cross-entropy's second pass); without
+     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t.
      */
-    static float expInto(MemorySegment xs, long x0, int n, float max, MemorySegment ys, long y0, MemorySegment t) {
+    static float sumExp(MemorySegment xs, long x0, int n, float max, boolean keep, MemorySegment ys, long y0,
+                        MemorySegment t) {
+        MemorySegment es = keep ? ys : t;
+        long e0 = keep ? y0 : 0;
+        long step = keep ? 1 : 0;                                        // e's byte offset is e0 + step * bytes(j)
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            long at = y0 + bytes(j);
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(ys, at, NATIVE);
-            VectorMath.exp(ys, at, ys, at);
-            acc = FloatVector.fromMemorySegment(F, ys, at, NATIVE).add(acc);
+            long at = e0 + step * bytes(j);
+            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(es, at, NATIVE);
+            VectorMath.exp(es, at, es, at);
+            acc = FloatVector.fromMemorySegment(F, es, at, NATIVE).add(acc);
         }
         if (j < n) {
             int c = n - j;
             FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
             VectorMath.exp(t, 0, t, 0);
-            unstage(t, ys, y0 + bytes(j), c);
+            if (keep) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
             FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
             acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
         }
         FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);   // -0 + acc: see Elementwise
-        return sumLanes(t);
-    }
-
-    /** {@code sum exp(x - max)} over n elements from x0 in float, one vector accumulator (lane order, then the lanes). */
-    static float sumExp(MemorySegment xs, long x0, int n, float max, MemorySegment t) {
-        FloatVector acc = FloatVector.zero(F);
-        int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {                                      // exp(x - max) through the tail buffer
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            acc = FloatVector.fromMemorySegment(F, t, 0, NATIVE).add(acc);
-        }
-        if (j < n) {
-            int c = n - j;
-            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);
-        }
-        FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
         return sumLanes(t);
     }
 
@@ -368,7 +359,7 @@ final class Activations {
     static void logSoftmaxForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         MemorySegment t = tail();
         float max = Elementwise.max(xs, x0, n, t);
-        float logSum = (float) Math.log(sumExp(xs, x0, n, max, t));
+        float logSum = (float) Math.log(sumExp(xs, x0, n, max, false, null, 0, t));
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {

@@ -162,7 +162,7 @@ final class Losses {
         MemorySegment t = tail();
         float xLabel = xs.get(FL, x0 + bytes(label));
         float max = Elementwise.max(xs, x0, n, t);
-        float sum = Activations.expInto(xs, x0, n, max, ds, d0, t);       // pass 2: e = exp(x - max) into dX
+        float sum = Activations.sumExp(xs, x0, n, max, true, ds, d0, t);   // pass 2: e = exp(x - max) into dX
         double term = ((double) max - xLabel) + Math.log(sum);
         float eLabel = ds.get(FL, d0 + bytes(label));
         // pass 3: dX = (e / sum) * invM, then the label's - 1
