@@ -3,8 +3,6 @@ package dev.myelin.simd;
 import static dev.myelin.simd.Elementwise.FLOAT;
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
-import static dev.myelin.simd.Elementwise.flat;
-import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Elementwise.stage;
 import static dev.myelin.simd.Elementwise.sumDoubleLanes;
 import static dev.myelin.simd.Elementwise.sumLanes;
@@ -13,7 +11,6 @@ import static dev.myelin.simd.Elementwise.unstage;
 import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
 
-import dev.myelin.core.Matrix;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -22,9 +19,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD activations, forward and backward. Loops as in {@link Elementwise}: loopBound, vector main loop,
- * one tail (scalar where exact, else staged); elementwise kernels walk a contiguous matrix as one row,
- * row-wise kernels (softmax, log-softmax) work one row at a time.
+ * SIMD activations, forward and backward: range functions, each computing n elements (softmax, log-softmax: one
+ * row of n) at byte offsets of its operands' segments, which {@link Walker} calls over the matrices. Loops as in
+ * {@link Elementwise}: loopBound, vector main loop, one tail (scalar where exact, else staged).
  *
  * <p>Exact kernels (bit for bit the reference): relu, leaky relu, and the sigmoid and tanh backward,
  * which perform the reference's float operations in its order. The others compute in float with
@@ -69,11 +66,6 @@ final class Activations {
 
     // ---------------------------------------------------------------- relu, leaky relu (exact)
 
-    // y, x are (m, n); large operands are split over the pool (Passes)
-    static void reluForward(Matrix y, Matrix x, Parallel pool) {
-        Passes.run(Passes.RELU_FORWARD, pool, y, x, null);
-    }
-
     /** {@code n} elements of relu's forward from byte x0 of xs to byte y0 of ys. */
     static void reluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         int bound = F.loopBound(n);
@@ -85,11 +77,6 @@ final class Activations {
         for (; j < n; j++) {
             ys.set(FLOAT, y0 + bytes(j), Math.max(xs.get(FLOAT, x0 + bytes(j)), 0f));
         }
-    }
-
-    // dX, dY, x are (m, n); large operands are split over the pool (Passes)
-    static void reluBackward(Matrix dX, Matrix dY, Matrix x, Parallel pool) {
-        Passes.run(Passes.RELU_BACKWARD, pool, dX, dY, x);
     }
 
     /** {@code n} elements of relu's backward: dY and x from bytes g0 and x0, dX to byte d0. */
@@ -108,62 +95,58 @@ final class Activations {
         }
     }
 
-    // y, x are (m, n)
-    static void leakyReluForward(Matrix y, Matrix x, float slope) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {                                      // x > 0 ? x : slope * x (NaN: slope * NaN = NaN)
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                float v = xs.get(FLOAT, x0 + bytes(j));
-                ys.set(FLOAT, y0 + bytes(j), v > 0 ? v : v * slope);
-            }
+    /** {@code n} elements of leaky relu's forward with this slope, from byte x0 of xs to byte y0 of ys. */
+    static void leakyReluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n, float slope) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {                                          // x > 0 ? x : slope * x (NaN: slope * NaN = NaN)
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            float v = xs.get(FLOAT, x0 + bytes(j));
+            ys.set(FLOAT, y0 + bytes(j), v > 0 ? v : v * slope);
         }
     }
 
-    // dX, dY, x are (m, n)
-    static void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope) {
-        boolean flat = flat(dX, dY, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment xs = x.segment();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {                                      // x > 0 ? dy : (x is NaN ? x : slope * dy)
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                g.mul(slope).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
-                        .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                float v = xs.get(FLOAT, x0 + bytes(j));
-                float g = gs.get(FLOAT, g0 + bytes(j));
-                ds.set(FLOAT, d0 + bytes(j), v > 0 ? g : Float.isNaN(v) ? v : g * slope);
-            }
+    /** {@code n} elements of leaky relu's backward with this slope: dY and x from bytes g0 and x0, dX to byte d0. */
+    static void leakyReluBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment xs, long x0, int n,
+                                  float slope) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {                                          // x > 0 ? dy : (x is NaN ? x : slope * dy)
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            g.mul(slope).blend(g, v.compare(VectorOperators.GT, 0f)).blend(v, v.test(VectorOperators.IS_NAN))
+                    .intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            float v = xs.get(FLOAT, x0 + bytes(j));
+            float g = gs.get(FLOAT, g0 + bytes(j));
+            ds.set(FLOAT, d0 + bytes(j), v > 0 ? g : Float.isNaN(v) ? v : g * slope);
         }
     }
 
     // ---------------------------------------------------------------- sigmoid, tanh
 
-    // y, x are (m, n); large operands are split over the pool (Passes)
-    static void sigmoidForward(Matrix y, Matrix x, Parallel pool) {
-        Passes.run(Passes.SIGMOID_FORWARD, pool, y, x, null);
+    /** One vector of a one-input activation: y at byte {@code yAt} of ys from x at byte {@code xAt} of xs. */
+    @FunctionalInterface
+    private interface OneVector {
+        void run(MemorySegment ys, long yAt, MemorySegment xs, long xAt);
+    }
+
+    /**
+     * The staged tail (see {@link Elementwise}) of a one-input activation computed a vector at a time: elements
+     * {@code [j, n)}, if any, through this thread's tail buffer. {@code f} is a method reference, a constant where
+     * this method is inlined (then so is f); it takes segments and offsets, so nothing is boxed where it is not.
+     */
+    private static void stagedTail(OneVector f, MemorySegment ys, long y0, MemorySegment xs, long x0, int j, int n) {
+        if (j < n) {
+            MemorySegment t = tail();
+            int c = n - j;
+            f.run(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
+            unstage(t, ys, y0 + bytes(j), c);
+        }
     }
 
     /** {@code n} elements of sigmoid's forward from byte x0 of xs to byte y0 of ys. */
@@ -173,12 +156,7 @@ final class Activations {
         for (; j < bound; j += L) {
             sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            sigmoid(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
+        stagedTail(Activations::sigmoid, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -192,11 +170,6 @@ final class Activations {
         VectorMath.exp(ys, yAt, ys, yAt);
         FloatVector e = FloatVector.fromMemorySegment(F, ys, yAt, NATIVE);
         e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoMemorySegment(ys, yAt, NATIVE);
-    }
-
-    // dX, dY, y are (m, n): (dY * Y) * (1 - Y), the reference's operations; large operands are split over the pool
-    static void sigmoidBackward(Matrix dX, Matrix dY, Matrix y, Parallel pool) {
-        Passes.run(Passes.SIGMOID_BACKWARD, pool, dX, dY, y);
     }
 
     /** {@code n} elements of sigmoid's backward: dY and y from bytes g0 and y0, dX to byte d0. */
@@ -214,11 +187,6 @@ final class Activations {
         }
     }
 
-    // y, x are (m, n); large operands are split over the pool (Passes)
-    static void tanhForward(Matrix y, Matrix x, Parallel pool) {
-        Passes.run(Passes.TANH_FORWARD, pool, y, x, null);
-    }
-
     /** {@code n} elements of tanh's forward from byte x0 of xs to byte y0 of ys. */
     static void tanhForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         int bound = F.loopBound(n);
@@ -226,17 +194,7 @@ final class Activations {
         for (; j < bound; j += L) {
             VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            VectorMath.tanh(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
-    }
-
-    // dX, dY, y are (m, n): dY * (1 - Y * Y), the reference's operations; large operands are split over the pool
-    static void tanhBackward(Matrix dX, Matrix dY, Matrix y, Parallel pool) {
-        Passes.run(Passes.TANH_BACKWARD, pool, dX, dY, y);
+        stagedTail(VectorMath::tanh, ys, y0, xs, x0, j, n);
     }
 
     /** {@code n} elements of tanh's backward: dY and y from bytes g0 and y0, dX to byte d0. */
@@ -256,11 +214,6 @@ final class Activations {
 
     // ---------------------------------------------------------------- gelu
 
-    // y, x are (m, n); large operands are split over the pool (Passes)
-    static void geluForward(Matrix y, Matrix x, Parallel pool) {
-        Passes.run(Passes.GELU_FORWARD, pool, y, x, null);
-    }
-
     /** {@code n} elements of gelu's forward from byte x0 of xs to byte y0 of ys. */
     static void geluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         int bound = F.loopBound(n);
@@ -268,12 +221,7 @@ final class Activations {
         for (; j < bound; j += L) {
             gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
         }
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            gelu(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
+        stagedTail(Activations::gelu, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -288,11 +236,6 @@ final class Activations {
         FloatVector e = FloatVector.fromMemorySegment(F, ys, yAt, NATIVE);
         FloatVector s = e.blend(1f, z.compare(VectorOperators.GE, 0f)).div(e.add(1f));
         x.mul(s).blend(-0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoMemorySegment(ys, yAt, NATIVE);
-    }
-
-    // dX, dY, x are (m, n); large operands are split over the pool (Passes)
-    static void geluBackward(Matrix dX, Matrix dY, Matrix x, Parallel pool) {
-        Passes.run(Passes.GELU_BACKWARD, pool, dX, dY, x);
     }
 
     /** {@code n} elements of gelu's backward: dY and x from bytes g0 and x0, dX to byte d0. */
@@ -332,16 +275,11 @@ final class Activations {
 
     // ---------------------------------------------------------------- softmax, log-softmax (per row)
 
-    // y, x are (m, n); y may be x itself. Many rows are split over the pool (Passes), a row at a time
-    static void softmaxForward(Matrix y, Matrix x, Parallel pool) {
-        Passes.run(Passes.SOFTMAX_FORWARD, pool, y, x, null);
-    }
-
     /** Softmax of one row of n elements from byte x0 of xs to byte y0 of ys (which may be x's row). */
     static void softmaxForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         MemorySegment t = tail();
-        float max = Elementwise.rowMax(xs, x0, n, t);
-        float sum = expInto(xs, x0, n, max, ys, y0, t);
+        float max = Elementwise.max(xs, x0, n, t);
+        float sum = sumExp(xs, x0, n, max, true, ys, y0, t);
         // pass 3: y = e / sum
         int bound = F.loopBound(n);
         int j = 0;
@@ -356,25 +294,32 @@ final class Activations {
     }
 
     /**
-     * The second pass of softmax and of softmax cross-entropy: {@code e = exp(x - max)} over the n elements
-     * from x0, written to the n elements from {@code y0} of ys (which may be x's row itself), and
-     * returned summed as {@link #sumExp} sums them.
+     * {@code sum exp(x - max)} over the n elements from x0 in float, one vector accumulator (lane l sums elements l,
+     * l+L, ... in order, then the lanes in lane order). With {@code keep} the e are also written to the n elements
+     * from {@code y0} of ys (which may be x's row itself: softmax's and softmax cross-entropy's second pass); without
+     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t.
      */
-    static float expInto(MemorySegment xs, long x0, int n, float max, MemorySegment ys, long y0, MemorySegment t) {
+    static float sumExp(MemorySegment xs, long x0, int n, float max, boolean keep, MemorySegment ys, long y0,
+                        MemorySegment t) {
+        MemorySegment es = keep ? ys : t;
+        long e0 = keep ? y0 : 0;
+        long step = keep ? 1 : 0;                                        // e's byte offset is e0 + step * bytes(j)
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
-            long at = y0 + bytes(j);
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(ys, at, NATIVE);
-            VectorMath.exp(ys, at, ys, at);
-            acc = FloatVector.fromMemorySegment(F, ys, at, NATIVE).add(acc);
+            long at = e0 + step * bytes(j);
+            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(es, at, NATIVE);
+            VectorMath.exp(es, at, es, at);
+            acc = FloatVector.fromMemorySegment(F, es, at, NATIVE).add(acc);
         }
         if (j < n) {
             int c = n - j;
             FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
             VectorMath.exp(t, 0, t, 0);
-            unstage(t, ys, y0 + bytes(j), c);
+            if (keep) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
             FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
             acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
         }
@@ -382,89 +327,52 @@ final class Activations {
         return sumLanes(t);
     }
 
-    /** {@code sum exp(x - max)} over n elements from x0 in float, one vector accumulator (lane order, then the lanes). */
-    static float sumExp(MemorySegment xs, long x0, int n, float max, MemorySegment t) {
+    /** One row of softmax's backward, n elements: s = sum dY Y (FMA, one accumulator); dX = Y * (dY - s). */
+    static void softmaxBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
+        MemorySegment t = tail();
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int j = 0;
-        for (; j < bound; j += L) {                                      // exp(x - max) through the tail buffer
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            acc = FloatVector.fromMemorySegment(F, t, 0, NATIVE).add(acc);
+        for (; j < bound; j += L) {
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
+            acc = g.fma(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE), acc);
         }
         if (j < n) {
             int c = n - j;
-            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);
+            FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
+            FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
+            acc = g.fma(v, acc);                                             // lanes past the row add 0 * 0
         }
         FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
-        return sumLanes(t);
-    }
-
-    // dX, dY, y are (m, n): s = sum dY Y (FMA, one accumulator); dX = Y * (dY - s)
-    static void softmaxBackward(Matrix dX, Matrix dY, Matrix y) {
-        int n = y.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment ys = y.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < y.rows(); i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long y0 = row(y, i);
-            FloatVector acc = FloatVector.zero(F);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-                acc = g.fma(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE), acc);
-            }
-            if (j < n) {
-                int c = n - j;
-                FloatVector g = FloatVector.fromMemorySegment(F, t, stage(t, 0, gs, g0 + bytes(j), c), NATIVE);
-                FloatVector v = FloatVector.fromMemorySegment(F, t, stage(t, 1, ys, y0 + bytes(j), c), NATIVE);
-                acc = g.fma(v, acc);                                         // lanes past the row add 0 * 0
-            }
-            FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);
-            float s = sumLanes(t);
-            j = 0;
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
-                v.mul(FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE).sub(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                ds.set(FLOAT, d0 + bytes(j), ys.get(FLOAT, y0 + bytes(j)) * (gs.get(FLOAT, g0 + bytes(j)) - s));
-            }
+        float s = sumLanes(t);
+        j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE);
+            v.mul(FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE).sub(s)).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            ds.set(FLOAT, d0 + bytes(j), ys.get(FLOAT, y0 + bytes(j)) * (gs.get(FLOAT, g0 + bytes(j)) - s));
         }
     }
 
-    // y, x are (m, n); y may be x itself: y = (x - max) - log(sum exp(x - max))
-    static void logSoftmaxForward(Matrix y, Matrix x) {
-        int n = x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
+    /** One row of log-softmax's forward, n elements (y may be x's row): y = (x - max) - log(sum exp(x - max)). */
+    static void logSoftmaxForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
         MemorySegment t = tail();
-        for (int i = 0; i < x.rows(); i++) {
-            long x0 = row(x, i);
-            long y0 = row(y, i);
-            float max = Elementwise.rowMax(xs, x0, n, t);
-            float logSum = (float) Math.log(sumExp(xs, x0, n, max, t));
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                v.sub(max).sub(logSum).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) - max - logSum);
-            }
+        float max = Elementwise.max(xs, x0, n, t);
+        float logSum = (float) Math.log(sumExp(xs, x0, n, max, false, null, 0, t));
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            v.sub(max).sub(logSum).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) - max - logSum);
         }
     }
 
     /**
-     * dX, dY, y are (m, n): {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in double as in the
+     * One row of log-softmax's backward, n elements: {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in double as in the
      * reference (in a different order): the two halves of each vector of dY are loaded as half-width float
      * vectors and widened (F2D) into two double accumulators (a whole vector's parts 0 and 1 would need a
      * lane extraction for part 1), then the accumulators are added, then their lanes in lane order; the
@@ -475,53 +383,44 @@ final class Activations {
      * ({@link #logSoftmaxBackwardAsReference}): there a float exp or product could overflow where the
      * reference's double ones do not (exp(100) * 0 is 0 in double, Inf * 0 = NaN in float).
      */
-    static void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
-        int n = y.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment gs = dY.segment();
-        MemorySegment ys = y.segment();
+    static void logSoftmaxBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
         MemorySegment t = tail();
-        for (int i = 0; i < y.rows(); i++) {
-            long d0 = row(dX, i);
-            long g0 = row(dY, i);
-            long y0 = row(y, i);
-            // No vector is live across a call that C2 might not inline (stage, sumDoubleLanes): it would be
-            // boxed on every row. So the tail of dY is staged before the loop, and the accumulators are stored
-            // (the sum in slot 0, the maximum in slot 1) before their lanes are read.
-            int bound = F.loopBound(n);
-            long tailAt = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;   // the rest reads 0
-            DoubleVector acc0 = DoubleVector.zero(D);
-            DoubleVector acc1 = DoubleVector.zero(D);
-            FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = g0 + bytes(j);
-                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
-                top = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, top);
-            }
-            float maxY = Float.NEGATIVE_INFINITY;
-            if (j < n) {
-                acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
-                for (int r = j; r < n; r++) {
-                    maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
-                }
-            }
-            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
-            FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top)
-                    .intoMemorySegment(t, F.vectorByteSize(), NATIVE);
-            double s = sumDoubleLanes(t);
-            for (int l = 0; l < L; l++) {
-                maxY = Math.max(maxY, t.get(FLOAT, F.vectorByteSize() + bytes(l)));
-            }
-            float sf = (float) s;
-            if (!(maxY <= 0f) || !Float.isFinite(sf)) {
-                logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
-                continue;
-            }
-            logSoftmaxBackwardFloat(t, ds, d0, gs, g0, ys, y0, n, sf);
+        // No vector is live across a call that C2 might not inline (stage, sumDoubleLanes): it would be
+        // boxed on every row. So the tail of dY is staged before the loop, and the accumulators are stored
+        // (the sum in slot 0, the maximum in slot 1) before their lanes are read.
+        int bound = F.loopBound(n);
+        long tailAt = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;   // the rest reads 0
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = g0 + bytes(j);
+            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+            top = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, top);
         }
+        float maxY = Float.NEGATIVE_INFINITY;
+        if (j < n) {
+            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+            for (int r = j; r < n; r++) {
+                maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
+            }
+        }
+        DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
+        FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top)
+                .intoMemorySegment(t, F.vectorByteSize(), NATIVE);
+        double s = sumDoubleLanes(t);
+        for (int l = 0; l < L; l++) {
+            maxY = Math.max(maxY, t.get(FLOAT, F.vectorByteSize() + bytes(l)));
+        }
+        float sf = (float) s;
+        if (!(maxY <= 0f) || !Float.isFinite(sf)) {
+            logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
+            return;
+        }
+        logSoftmaxBackwardFloat(t, ds, d0, gs, g0, ys, y0, n, sf);
     }
 
     /**

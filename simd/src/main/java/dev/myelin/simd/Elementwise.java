@@ -13,15 +13,12 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD elementwise kernels and reductions, and the row-walking helpers every SIMD kernel family uses.
+ * SIMD elementwise kernels and reductions as range functions (n elements, or one row of n, at byte offsets of
+ * their operands' segments: {@link Walker} walks the matrices), and the helpers every SIMD kernel family uses.
  *
  * <p>Each loop has one shape: {@code F.loopBound(n)}, the vector main loop, then one tail for the last
- * {@code c = n mod L} elements. A matrix is walked row by row (element (i, j) at byte
- * {@code (offset + i * ld + j) * 4}); when every operand is contiguous ({@code ld == cols}) the whole
- * matrix is one row of {@code m * n} elements, so narrow matrices still fill whole vectors.
- *
- * <p>Tails, in every kernel family but GEMM, are one of two kinds, and neither touches memory with a
- * masked vector access:
+ * {@code c = n mod L} elements. Tails, in every kernel family but GEMM, are one of two kinds, and neither touches
+ * memory with a masked vector access:
  * <ul>
  *   <li>Scalar, where each element's result is a few float operations: the same operations in the same
  *       order, element by element, so the results are bit for bit the vector lanes' (Math.max is the
@@ -36,30 +33,24 @@ import jdk.incubator.vector.VectorOperators;
  *       bit for bit what a masked tail gives; reductions keep a mask ({@code F.indexInRange}) where a
  *       zero lane would count.</li>
  * </ul>
- * Why not masked accesses: a masked MemorySegment access compiles to a masked instruction only when the
- * whole vector {@code [at, at + F.vectorByteSize())} lies inside the segment. Where it reaches past the
- * end, as the tail of a matrix's last row does, the JDK runs a Java fallback that allocates on every call
- * and keeps deoptimising its caller, and a warm training step must allocate nothing.
+ * Not masked accesses: where the vector reaches past the end of its segment, as the tail of a matrix's last row
+ * does, the JDK runs a Java fallback that allocates on every call, and a warm training step must allocate nothing.
  *
- * <p>No method of this package outside GEMM takes or returns a vector: the kernels call
- * {@code FloatVector.fromMemorySegment} and {@code intoMemorySegment} themselves, and a helper that
- * computes one vector ({@link Activations#sigmoid}) takes segments and byte offsets. A vector passed to
- * or returned from a method that C2 does not inline is boxed on the heap, and C2 declines to inline an
- * ordinary method when the graph of the method it compiles has passed its node cutoff
- * ({@code NodeCountInliningCutoff}), or when it compiles against a young profile ("low call site
- * frequency"); both were measured here, the second leaving a kernel allocating for as long as that
- * compilation lived. The Vector API's own methods are force-inlined. For the same budget, exact loops
- * end in scalar tails: a vector tail repeats the main loop's graph (measured on AVX2: Adam parses to
- * about 17,500 nodes with a scalar tail and 28,000 with a vector tail, whose last operations then ran
- * the Vector API's allocating Java fallback).
- *
- * <p>For the same reason a vector carried round a loop (an accumulator) is never the receiver of a call:
- * C2 types it by its declared class, and without a profile the call is virtual and boxes it (measured:
- * MSE's accumulators, 2,752 bytes per call until a recompilation). The fresh vector is the receiver
- * instead ({@code x.add(acc)} for {@code acc.add(x)}: the same sum), and after the loop {@code -0 + acc}
- * (equal to acc in every lane, -0.0 and NaN included) or {@code max(-Inf, acc)} gives the accumulator a
- * known class. A vector is never picked by a branch either: the optimizers blend (see
- * {@link Optimizers}).
+ * <p>Rules that keep C2 from boxing vectors (the measurements behind them: docs/kernels.md, "Inlining and boxing
+ * in the SIMD kernels"). A vector passed to or returned from a method that C2 does not inline is boxed, and C2
+ * may decline to inline an ordinary method (its graph past the node cutoff, or a young profile), so:
+ * <ul>
+ *   <li>no method of this package outside GEMM takes or returns a vector: helpers that compute one vector
+ *       ({@link Activations#sigmoid}) take segments and byte offsets, and so do the range functions
+ *       {@link Walker} calls;</li>
+ *   <li>exact loops end in scalar tails: a vector tail repeats the main loop's graph, pushing it past the
+ *       cutoff;</li>
+ *   <li>a vector carried round a loop (an accumulator) is never the receiver of a call: without a profile
+ *       the call is virtual and boxes it. The fresh vector is the receiver instead ({@code x.add(acc)} for
+ *       {@code acc.add(x)}: the same sum), and after the loop {@code -0 + acc} (equal to acc in every lane,
+ *       -0.0 and NaN included) or {@code max(-Inf, acc)} gives the accumulator a known class;</li>
+ *   <li>a vector is never picked by a branch: the optimizers blend (see {@link Optimizers}).</li>
+ * </ul>
  *
  * <p>Every kernel here performs, per element, exactly the float operations of the reference (no FMA,
  * same operand order), so the results are bit for bit the reference's. {@link #columnSums} sums each
@@ -91,21 +82,6 @@ final class Elementwise {
     }
 
     // ---------------------------------------------------------------- helpers shared by the SIMD kernel families
-
-    /** True if all operands are contiguous and small enough to walk as one row of {@code m * n} elements. */
-    static boolean flat(Matrix a, Matrix b) {
-        return a.isContiguous() && b.isContiguous() && a.size() <= Integer.MAX_VALUE - 2L * L;
-    }
-
-    /** As {@link #flat(Matrix, Matrix)} for three operands. */
-    static boolean flat(Matrix a, Matrix b, Matrix c) {
-        return flat(a, b) && c.isContiguous();
-    }
-
-    /** As {@link #flat(Matrix, Matrix)} for four operands. */
-    static boolean flat(Matrix a, Matrix b, Matrix c, Matrix d) {
-        return flat(a, b, c) && d.isContiguous();
-    }
 
     /** Byte offset of (i, 0) in m's segment. */
     static long row(Matrix m, int i) {
@@ -148,8 +124,7 @@ final class Elementwise {
     /**
      * The L floats of slot 0 of the tail buffer t added in lane order, lane 0 first. Not
      * {@code reduceLanes(ADD)}: its order is unspecified, and it differs between C2 and the Java fallback
-     * that runs before C2 compiles a kernel (measured: 299 of 512 sums differed), so the result would hang
-     * on JIT timing.
+     * that runs before C2 compiles a kernel (docs/kernels.md), so the result would hang on JIT timing.
      */
     static float sumLanes(MemorySegment t) {
         float s = t.get(FLOAT, 0);
@@ -169,7 +144,7 @@ final class Elementwise {
     }
 
     /** The maximum of the n elements from byte {@code x0} of xs in Math.max order (NaN wins, +0.0 above -0.0). */
-    static float rowMax(MemorySegment xs, long x0, int n, MemorySegment t) {
+    static float max(MemorySegment xs, long x0, int n, MemorySegment t) {
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max(-Inf, v) = v for every v
         int bound = F.loopBound(n);
         int j = 0;
@@ -188,161 +163,104 @@ final class Elementwise {
         return max;
     }
 
-    // ---------------------------------------------------------------- fill, copy
+    // ---------------------------------------------------------------- fill, copy (range functions: see Walker)
 
-    // x is (m, n)
-    static void fill(Matrix x, float value) {
-        boolean flat = x.isContiguous() && x.size() <= Integer.MAX_VALUE - 2L * L;
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment xs = x.segment();
+    /** {@code n} elements from byte x0 of xs set to {@code value}. */
+    static void fill(MemorySegment xs, long x0, int n, float value) {
         FloatVector v = FloatVector.broadcast(F, value);
-        for (int i = 0; i < rows; i++) {
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                v.intoMemorySegment(xs, x0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                xs.set(FLOAT, x0 + bytes(j), value);
-            }
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            v.intoMemorySegment(xs, x0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            xs.set(FLOAT, x0 + bytes(j), value);
         }
     }
 
-    // y, x are (m, n)
-    static void copy(Matrix y, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)));
-            }
+    /** {@code n} elements from byte x0 of xs to byte y0 of ys. */
+    static void copy(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).intoMemorySegment(ys, y0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            ys.set(FLOAT, y0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)));
         }
     }
 
     // ---------------------------------------------------------------- scale, axpy, mul, addRowVector, mulRowVector
 
-    // y is (m, n): y = alpha * y
-    static void scale(Matrix y, float alpha) {
-        boolean flat = y.isContiguous() && y.size() <= Integer.MAX_VALUE - 2L * L;
-        int rows = flat ? 1 : y.rows();
-        int n = flat ? (int) y.size() : y.cols();
-        MemorySegment ys = y.segment();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = y0 + bytes(j);
-                FloatVector.fromMemorySegment(F, ys, at, NATIVE).mul(alpha).intoMemorySegment(ys, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = y0 + bytes(j);
-                ys.set(FLOAT, at, ys.get(FLOAT, at) * alpha);
-            }
+    /** {@code y = alpha * y} on n elements from byte y0 of ys. */
+    static void scale(MemorySegment ys, long y0, int n, float alpha) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = y0 + bytes(j);
+            FloatVector.fromMemorySegment(F, ys, at, NATIVE).mul(alpha).intoMemorySegment(ys, at, NATIVE);
+        }
+        for (; j < n; j++) {
+            long at = y0 + bytes(j);
+            ys.set(FLOAT, at, ys.get(FLOAT, at) * alpha);
         }
     }
 
-    // y, x are (m, n): y = alpha * x + y, product rounded then sum (no FMA: the reference's two roundings)
-    static void axpy(Matrix y, float alpha, Matrix x) {
-        boolean flat = flat(y, x);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment xs = x.segment();
-        for (int i = 0; i < rows; i++) {
-            long y0 = row(y, i);
-            long x0 = row(x, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = y0 + bytes(j);
-                FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                xj.mul(alpha).add(FloatVector.fromMemorySegment(F, ys, at, NATIVE)).intoMemorySegment(ys, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = y0 + bytes(j);
-                ys.set(FLOAT, at, xs.get(FLOAT, x0 + bytes(j)) * alpha + ys.get(FLOAT, at));
-            }
+    /** {@code y = alpha * x + y} on n elements, product rounded then sum (no FMA: the reference's two roundings). */
+    static void axpy(MemorySegment ys, long y0, float alpha, MemorySegment xs, long x0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = y0 + bytes(j);
+            FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            xj.mul(alpha).add(FloatVector.fromMemorySegment(F, ys, at, NATIVE)).intoMemorySegment(ys, at, NATIVE);
+        }
+        for (; j < n; j++) {
+            long at = y0 + bytes(j);
+            ys.set(FLOAT, at, xs.get(FLOAT, x0 + bytes(j)) * alpha + ys.get(FLOAT, at));
         }
     }
 
-    // z, x, y are (m, n)
-    static void mul(Matrix z, Matrix x, Matrix y) {
-        boolean flat = flat(z, x, y);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment zs = z.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment ys = y.segment();
-        for (int i = 0; i < rows; i++) {
-            long z0 = row(z, i);
-            long x0 = row(x, i);
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
-                xj.mul(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE)).intoMemorySegment(zs, z0 + bytes(j), NATIVE);
-            }
-            for (; j < n; j++) {
-                zs.set(FLOAT, z0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) * ys.get(FLOAT, y0 + bytes(j)));
-            }
+    /** {@code z = x * y} on n elements. */
+    static void mul(MemorySegment zs, long z0, MemorySegment xs, long x0, MemorySegment ys, long y0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector xj = FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE);
+            xj.mul(FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE)).intoMemorySegment(zs, z0 + bytes(j), NATIVE);
+        }
+        for (; j < n; j++) {
+            zs.set(FLOAT, z0 + bytes(j), xs.get(FLOAT, x0 + bytes(j)) * ys.get(FLOAT, y0 + bytes(j)));
         }
     }
 
-    // y is (m, n), b is (1, n)
-    static void addRowVector(Matrix y, Matrix b) {
-        int n = y.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment bs = b.segment();
-        long b0 = row(b, 0);
-        for (int i = 0; i < y.rows(); i++) {
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = y0 + bytes(j);
-                FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
-                yj.add(FloatVector.fromMemorySegment(F, bs, b0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = y0 + bytes(j);
-                ys.set(FLOAT, at, ys.get(FLOAT, at) + bs.get(FLOAT, b0 + bytes(j)));
-            }
+    /** One row: {@code y = y + b} on n elements, b the row vector from byte b0 of bs. */
+    static void addRowVector(MemorySegment ys, long y0, MemorySegment bs, long b0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = y0 + bytes(j);
+            FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
+            yj.add(FloatVector.fromMemorySegment(F, bs, b0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
+        }
+        for (; j < n; j++) {
+            long at = y0 + bytes(j);
+            ys.set(FLOAT, at, ys.get(FLOAT, at) + bs.get(FLOAT, b0 + bytes(j)));
         }
     }
 
-    // y is (m, n), s is (1, n): y = y * s, one rounding per element (the reference's operation)
-    static void mulRowVector(Matrix y, Matrix s) {
-        int n = y.cols();
-        MemorySegment ys = y.segment();
-        MemorySegment ss = s.segment();
-        long s0 = row(s, 0);
-        for (int i = 0; i < y.rows(); i++) {
-            long y0 = row(y, i);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = y0 + bytes(j);
-                FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
-                yj.mul(FloatVector.fromMemorySegment(F, ss, s0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = y0 + bytes(j);
-                ys.set(FLOAT, at, ys.get(FLOAT, at) * ss.get(FLOAT, s0 + bytes(j)));
-            }
+    /** One row: {@code y = y * s} on n elements, one rounding per element (the reference's operation). */
+    static void mulRowVector(MemorySegment ys, long y0, MemorySegment ss, long s0, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = y0 + bytes(j);
+            FloatVector yj = FloatVector.fromMemorySegment(F, ys, at, NATIVE);
+            yj.mul(FloatVector.fromMemorySegment(F, ss, s0 + bytes(j), NATIVE)).intoMemorySegment(ys, at, NATIVE);
+        }
+        for (; j < n; j++) {
+            long at = y0 + bytes(j);
+            ys.set(FLOAT, at, ys.get(FLOAT, at) * ss.get(FLOAT, s0 + bytes(j)));
         }
     }
 
@@ -378,26 +296,15 @@ final class Elementwise {
         }
     }
 
-    // max is (m, 1), x is (m, n)
-    static void rowMax(Matrix max, Matrix x) {
-        MemorySegment ms = max.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < x.rows(); i++) {
-            float v = rowMax(x.segment(), row(x, i), x.cols(), t);
-            ms.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, max.offset() + (long) i * max.ld(), v);
-        }
+    /** One row: the maximum of its n elements from byte x0 of xs, written to byte m0 of ms. */
+    static void rowMax(MemorySegment ms, long m0, MemorySegment xs, long x0, int n) {
+        ms.set(FLOAT, m0, max(xs, x0, n, tail()));
     }
 
-    // index has length >= m, x is (m, n): the row's maximum first, then the first element with its bits (or the first NaN)
-    static void rowArgmax(int[] index, Matrix x) {
-        int n = x.cols();
-        MemorySegment xs = x.segment();
-        MemorySegment t = tail();
-        for (int i = 0; i < x.rows(); i++) {
-            long x0 = row(x, i);
-            float best = rowMax(xs, x0, n, t);
-            index[i] = Float.isNaN(best) ? firstNaN(xs, x0, n) : firstWithBits(xs, x0, n, Float.floatToRawIntBits(best));
-        }
+    /** One row: the index of its maximum, the first element with its bits (or the first NaN). */
+    static int rowArgmax(MemorySegment xs, long x0, int n) {
+        float best = max(xs, x0, n, tail());
+        return Float.isNaN(best) ? firstNaN(xs, x0, n) : firstWithBits(xs, x0, n, Float.floatToRawIntBits(best));
     }
 
     /** Index of the first NaN among n elements from x0 (one exists). */

@@ -519,11 +519,9 @@ final class Gemm {
      * registers ({@link #transpose4}) straight from the segment, the last {@code kc % 4} columns of those rows
      * float by float; the last {@code count % 4} rows as one more block of 4 that ends at the last row (it
      * rewrites a few rows with the same values: an A micro-panel of 6 rows is two blocks). A panel of fewer
-     * than 4 rows is copied into {@code rows} with vector moves and written row by row. Measured on
-     * {@code 32x784x128:NT} (one thread, Zen 4, 512-bit), where the transpose was half the time: 157.6 us row
-     * by row, 129.3 us writing 8 rows at a time, 129.6 with a vector gather per l from the copied rows, and with
-     * the 4 x 4 blocks the figure in docs/benchmarks.md. (Row by row had been measured 2.5x faster than writing
-     * the panel in order and gathering every element from its row.)
+     * than 4 rows is copied into {@code rows} with vector moves and written row by row. The blocks are the
+     * fastest of the ways tried where the transpose dominates a product (the figures, dated: docs/kernels.md,
+     * "The SIMD GEMM in layers").
      */
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {

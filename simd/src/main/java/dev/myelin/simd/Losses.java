@@ -2,8 +2,6 @@ package dev.myelin.simd;
 
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
-import static dev.myelin.simd.Elementwise.flat;
-import static dev.myelin.simd.Elementwise.row;
 import static dev.myelin.simd.Elementwise.stage;
 import static dev.myelin.simd.Elementwise.sumDoubleLanes;
 import static dev.myelin.simd.Elementwise.tail;
@@ -20,7 +18,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD losses fused with their gradients. Loops as in {@link Elementwise}.
+ * SIMD losses fused with their gradients: range functions that return their range's sum, which {@link Walker}
+ * adds in row order. Loops as in {@link Elementwise}.
  *
  * <p>Totals are double, as in the reference, but summed in a different order: each float vector of
  * terms is widened into two double vectors ({@code F2D}, parts 0 and 1) added to two double
@@ -51,91 +50,77 @@ final class Losses {
     }
 
     // dP, p, t are (m, n)
-    static float mseLoss(Matrix dP, Matrix p, Matrix t) {
+    static float mseLoss(Matrix dP, Matrix p, Matrix t, Parallel pool) {
         float scale = (float) (2.0 / ((double) p.rows() * p.cols()));
-        boolean flat = flat(dP, p, t);
-        int rows = flat ? 1 : p.rows();
-        int n = flat ? (int) p.size() : p.cols();
-        MemorySegment ds = dP.segment();
-        MemorySegment ps = p.segment();
-        MemorySegment ts = t.segment();
-        double total = 0;
-        MemorySegment buf = tail();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dP, i);
-            long p0 = row(p, i);
-            long t0 = row(t, i);
-            DoubleVector acc0 = DoubleVector.zero(D);
-            DoubleVector acc1 = DoubleVector.zero(D);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector pj = FloatVector.fromMemorySegment(F, ps, p0 + bytes(j), NATIVE);
-                FloatVector d = pj.sub(FloatVector.fromMemorySegment(F, ts, t0 + bytes(j), NATIVE));
-                d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
-                DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
-                acc0 = lo.mul(lo).add(acc0);
-                acc1 = hi.mul(hi).add(acc1);
-            }
-            if (j < n) {
-                int c = n - j;
-                FloatVector pj = FloatVector.fromMemorySegment(F, buf, stage(buf, 0, ps, p0 + bytes(j), c), NATIVE);
-                FloatVector tj = FloatVector.fromMemorySegment(F, buf, stage(buf, 1, ts, t0 + bytes(j), c), NATIVE);
-                FloatVector d = pj.sub(tj);                                  // 0 - 0 past the row
-                d.mul(scale).intoMemorySegment(buf, 0, NATIVE);
-                unstage(buf, ds, d0 + bytes(j), c);
-                DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
-                acc0 = lo.mul(lo).add(acc0);
-                acc1 = hi.mul(hi).add(acc1);
-            }
-            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(buf, 0, NATIVE);   // -0 + acc0: see Elementwise
-            total += sumDoubleLanes(buf);
-        }
+        double total = Walker.run(Walker.Kernel.MSE_LOSS, pool, scale, dP, p, t);
         return (float) (total / ((double) p.rows() * p.cols()));
     }
 
+    /** MSE on n elements: dP = (P - T) * scale, returning {@code sum (P - T)^2} in double (class comment). */
+    static double mse(MemorySegment ds, long d0, MemorySegment ps, long p0, MemorySegment ts, long t0, int n, float scale) {
+        MemorySegment buf = tail();
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector pj = FloatVector.fromMemorySegment(F, ps, p0 + bytes(j), NATIVE);
+            FloatVector d = pj.sub(FloatVector.fromMemorySegment(F, ts, t0 + bytes(j), NATIVE));
+            d.mul(scale).intoMemorySegment(ds, d0 + bytes(j), NATIVE);
+            DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
+            acc0 = lo.mul(lo).add(acc0);
+            acc1 = hi.mul(hi).add(acc1);
+        }
+        if (j < n) {
+            int c = n - j;
+            FloatVector pj = FloatVector.fromMemorySegment(F, buf, stage(buf, 0, ps, p0 + bytes(j), c), NATIVE);
+            FloatVector tj = FloatVector.fromMemorySegment(F, buf, stage(buf, 1, ts, t0 + bytes(j), c), NATIVE);
+            FloatVector d = pj.sub(tj);                                      // 0 - 0 past the row
+            d.mul(scale).intoMemorySegment(buf, 0, NATIVE);
+            unstage(buf, ds, d0 + bytes(j), c);
+            DoubleVector lo = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector hi = (DoubleVector) d.convertShape(VectorOperators.F2D, D, 1);
+            acc0 = lo.mul(lo).add(acc0);
+            acc1 = hi.mul(hi).add(acc1);
+        }
+        DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(buf, 0, NATIVE);   // -0 + acc0: see Elementwise
+        return sumDoubleLanes(buf);
+    }
+
     // dX, x, y are (m, n)
-    static float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) {
+    static float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y, Parallel pool) {
         double count = (double) x.rows() * x.cols();
-        float scale = (float) (1 / count);
-        boolean flat = flat(dX, x, y);
-        int rows = flat ? 1 : x.rows();
-        int n = flat ? (int) x.size() : x.cols();
-        MemorySegment ds = dX.segment();
-        MemorySegment xs = x.segment();
-        MemorySegment ys = y.segment();
-        double total = 0;
+        double total = Walker.run(Walker.Kernel.BCE_WITH_LOGITS_LOSS, pool, (float) (1 / count), dX, x, y);
+        return (float) (total / count);
+    }
+
+    /** BCE with logits on n elements: dX = (sigmoid(x) - y) * scale, returning the terms' sum in double (class comment). */
+    static double bceWithLogits(MemorySegment ds, long d0, MemorySegment xs, long x0, MemorySegment ys, long y0, int n,
+                                float scale) {
         MemorySegment t = tail();
         long termAt = 2L * F.vectorByteSize();
-        for (int i = 0; i < rows; i++) {
-            long d0 = row(dX, i);
-            long x0 = row(x, i);
-            long y0 = row(y, i);
-            DoubleVector acc0 = DoubleVector.zero(D);
-            DoubleVector acc1 = DoubleVector.zero(D);
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                bce(ds, d0 + bytes(j), xs, x0 + bytes(j), ys, y0 + bytes(j), scale, t, termAt);
-                FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
-                acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
-            }
-            if (j < n) {
-                int c = n - j;
-                bce(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c), t, stage(t, 1, ys, y0 + bytes(j), c), scale, t, termAt);
-                unstage(t, ds, d0 + bytes(j), c);
-                FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
-                term = FloatVector.zero(F).blend(term, F.indexInRange(j, n));    // lanes past the row hold log(2): drop them
-                acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-                acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
-            }
-            DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
-            total += sumDoubleLanes(t);
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            bce(ds, d0 + bytes(j), xs, x0 + bytes(j), ys, y0 + bytes(j), scale, t, termAt);
+            FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
+            acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+            acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
         }
-        return (float) (total / count);
+        if (j < n) {
+            int c = n - j;
+            bce(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c), t, stage(t, 1, ys, y0 + bytes(j), c), scale, t, termAt);
+            unstage(t, ds, d0 + bytes(j), c);
+            FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
+            term = FloatVector.zero(F).blend(term, F.indexInRange(j, n));    // lanes past the row hold log(2): drop them
+            acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+            acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
+        }
+        DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
+        return sumDoubleLanes(t);
     }
 
     /**
@@ -161,36 +146,37 @@ final class Losses {
     }
 
     // dX, x are (m, classes); dX may be x itself (the label logit is read first)
-    static float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) {
-        int rows = x.rows();
-        int n = x.cols();
-        float invM = (float) (1.0 / rows);
-        MemorySegment ds = dX.segment();
-        MemorySegment xs = x.segment();
-        double total = 0;
+    static float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels, Parallel pool) {
+        Walker.Job job = Walker.job();
+        job.alpha = (float) (1.0 / x.rows());
+        job.labels = labels;
+        double total = job.run(Walker.Kernel.SOFTMAX_CROSS_ENTROPY_LOSS, pool, dX, x, null, null);
+        return (float) (total / x.rows());
+    }
+
+    /**
+     * One row of softmax cross-entropy, n classes: dX = softmax(x) * invM, less invM at the label; returns the row's
+     * term {@code (max - x[label]) + log(sum exp(x - max))} in double.
+     */
+    static double softmaxCrossEntropy(MemorySegment ds, long d0, MemorySegment xs, long x0, int n, int label, float invM) {
         MemorySegment t = tail();
-        for (int i = 0; i < rows; i++) {
-            long x0 = row(x, i);
-            long d0 = row(dX, i);
-            int label = labels[i];
-            float xLabel = xs.get(FL, x0 + bytes(label));
-            float max = Elementwise.rowMax(xs, x0, n, t);
-            float sum = Activations.expInto(xs, x0, n, max, ds, d0, t);   // pass 2: e = exp(x - max) into dX
-            total += ((double) max - xLabel) + Math.log(sum);
-            float eLabel = ds.get(FL, d0 + bytes(label));
-            // pass 3: dX = (e / sum) * invM, then the label's - 1
-            int bound = F.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                long at = d0 + bytes(j);
-                FloatVector.fromMemorySegment(F, ds, at, NATIVE).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
-            }
-            for (; j < n; j++) {
-                long at = d0 + bytes(j);
-                ds.set(FL, at, ds.get(FL, at) / sum * invM);
-            }
-            ds.set(FL, d0 + bytes(label), (eLabel / sum - 1f) * invM);
+        float xLabel = xs.get(FL, x0 + bytes(label));
+        float max = Elementwise.max(xs, x0, n, t);
+        float sum = Activations.sumExp(xs, x0, n, max, true, ds, d0, t);   // pass 2: e = exp(x - max) into dX
+        double term = ((double) max - xLabel) + Math.log(sum);
+        float eLabel = ds.get(FL, d0 + bytes(label));
+        // pass 3: dX = (e / sum) * invM, then the label's - 1
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            long at = d0 + bytes(j);
+            FloatVector.fromMemorySegment(F, ds, at, NATIVE).div(sum).mul(invM).intoMemorySegment(ds, at, NATIVE);
         }
-        return (float) (total / rows);
+        for (; j < n; j++) {
+            long at = d0 + bytes(j);
+            ds.set(FL, at, ds.get(FL, at) / sum * invM);
+        }
+        ds.set(FL, d0 + bytes(label), (eLabel / sum - 1f) * invM);
+        return term;
     }
 }

@@ -55,37 +55,37 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void fill(Matrix x, float value) {
-        Elementwise.fill(x, value);
+        Walker.run(Walker.Kernel.FILL, pool, value, x, null, null);
     }
 
     @Override
     public void copy(Matrix y, Matrix x) {
-        Elementwise.copy(y, x);
+        Walker.run(Walker.Kernel.COPY, pool, y, x);
     }
 
     @Override
     public void scale(Matrix y, float alpha) {
-        Elementwise.scale(y, alpha);
+        Walker.run(Walker.Kernel.SCALE, pool, alpha, y, null, null);
     }
 
     @Override
     public void axpy(Matrix y, float alpha, Matrix x) {
-        Elementwise.axpy(y, alpha, x);
+        Walker.run(Walker.Kernel.AXPY, pool, alpha, y, x, null);
     }
 
     @Override
     public void mul(Matrix z, Matrix x, Matrix y) {
-        Elementwise.mul(z, x, y);
+        Walker.run(Walker.Kernel.MUL, pool, z, x, y);
     }
 
     @Override
     public void addRowVector(Matrix y, Matrix b) {
-        Elementwise.addRowVector(y, b);
+        Walker.run(Walker.Kernel.ADD_ROW_VECTOR, pool, y, b);
     }
 
     @Override
     public void mulRowVector(Matrix y, Matrix s) {
-        Elementwise.mulRowVector(y, s);
+        Walker.run(Walker.Kernel.MUL_ROW_VECTOR, pool, y, s);
     }
 
     @Override
@@ -95,92 +95,94 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public void rowMax(Matrix max, Matrix x) {
-        Elementwise.rowMax(max, x);
+        Walker.run(Walker.Kernel.ROW_MAX, pool, max, x);
     }
 
     @Override
     public void rowArgmax(int[] index, Matrix x) {
-        Elementwise.rowArgmax(index, x);
+        Walker.Job job = Walker.job();
+        job.labels = index;
+        job.run(Walker.Kernel.ROW_ARGMAX, pool, null, x, null, null);
     }
 
     @Override
     public void identityForward(Matrix y, Matrix x) {
-        Elementwise.copy(y, x);
+        Walker.run(Walker.Kernel.COPY, pool, y, x);
     }
 
     @Override
     public void identityBackward(Matrix dX, Matrix dY) {
-        Elementwise.copy(dX, dY);
+        Walker.run(Walker.Kernel.COPY, pool, dX, dY);
     }
 
     @Override
     public void reluForward(Matrix y, Matrix x) {
-        Activations.reluForward(y, x, pool);
+        Walker.run(Walker.Kernel.RELU_FORWARD, pool, y, x);
     }
 
     @Override
     public void reluBackward(Matrix dX, Matrix dY, Matrix x) {
-        Activations.reluBackward(dX, dY, x, pool);
+        Walker.run(Walker.Kernel.RELU_BACKWARD, pool, dX, dY, x);
     }
 
     @Override
     public void leakyReluForward(Matrix y, Matrix x, float slope) {
-        Activations.leakyReluForward(y, x, slope);
+        Walker.run(Walker.Kernel.LEAKY_RELU_FORWARD, pool, slope, y, x, null);
     }
 
     @Override
     public void leakyReluBackward(Matrix dX, Matrix dY, Matrix x, float slope) {
-        Activations.leakyReluBackward(dX, dY, x, slope);
+        Walker.run(Walker.Kernel.LEAKY_RELU_BACKWARD, pool, slope, dX, dY, x);
     }
 
     @Override
     public void sigmoidForward(Matrix y, Matrix x) {
-        Activations.sigmoidForward(y, x, pool);
+        Walker.run(Walker.Kernel.SIGMOID_FORWARD, pool, y, x);
     }
 
     @Override
     public void sigmoidBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.sigmoidBackward(dX, dY, y, pool);
+        Walker.run(Walker.Kernel.SIGMOID_BACKWARD, pool, dX, dY, y);
     }
 
     @Override
     public void tanhForward(Matrix y, Matrix x) {
-        Activations.tanhForward(y, x, pool);
+        Walker.run(Walker.Kernel.TANH_FORWARD, pool, y, x);
     }
 
     @Override
     public void tanhBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.tanhBackward(dX, dY, y, pool);
+        Walker.run(Walker.Kernel.TANH_BACKWARD, pool, dX, dY, y);
     }
 
     @Override
     public void geluForward(Matrix y, Matrix x) {
-        Activations.geluForward(y, x, pool);
+        Walker.run(Walker.Kernel.GELU_FORWARD, pool, y, x);
     }
 
     @Override
     public void geluBackward(Matrix dX, Matrix dY, Matrix x) {
-        Activations.geluBackward(dX, dY, x, pool);
+        Walker.run(Walker.Kernel.GELU_BACKWARD, pool, dX, dY, x);
     }
 
     @Override
     public void softmaxForward(Matrix y, Matrix x) {
-        Activations.softmaxForward(y, x, pool);
+        Walker.run(Walker.Kernel.SOFTMAX_FORWARD, pool, y, x);
     }
 
     @Override
     public void softmaxBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.softmaxBackward(dX, dY, y);
+        Walker.run(Walker.Kernel.SOFTMAX_BACKWARD, pool, dX, dY, y);
     }
 
     @Override
     public void logSoftmaxForward(Matrix y, Matrix x) {
-        Activations.logSoftmaxForward(y, x);
+        Walker.run(Walker.Kernel.LOG_SOFTMAX_FORWARD, pool, y, x);
     }
 
     @Override
     public void logSoftmaxBackward(Matrix dX, Matrix dY, Matrix y) {
-        Activations.logSoftmaxBackward(dX, dY, y);
+        Walker.run(Walker.Kernel.LOG_SOFTMAX_BACKWARD, pool, dX, dY, y);
     }
 
     @Override
@@ -220,22 +222,22 @@ final class SimdKernels implements UncheckedKernels {
 
     @Override
     public float mseLoss(Matrix dP, Matrix p, Matrix t) {
-        return Losses.mseLoss(dP, p, t);
+        return Losses.mseLoss(dP, p, t, pool);
     }
 
     @Override
     public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) {
-        return Losses.bceWithLogitsLoss(dX, x, y);
+        return Losses.bceWithLogitsLoss(dX, x, y, pool);
     }
 
     @Override
     public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) {
-        return Losses.softmaxCrossEntropyLoss(dX, x, labels);
+        return Losses.softmaxCrossEntropyLoss(dX, x, labels, pool);
     }
 
     @Override
     public void sgdUpdate(Matrix w, Matrix v, Matrix dW, float lr, float momentum, float weightDecay, boolean nesterov) {
-        Optimizers.sgdUpdate(w, v, dW, lr, momentum, weightDecay, nesterov);
+        Optimizers.sgdUpdate(w, v, dW, lr, momentum, weightDecay, nesterov, pool);
     }
 
     @Override

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The passes split over the pool ({@link Passes}: the activations forward and backward, softmax, Adam) give the bits
+ * The walks split over the pool ({@link Walker}: the activations forward and backward, softmax, Adam) give the bits
  * of one thread, and where the kernel is exact between backends (relu, the sigmoid and tanh backward, Adam: the same
  * float operations per element) the reference's; the others' agreement with the reference is ActivationsAgreementTest's. The shapes are above
- * {@link Passes#MIN_ELEMENTS}, so the split path runs when the machine has two cores or more: contiguous operands
+ * {@link Walker#MIN_ELEMENTS}, so the split path runs when the machine has two cores or more: contiguous operands
  * (cut into ranges of elements, one of them not a multiple of the vector length) and views with a leading
  * dimension (cut into rows). Inputs hold exact zeros of both signs and NaNs, where relu's backward picks.
  */
-class PassesTest {
+class WalkerTest {
 
     /** rows, cols: 1 x (2^16 + 5) and 300 x 301 elements, and a single long row. */
     private static final List<int[]> SHAPES = List.of(new int[] {1, (1 << 16) + 5}, new int[] {300, 301}, new int[] {257, 512});
@@ -35,7 +35,7 @@ class PassesTest {
         return SHAPES.stream().flatMap(s -> Stream.of(true, false).map(contiguous -> DynamicTest.dynamicTest(
                 s[0] + "x" + s[1] + (contiguous ? " contiguous" : " views") + " " + SimdTesting.setting(), () -> {
                     SimdTesting.simd();
-                    assertTrue((long) s[0] * s[1] >= Passes.MIN_ELEMENTS, "the shape must take the split path");
+                    assertTrue((long) s[0] * s[1] >= Walker.MIN_ELEMENTS, "the shape must take the split path");
                     try (Arena arena = Arena.ofShared()) {
                         SplittableRandom rnd = Cases.random(31L * s[0] + s[1] + (contiguous ? 1 : 0));
                         Matrix x = make(arena, rnd, s, contiguous);
