@@ -6,6 +6,7 @@ import dev.myelin.trainer.Layer;
 import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Standardize;
 import dev.myelin.trainer.Trainer;
@@ -484,7 +485,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         if (!(lr > 0) || Float.isInfinite(lr)) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + doubleValue(learningRate));
         }
-        Settings.newOptimizer(getOrDefault(optimizer), lr);
+        Optimizer.named(getOrDefault(optimizer), lr);
         String scaling = getOrDefault(standardize);
         if (!List.of("none", "global", "feature").contains(scaling)) {
             throw new IllegalArgumentException("standardize must be none, global or feature, got '" + scaling + "'");
@@ -522,7 +523,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
             int steps = (perWorker + batch - 1) / batch;
             try (Model model = Model.of(Backends.get(), Shape.of(data.width()), Loss.SOFTMAX_CROSS_ENTROPY, longValue(seed),
                     layers(data, scaling));
-                 Trainer driver = new Trainer(model, Settings.newOptimizer(getOrDefault(optimizer), lr)).batchSize(batch)
+                 Trainer driver = new Trainer(model, Optimizer.named(getOrDefault(optimizer), lr)).batchSize(batch)
                          .schedule(Settings.newSchedule(getOrDefault(schedule), epochCount))) {
                 Settings settings = new Settings(fitId, model.toBytes(), getOrDefault(optimizer), lr, getOrDefault(schedule),
                         epochCount, batch, longValue(seed), w, perWorker, steps, k);
