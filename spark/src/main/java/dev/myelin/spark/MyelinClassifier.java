@@ -7,6 +7,7 @@ import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Optimizer;
+import dev.myelin.trainer.Replica;
 import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Standardize;
 import dev.myelin.trainer.Trainer;
@@ -528,7 +529,8 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
                 Settings settings = new Settings(fitId, model.toBytes(), getOrDefault(optimizer), lr, getOrDefault(schedule),
                         epochCount, batch, longValue(seed), w, perWorker, steps, k);
                 Broadcast<Settings> shared = sc.broadcast(settings);
-                List<MyelinClassificationModel.Epoch> history = train(sc, blocks, shared, model, driver, epochCount, steps, k, w);
+                List<MyelinClassificationModel.Epoch> history = train(sc, blocks, shared, model,
+                        new Replica(driver, 0, 1), epochCount, steps, k, w);
                 shared.destroy();
                 MyelinClassificationModel result = new MyelinClassificationModel(uid + "_model", model.toBytes(), history);
                 copyValues(result, ParamMap.empty());
@@ -542,7 +544,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
 
     /** The rounds of all epochs; returns one line of figures per epoch. */
     private List<MyelinClassificationModel.Epoch> train(JavaSparkContext sc, JavaRDD<Block> blocks, Broadcast<Settings> shared,
-            Model model, Trainer driver, int epochCount, int steps, int k, int w) {
+            Model model, Replica driver, int epochCount, int steps, int k, int w) {
         List<MyelinClassificationModel.Epoch> history = new ArrayList<>();
         int global = 0;
         int round = 0;

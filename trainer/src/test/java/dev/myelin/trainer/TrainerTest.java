@@ -246,7 +246,10 @@ class TrainerTest {
                     long before = threads.getCurrentThreadAllocatedBytes();
                     for (int i = 0; i < 500; i++) {
                         switch (which) {
-                            case 0 -> t.gradient(data, order, 0, BATCH);
+                            case 0 -> {
+                                t.prepare(data, order, 0, BATCH);
+                                t.gradients(data, order, 0, BATCH);
+                            }
                             case 1 -> t.update();
                             case 2 -> m.forward(xb, true);
                             case 3 -> m.loss().compute(k, d, m.forward(xb, true), null, labels);
