@@ -8,6 +8,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
