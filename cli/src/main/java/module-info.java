@@ -4,6 +4,7 @@
  */
 module dev.myelin.cli {
     requires dev.myelin.trainer;
+    requires dev.myelin.examples;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;

@@ -1,7 +1,7 @@
 /**
- * The trainer: models, layers, losses, optimizers and a fit loop over the kernel interface; data readers
- * and the seed examples. Its API hands out {@code dev.myelin.core} types (Matrix, Kernels), so a module
- * that requires this one reads core too.
+ * The trainer: models, layers, losses, optimizers and a fit loop over the kernel interface, and data readers.
+ * Its API hands out {@code dev.myelin.core} types (Matrix, Kernels), so a module that requires this one reads
+ * core too.
  */
 module dev.myelin.trainer {
     requires transitive dev.myelin.core;
@@ -9,5 +9,4 @@ module dev.myelin.trainer {
 
     exports dev.myelin.trainer;
     exports dev.myelin.trainer.data;
-    exports dev.myelin.trainer.examples;
 }

@@ -2,11 +2,11 @@ package dev.myelin.bench;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
+import dev.myelin.examples.FashionMnistExample;
 import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
-import dev.myelin.trainer.examples.FashionMnistExample;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,6 +1,7 @@
 package dev.myelin.cli;
 
 import dev.myelin.core.Matrix;
+import dev.myelin.examples.FashionMnistDownload;
 import dev.myelin.trainer.AtomicFile;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
@@ -72,7 +73,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
             Path file = images != null ? images
-                    : FashionMnist.testImages(FashionMnist.locate(data, spec.commandLine().getErr()::println));
+                    : FashionMnist.testImages(FashionMnistDownload.locate(data, spec.commandLine().getErr()::println));
             try (Arena arena = Arena.ofShared()) {
                 return write(model, IdxReader.images(arena, file));
             }

@@ -1,5 +1,6 @@
 package dev.myelin.cli;
 
+import dev.myelin.examples.FashionMnistDownload;
 import dev.myelin.trainer.data.CsvReader;
 import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
@@ -39,7 +40,7 @@ final class Sources {
             if (regression) {
                 throw new Main.UsageException("--regression needs --csv (IDX data is classification)");
             }
-            Path dir = FashionMnist.locate(folder, err::println);
+            Path dir = FashionMnistDownload.locate(folder, err::println);
             Dataset train = FashionMnist.train(dir);
             try {
                 return new Data(train, FashionMnist.test(dir), dir.toString());
@@ -66,7 +67,7 @@ final class Sources {
     static Dataset labelled(Path csv, String label, boolean header, boolean regression, List<String> classNames, Path folder,
                             PrintWriter err) throws IOException {
         if (csv == null) {
-            return FashionMnist.test(FashionMnist.locate(folder, err::println));
+            return FashionMnist.test(FashionMnistDownload.locate(folder, err::println));
         }
         if (folder != null) {
             throw new Main.UsageException("give --csv or --data, not both");

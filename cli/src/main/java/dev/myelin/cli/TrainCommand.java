@@ -1,6 +1,5 @@
 package dev.myelin.cli;
 
-import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.Checkpoint;
 import dev.myelin.trainer.EarlyStopping;
 import dev.myelin.trainer.EpochResult;
@@ -11,7 +10,6 @@ import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Schedule;
-import dev.myelin.trainer.Sgd;
 import dev.myelin.trainer.Standardize;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
@@ -242,10 +240,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Optimizer optimizer(float rate) {
-        return switch (optimizer) {
-            case sgd -> new Sgd(rate, 0.9f);
-            case adam -> Adam.adam(rate);
-            case adamw -> Adam.adamw(rate, 0.01f);
-        };
+        return Optimizer.named(optimizer.name(), rate);
     }
 }

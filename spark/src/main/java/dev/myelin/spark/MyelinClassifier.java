@@ -6,6 +6,8 @@ import dev.myelin.trainer.Layer;
 import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Optimizer;
+import dev.myelin.trainer.Replica;
 import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Standardize;
 import dev.myelin.trainer.Trainer;
@@ -484,7 +486,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         if (!(lr > 0) || Float.isInfinite(lr)) {
             throw new IllegalArgumentException("learningRate must be a positive number, got " + doubleValue(learningRate));
         }
-        Settings.newOptimizer(getOrDefault(optimizer), lr);
+        Optimizer.named(getOrDefault(optimizer), lr);
         String scaling = getOrDefault(standardize);
         if (!List.of("none", "global", "feature").contains(scaling)) {
             throw new IllegalArgumentException("standardize must be none, global or feature, got '" + scaling + "'");
@@ -522,12 +524,13 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
             int steps = (perWorker + batch - 1) / batch;
             try (Model model = Model.of(Backends.get(), Shape.of(data.width()), Loss.SOFTMAX_CROSS_ENTROPY, longValue(seed),
                     layers(data, scaling));
-                 Trainer driver = new Trainer(model, Settings.newOptimizer(getOrDefault(optimizer), lr)).batchSize(batch)
+                 Trainer driver = new Trainer(model, Optimizer.named(getOrDefault(optimizer), lr)).batchSize(batch)
                          .schedule(Settings.newSchedule(getOrDefault(schedule), epochCount))) {
                 Settings settings = new Settings(fitId, model.toBytes(), getOrDefault(optimizer), lr, getOrDefault(schedule),
                         epochCount, batch, longValue(seed), w, perWorker, steps, k);
                 Broadcast<Settings> shared = sc.broadcast(settings);
-                List<MyelinClassificationModel.Epoch> history = train(sc, blocks, shared, model, driver, epochCount, steps, k, w);
+                List<MyelinClassificationModel.Epoch> history = train(sc, blocks, shared, model,
+                        new Replica(driver, 0, 1), epochCount, steps, k, w);
                 shared.destroy();
                 MyelinClassificationModel result = new MyelinClassificationModel(uid + "_model", model.toBytes(), history);
                 copyValues(result, ParamMap.empty());
@@ -541,7 +544,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
 
     /** The rounds of all epochs; returns one line of figures per epoch. */
     private List<MyelinClassificationModel.Epoch> train(JavaSparkContext sc, JavaRDD<Block> blocks, Broadcast<Settings> shared,
-            Model model, Trainer driver, int epochCount, int steps, int k, int w) {
+            Model model, Replica driver, int epochCount, int steps, int k, int w) {
         List<MyelinClassificationModel.Epoch> history = new ArrayList<>();
         int global = 0;
         int round = 0;

@@ -1,9 +1,7 @@
 package dev.myelin.spark;
 
-import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Schedule;
-import dev.myelin.trainer.Sgd;
 import java.io.Serializable;
 import java.util.Locale;
 
@@ -29,16 +27,6 @@ record Settings(String fitId, byte[] architecture, String optimizer, float learn
                 int batchSize, long seed, int workers, int rowsPerEpoch, int stepsPerEpoch, int syncEvery)
         implements Serializable {
 
-    /** The optimizer by name: adam, adamw (weight decay 0.01) or sgd (momentum 0.9), as the command line has them. */
-    static Optimizer newOptimizer(String name, float lr) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "adam" -> Adam.adam(lr);
-            case "adamw" -> Adam.adamw(lr, 0.01f);
-            case "sgd" -> new Sgd(lr, 0.9f);
-            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + name + "'");
-        };
-    }
-
     /** The schedule by name: constant, or cosine (down to 0 over all epochs). */
     static Schedule newSchedule(String name, int epochs) {
         return switch (name.toLowerCase(Locale.ROOT)) {
@@ -49,7 +37,7 @@ record Settings(String fitId, byte[] architecture, String optimizer, float learn
     }
 
     Optimizer newOptimizer() {
-        return newOptimizer(optimizer, learningRate);
+        return Optimizer.named(optimizer, learningRate);
     }
 
     Schedule newSchedule() {

@@ -4,6 +4,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Replica;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
@@ -27,23 +28,28 @@ final class Worker {
 
     static volatile Fault faultForTests;
 
-    /** A replica: the model, its trainer, the partition's data off-heap, and the epoch order it last drew. */
-    private static final class Replica implements AutoCloseable {
+    /**
+     * A replica held in this JVM: the model, its trainer and the trainer's replica view, the partition's data
+     * off-heap, and the epoch order it last drew.
+     */
+    private static final class Local implements AutoCloseable {
         final String fitId;
         final Model model;
         final Trainer trainer;
+        final Replica replica;
         final Dataset data;
         final int[] order;
         int orderEpoch = -1;
 
-        Replica(Settings s, Block block, Kernels kernels) throws IOException {
+        Local(Settings s, Block block, Kernels kernels) throws IOException {
             this.fitId = s.fitId();
             Model m = Model.fromBytes(s.architecture(), "the broadcast model", kernels);
             try {
                 this.data = Dataset.classification("partition " + block.partition, block.features, block.width, block.labels,
                         m.outputs());
                 this.trainer = new Trainer(m, s.newOptimizer()).batchSize(s.batchSize()).seed(s.workerSeed(block.partition))
-                        .schedule(s.newSchedule()).shard(block.partition, s.workers());
+                        .schedule(s.newSchedule());
+                this.replica = new Replica(trainer, block.partition, s.workers());
             } catch (RuntimeException e) {
                 m.close();
                 throw e;
@@ -61,7 +67,7 @@ final class Worker {
     }
 
     /** Replicas in this JVM, by partition; one fit at a time per partition (a new fit's replica replaces the old). */
-    private static final Map<Integer, Replica> REPLICAS = new ConcurrentHashMap<>();
+    private static final Map<Integer, Local> REPLICAS = new ConcurrentHashMap<>();
 
     private Worker() {
     }
@@ -72,19 +78,19 @@ final class Worker {
         if (fault != null) {
             fault.maybeFail(block.partition, in.index(), attempt);
         }
-        Replica r = replica(s, block, cpus);
+        Local r = replica(s, block, cpus);
         synchronized (r) {
             Model m = r.model;
             m.values().copyFrom(in.parameters());
-            List<Matrix> state = r.trainer.optimizerState();
+            List<Matrix> state = r.replica.optimizerState();
             if (in.state() != null) {
                 for (int i = 0; i < state.size(); i++) {
                     state.get(i).copyFrom(in.state()[i]);
                 }
             }
-            r.trainer.progress(in.epoch(), in.globalStep(), s.stepsPerEpoch());
+            r.replica.progress(in.epoch(), in.globalStep(), s.stepsPerEpoch());
             if (r.orderEpoch != in.epoch()) {
-                Trainer.shuffle(r.order, s.workerSeed(block.partition), in.epoch());
+                Replica.shuffle(r.order, s.workerSeed(block.partition), in.epoch());
                 r.orderEpoch = in.epoch();
             }
             int b = s.batchSize();
@@ -93,7 +99,7 @@ final class Worker {
             if (s.syncEvery() == 1) {
                 int from = in.fromStep() * b;
                 int count = Math.min(b, s.rowsPerEpoch() - from);
-                loss = (double) r.trainer.gradient(r.data, r.order, from, count) * count;
+                loss = (double) r.replica.gradient(r.data, r.order, from, count) * count;
                 return new Round.Out(block.partition, m.gradients().toArray(), null, loss, count);
             }
             for (int step = in.fromStep(); step < in.toStep(); step++) {
@@ -110,8 +116,8 @@ final class Worker {
         }
     }
 
-    private static Replica replica(Settings s, Block block, int cpus) {
-        Replica r = REPLICAS.get(block.partition);
+    private static Local replica(Settings s, Block block, int cpus) {
+        Local r = REPLICAS.get(block.partition);
         if (r != null && r.fitId.equals(s.fitId())) {
             return r;
         }
@@ -125,7 +131,7 @@ final class Worker {
                 }
             }
             try {
-                return new Replica(s, block, Backends.choice().backend().kernels(Math.max(1, cpus)));
+                return new Local(s, block, Backends.choice().backend().kernels(Math.max(1, cpus)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

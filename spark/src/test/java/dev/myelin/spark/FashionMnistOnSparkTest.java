@@ -3,6 +3,7 @@ package dev.myelin.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.myelin.examples.FashionMnistDownload;
 import dev.myelin.trainer.Evaluation;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.data.Dataset;
@@ -33,7 +34,7 @@ class FashionMnistOnSparkTest {
 
     @Test
     void theMlpReaches87Point5PercentOnTwoWorkersIn10Epochs() throws IOException {
-        Path folder = FashionMnist.locate(null, System.err::println);
+        Path folder = FashionMnistDownload.locate(null, System.err::println);
         try (Dataset train = FashionMnist.train(folder); Dataset test = FashionMnist.test(folder)) {
             org.apache.spark.sql.Dataset<Row> df = SparkTraining.frame(spark, train);
             long start = System.nanoTime();

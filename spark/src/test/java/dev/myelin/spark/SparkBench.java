@@ -1,14 +1,14 @@
 package dev.myelin.spark;
 
 import dev.myelin.core.Backends;
+import dev.myelin.examples.FashionMnistDownload;
+import dev.myelin.examples.FashionMnistExample;
 import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Evaluation;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
-import dev.myelin.trainer.data.FashionMnist;
-import dev.myelin.trainer.examples.FashionMnistExample;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ public final class SparkBench {
         }
         System.out.printf(Locale.ROOT, "cpu: %s; %s; jdk %s%n", cpu(), Backends.choice().backend().description(),
                 Runtime.version());
-        Path folder = FashionMnist.locate(null, System.err::println);
+        Path folder = FashionMnistDownload.locate(null, System.err::println);
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
             for (int threads : new int[] {1, 2}) {
                 single(data, epochs, threads);

@@ -55,10 +55,8 @@ public final class Model implements AutoCloseable {
     private final Matrix gradients;
     private Arena batchArena;
     private int capacity;                      // rows the batch buffers hold
-    private Buffer in;                         // gathered inputs for evaluate and predict
-    private Buffer targets;
+    private Batch batch;                       // gathered samples for evaluate
     private Buffer scratch;                    // outputs-shaped scratch (log-softmax in evaluate)
-    private int[] labels = new int[0];
     private int[] predicted = new int[0];
     private long passKey;
     private List<String> classNames = List.of();
@@ -309,32 +307,22 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Scores the rows {@code rows} of {@code data} (all rows, in order, when null), {@code batch} at a time,
+     * Scores the rows {@code rows} of {@code data} (all rows, in order, when null), {@code batchSize} at a time,
      * with no gradient work.
      */
-    Evaluation evaluate(Dataset data, int[] rows, int batch) {
+    Evaluation evaluate(Dataset data, int[] rows, int batchSize) {
         check(data);
-        reserve(batch);
+        reserve(batchSize);
         int n = rows == null ? data.size() : rows.length;
         int classes = Loss.classes(outputs());
         long[][] confusion = data.labels() == null ? null : new long[classes][classes];
         double sum = 0;
-        for (int from = 0; from < n; from += batch) {
-            int count = Math.min(batch, n - from);
-            Matrix x = in.rows(count);
-            Batches.gather(x, data.features(), rows, from, count);
-            Matrix t = null;
-            if (data.targets() != null) {
-                t = targets.rows(count);
-                Batches.gather(t, data.targets(), rows, from, count);
-            }
-            int[] y = null;
-            if (data.labels() != null) {
-                Batches.gatherLabels(labels, data.labels(), rows, from, count);
-                y = labels;
-            }
-            Matrix out = forward(x, false);
-            sum += loss.total(kernels, scratch.rows(count), out, t, y);
+        for (int from = 0; from < n; from += batchSize) {
+            int count = Math.min(batchSize, n - from);
+            batch.gather(data, rows, from, count);
+            int[] y = batch.labels();
+            Matrix out = forward(batch.inputs(), false);
+            sum += loss.total(kernels, scratch.rows(count), out, batch.targets(), y);
             if (y != null) {
                 loss.classify(kernels, out, predicted);
                 for (int i = 0; i < count; i++) {
@@ -409,8 +397,7 @@ public final class Model implements AutoCloseable {
             for (Layer l : layers) {
                 l.reserve(arena, rows);
             }
-            in = new Buffer(arena, rows, input.size());
-            targets = new Buffer(arena, rows, outputs());
+            batch = new Batch(arena, rows, input.size(), outputs());
             scratch = new Buffer(arena, rows, outputs());
         } catch (RuntimeException e) {
             arena.close();
@@ -425,8 +412,7 @@ public final class Model implements AutoCloseable {
     }
 
     private void growScratch(int rows) {
-        if (labels.length < rows) {
-            labels = new int[rows];
+        if (predicted.length < rows) {
             predicted = new int[rows];
         }
     }

@@ -3,6 +3,7 @@ package dev.myelin.trainer;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * An update rule and its settings; immutable, so one instance may serve any number of trainers. The
@@ -24,6 +25,27 @@ public abstract sealed class Optimizer permits Sgd, Adam {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
         }
         this.learningRate = learningRate;
+    }
+
+    /**
+     * The optimizer by name, with the settings the command line and the Spark estimator share: {@code sgd}
+     * (momentum 0.9), {@code adam}, {@code adamw} (decoupled weight decay 0.01). The name is case-insensitive.
+     *
+     * @param name         adam, adamw or sgd
+     * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @return the optimizer
+     * @throws IllegalArgumentException if the name is none of these, or the learning rate is negative, infinite or NaN
+     */
+    public static Optimizer named(String name, float learningRate) {
+        if (name == null) {
+            throw new NullPointerException("optimizer name is null");
+        }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "adam" -> Adam.adam(learningRate);
+            case "adamw" -> Adam.adamw(learningRate, 0.01f);
+            case "sgd" -> new Sgd(learningRate, 0.9f);
+            default -> throw new IllegalArgumentException("optimizer must be adam, adamw or sgd, got '" + name + "'");
+        };
     }
 
     /** {@return the base learning rate (a {@link Schedule} scales it per step)} */

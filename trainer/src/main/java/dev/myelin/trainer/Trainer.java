@@ -23,8 +23,8 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p><b>Options</b> ({@link #batchSize}, {@link #seed}, {@link #accumulate}, {@link #schedule},
- * {@link #validationSplit}, {@link #sync}, {@link #shard}) are set before the first {@link #fit} and fixed from
- * then on.
+ * {@link #validationSplit}, {@link #sync}, and a {@link Replica}'s shard) are set before the first {@link #fit}
+ * and fixed from then on. Data-parallel training drives a trainer through its {@link Replica} view.
  *
  * <p><b>Memory:</b> the batch buffers (inputs, targets, output gradient) are allocated once per fit, the
  * optimizer's state once per trainer in the model's slab layout; a warm step allocates nothing on the heap.
@@ -58,10 +58,8 @@ public final class Trainer implements AutoCloseable {
     private volatile boolean stop;
     // the running fit
     private Arena batchArena;
-    private Buffer x;
-    private Buffer t;
+    private Batch batch;
     private Buffer dOut;
-    private int[] labels = new int[0];
     private int[] predicted = new int[0];
     private int stepsPerEpoch;
     private float rate;
@@ -193,17 +191,8 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    /**
-     * Data-parallel replica {@code rank} of {@code worldSize}: every replica shuffles the epoch's samples the same
-     * way (same seed) and takes its own contiguous share of {@code floor(n / worldSize)} of them (the up to
-     * {@code worldSize - 1} left over sit the epoch out), so all replicas take the same number of steps.
-     *
-     * @param rank      this replica's index, in {@code [0, worldSize)}
-     * @param worldSize the number of replicas, {@code >= 1}
-     * @return this trainer
-     * @throws IllegalStateException if training has started
-     */
-    public Trainer shard(int rank, int worldSize) {
+    /** Makes this trainer replica {@code rank} of {@code worldSize} (see {@link Replica}); an option. */
+    void shard(int rank, int worldSize) {
         open("shard");
         if (worldSize < 1) {
             throw new IllegalArgumentException("worldSize must be >= 1, got " + worldSize);
@@ -213,7 +202,6 @@ public final class Trainer implements AutoCloseable {
         }
         this.rank = rank;
         this.worldSize = worldSize;
-        return this;
     }
 
     private void open(String option) {
@@ -303,7 +291,7 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < stepsPerEpoch; s++) {
                 int from = s * span;
                 int count = Math.min(span, per - from);
-                float l = fitStep(train, rows, from, count);
+                float l = run(train, rows, from, count);
                 for (TrainingListener li : listeners) {
                     li.onBatchEnd(e, s + 1, stepsPerEpoch, count, l);
                 }
@@ -323,9 +311,11 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One optimizer step outside {@link #fit}, for loops of one's own: {@link #gradient} on the samples, the
-     * synchronisation hook, then {@link #update}; it counts as the next step of the current epoch. Returns the
-     * step's mean loss (before the update). A warm step allocates nothing.
+     * One optimizer step outside {@link #fit}, for loops of one's own: forward and backward passes on the samples
+     * {@code rows[from .. from + count)} of {@code data} ({@code data}'s rows {@code from .. from + count} when
+     * {@code rows} is null) in micro-batches of {@link #batchSize}, the synchronisation hook, then the update; it
+     * counts as the next step of the current epoch. Returns the step's mean loss (before the update). A warm step
+     * allocates nothing.
      *
      * @param data  the data
      * @param rows  the rows of {@code data} to take samples from, or null for its rows in order
@@ -334,25 +324,15 @@ public final class Trainer implements AutoCloseable {
      * @return the mean loss over the samples, before the update
      */
     public float step(Dataset data, int[] rows, int from, int count) {
-        float loss = gradient(data, rows, from, count);
-        sync.synchronize(model.gradients(), steps);
-        update();
-        return loss;
+        prepare(data, rows, from, count);
+        return run(data, rows, from, count);
     }
 
     /**
-     * Forward and backward passes on the samples {@code rows[from .. from + count)} of {@code data} ({@code data}'s
-     * rows {@code from .. from + count} when {@code rows} is null), in micro-batches of {@link #batchSize}, with no
-     * update: leaves the mean gradient over the samples in the model's gradient slab and returns their mean loss.
-     * With {@link #update} this is a step split in two, for data-parallel loops that combine gradients in between.
-     *
-     * @param data  the data
-     * @param rows  the rows of {@code data} to take samples from, or null for its rows in order
-     * @param from  the first sample, an index into {@code rows}
-     * @param count the number of samples, {@code >= 1}
-     * @return the mean loss over the samples
+     * Checks that {@code data} fits the model and the samples are within it, fixes the options and readies the
+     * buffers, for a step (or a {@link Replica#gradient}) outside {@link #fit}.
      */
-    public float gradient(Dataset data, int[] rows, int from, int count) {
+    void prepare(Dataset data, int[] rows, int from, int count) {
         model.check(data);
         int n = rows == null ? data.size() : rows.length;
         if (count < 1 || from < 0 || from > n - count) {
@@ -374,14 +354,13 @@ public final class Trainer implements AutoCloseable {
         }
         epochIndex = epochs;
         reserve();
-        return gradients(data, rows, from, count);
     }
 
     /**
      * One optimizer update from the model's gradient slab as it stands (the synchronisation hook is not called):
      * the schedule's rate for the next step, then one kernel call over the whole slab. Counts as a step.
      */
-    public void update() {
+    void update() {
         fixed = true;
         if (stepsPerEpoch == 0) {
             stepsPerEpoch = 1;
@@ -391,8 +370,8 @@ public final class Trainer implements AutoCloseable {
         optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
     }
 
-    /** The fit loop's step: gradients, the synchronisation hook, the update; adds to the epoch's sums. */
-    private float fitStep(Dataset data, int[] rows, int from, int count) {
+    /** One step on checked samples: gradients, the synchronisation hook, the update; adds to the epoch's sums. */
+    private float run(Dataset data, int[] rows, int from, int count) {
         float loss = gradients(data, rows, from, count);
         sync.synchronize(model.gradients(), steps);
         update();
@@ -404,27 +383,17 @@ public final class Trainer implements AutoCloseable {
      * forward, loss and its gradient (weighted by the micro-batch's share when there are several), backward
      * (accumulating after the first). Returns the mean loss; adds to the epoch's loss and accuracy sums.
      */
-    private float gradients(Dataset data, int[] rows, int from, int count) {
+    float gradients(Dataset data, int[] rows, int from, int count) {
         double sum = 0;
         int micro = 0;
         for (int f = from; f < from + count; f += batchSize, micro++) {
             int c = Math.min(batchSize, from + count - f);
-            Matrix xb = x.rows(c);
-            Batches.gather(xb, data.features(), rows, f, c);
-            Matrix tb = null;
-            if (data.targets() != null) {
-                tb = t.rows(c);
-                Batches.gather(tb, data.targets(), rows, f, c);
-            }
-            int[] y = null;
-            if (data.labels() != null) {
-                Batches.gatherLabels(labels, data.labels(), rows, f, c);
-                y = labels;
-            }
+            batch.gather(data, rows, f, c);
+            int[] y = batch.labels();
             model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
-            Matrix out = model.forward(xb, true);
+            Matrix out = model.forward(batch.inputs(), true);
             Matrix d = dOut.rows(c);
-            float l = model.loss().compute(k, d, out, tb, y);
+            float l = model.loss().compute(k, d, out, batch.targets(), y);
             if (c != count) {
                 k.scale(d, (float) c / count);      // this micro-batch's share of the step's mean
             }
@@ -485,14 +454,12 @@ public final class Trainer implements AutoCloseable {
 
     /** Allocates the batch buffers for the current batch size (and the model's, so the first step allocates none). */
     private void reserve() {
-        if (x != null && x.capacity() == batchSize) {
+        if (batch != null && batch.capacity() == batchSize) {
             return;
         }
         Arena a = Arena.ofShared();
-        x = new Buffer(a, batchSize, model.inputShape().size());
-        t = new Buffer(a, batchSize, model.outputs());
+        batch = new Batch(a, batchSize, model.inputShape().size(), model.outputs());
         dOut = new Buffer(a, batchSize, model.outputs());
-        labels = new int[batchSize];
         predicted = new int[batchSize];
         if (batchArena != null) {
             batchArena.close();
@@ -543,13 +510,13 @@ public final class Trainer implements AutoCloseable {
         return validationSplit;
     }
 
-    /** {@return this replica's index among {@link #worldSize()} (0 on one machine)} */
-    public int rank() {
+    /** This replica's index among {@link #worldSize()} (0 on one machine). */
+    int rank() {
         return rank;
     }
 
-    /** {@return the number of data-parallel replicas (1 on one machine)} */
-    public int worldSize() {
+    /** The number of data-parallel replicas (1 on one machine). */
+    int worldSize() {
         return worldSize;
     }
 
@@ -568,31 +535,16 @@ public final class Trainer implements AutoCloseable {
         return rate;
     }
 
-    /** The optimizer's state blocks, named as {@link Optimizer#stateNames()} (for checkpoints). */
+    /**
+     * The optimizer's state blocks, named as {@link Optimizer#stateNames()}, live (for checkpoints and
+     * {@link Replica#optimizerState()}).
+     */
     List<Matrix> state() {
         return List.of(state);
     }
 
-    /**
-     * The optimizer's state, one block per {@link Optimizer#stateNames() name} (Adam's m and v, SGD's velocity),
-     * each a {@code (1, P)} matrix in the layout of the model's value slab: live views, read and written by every
-     * update. Data-parallel training reads and writes them to keep replicas' optimizers in step.
-     *
-     * @return the state blocks, live
-     */
-    public List<Matrix> optimizerState() {
-        return List.of(state);
-    }
-
-    /**
-     * Sets the completed epochs and optimizer steps and the steps an epoch has (a replica joining a run in progress:
-     * the schedule and Adam's bias correction continue from {@code steps}); fixes the options.
-     *
-     * @param epochs        the epochs completed, {@code >= 0}
-     * @param steps         the optimizer steps taken, {@code >= 0}
-     * @param stepsPerEpoch the optimizer steps of one epoch, {@code >= 1}
-     */
-    public void progress(int epochs, int steps, int stepsPerEpoch) {
+    /** Sets the progress counters and the steps an epoch has (see {@link Replica#progress}); fixes the options. */
+    void progress(int epochs, int steps, int stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
         }
@@ -614,13 +566,10 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * The order the fit loop visits {@code order.length} training rows in epoch {@code epoch} (0-based): a
-     * Fisher-Yates shuffle of {@code 0..n-1} from a generator seeded by {@code (seed, epoch)} only.
-     *
-     * @param order receives the order: a permutation of {@code 0 .. order.length - 1}
-     * @param seed  the trainer's seed
-     * @param epoch the epoch, from 0
+     * Fisher-Yates shuffle of {@code 0..n-1} from a generator seeded by {@code (seed, epoch)} only (public as
+     * {@link Replica#shuffle}).
      */
-    public static void shuffle(int[] order, long seed, int epoch) {
+    static void shuffle(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }

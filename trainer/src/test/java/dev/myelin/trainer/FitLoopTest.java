@@ -172,7 +172,8 @@ class FitLoopTest {
                 Set<Integer> union = new HashSet<>();
                 int[] order = new int[n];
                 for (int rank = 0; rank < world; rank++) {
-                    try (Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).seed(11).shard(rank, world)) {
+                    try (Trainer t = new Trainer(m, new Sgd(0.1f, 0f)).seed(11)) {
+                        new Replica(t, rank, world);
                         int[] rows = new int[per];
                         t.epochRows(all, epoch, new int[n], rows);
                         for (int r : rows) {
@@ -188,7 +189,9 @@ class FitLoopTest {
                 }
                 assertEquals(first, union, "the replicas share out the first " + world * per + " of the epoch's order");
             }
-            assertThrows(IllegalArgumentException.class, () -> new Trainer(m, new Sgd(0.1f, 0f)).shard(3, 3));
+            try (Trainer t = new Trainer(m, new Sgd(0.1f, 0f))) {
+                assertThrows(IllegalArgumentException.class, () -> new Replica(t, 3, 3));
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -246,7 +247,10 @@ class TrainerTest {
                     long before = threads.getCurrentThreadAllocatedBytes();
                     for (int i = 0; i < 500; i++) {
                         switch (which) {
-                            case 0 -> t.gradient(data, order, 0, BATCH);
+                            case 0 -> {
+                                t.prepare(data, order, 0, BATCH);
+                                t.gradients(data, order, 0, BATCH);
+                            }
                             case 1 -> t.update();
                             case 2 -> m.forward(xb, true);
                             case 3 -> m.loss().compute(k, d, m.forward(xb, true), null, labels);

@@ -1,41 +1,22 @@
 package dev.myelin.trainer.data;
 
-import dev.myelin.core.Matrix;
-import dev.myelin.trainer.Shape;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Fashion-MNIST: 28x28 grey images of 10 kinds of clothing, 60,000 for training and 10,000 for test,
- * in four IDX files. Pixels are scaled to {@code [0, 1]}; each image is one row of 784 features.
- *
- * <p>Where the files are looked for, in order ({@link #locate}): the folder the user gave; the folder the
- * Debian package {@value #PACKAGE} installs ({@value #SYSTEM_FOLDER}); the cache folder
- * ({@link #cacheFolder()}). If none has them, {@link #fetch} downloads that Debian package with
- * {@code apt-get download} (verified by apt against the signed archive index, no root needed) and
- * unpacks it with {@code dpkg-deb -x} into the cache.
+ * in four IDX files (from github.com/zalandoresearch/fashion-mnist, or the Debian package
+ * {@code dataset-fashion-mnist}). Pixels are scaled to {@code [0, 1]}; each image is one row of 784 features.
+ * This class reads the files from a folder that holds them; finding or downloading them is the application's
+ * business (the command line and the examples do it).
  */
 public final class FashionMnist {
 
-    /** Debian package that ships the files. */
-    public static final String PACKAGE = "dataset-fashion-mnist";
-    /** Where that package installs them. */
-    public static final String SYSTEM_FOLDER = "/usr/share/datasets/fashion-mnist";
     /** The four files, as the package names them. */
     public static final List<String> FILES = List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
-    /** System property that overrides the cache folder. */
-    public static final String CACHE_PROPERTY = "myelin.cache";
 
     /** Image height, in pixels. */
     public static final int ROWS = 28;
@@ -114,149 +95,21 @@ public final class FashionMnist {
     }
 
     /**
-     * The cache folder: {@code DIR/fashion-mnist} for {@code -Dmyelin.cache=DIR} or the environment variable
-     * {@code MYELIN_CACHE=DIR}, else {@code $XDG_CACHE_HOME/myelin/fashion-mnist}, else
-     * {@code ~/.cache/myelin/fashion-mnist} (as {@code .ci/fetch-data} does).
+     * Checks that {@code folder} holds the four files (each gzipped or not).
      *
-     * @return the cache folder (it may not exist yet)
+     * @param folder the folder the user gave
+     * @return {@code folder}
+     * @throws InvalidDataException if the folder does not exist or lacks a file, naming it
      */
-    public static Path cacheFolder() {
-        String base = System.getProperty(CACHE_PROPERTY);
-        if (base == null || base.isBlank()) {
-            base = System.getenv("MYELIN_CACHE");
+    public static Path requireFiles(Path folder) throws InvalidDataException {
+        if (!Files.isDirectory(folder)) {
+            throw new InvalidDataException(folder, "no such folder");
         }
-        if (base == null || base.isBlank()) {
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            Path root = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-            return root.resolve("myelin").resolve("fashion-mnist");
-        }
-        return Path.of(base).resolve("fashion-mnist");
-    }
-
-    /**
-     * The folder to read from. With {@code folder} given, that folder, which must hold the files.
-     * Otherwise {@value #SYSTEM_FOLDER}, then the cache, then a fresh {@link #fetch} into the cache;
-     * {@code log} hears what is being done
-     * (e.g. {@code System.err::println}).
-     *
-     * @param folder the folder the user gave, or null to search
-     * @param log    hears each step taken (a download, where to)
-     * @return the folder holding the four files
-     * @throws IOException if the given folder lacks a file, or the download fails
-     */
-    public static Path locate(Path folder, Consumer<String> log) throws IOException {
-        if (folder != null) {
-            if (!Files.isDirectory(folder)) {
-                throw new InvalidDataException(folder, "no such folder");
+        for (String f : FILES) {
+            if (!Files.isRegularFile(file(folder, f))) {
+                throw new InvalidDataException(folder, "has no " + f + " (Fashion-MNIST needs " + String.join(", ", FILES) + ")");
             }
-            for (String f : FILES) {
-                if (!Files.isRegularFile(file(folder, f))) {
-                    throw new InvalidDataException(folder, "has no " + f + " (Fashion-MNIST needs " + String.join(", ", FILES) + ")");
-                }
-            }
-            return folder;
         }
-        Path system = Path.of(SYSTEM_FOLDER);
-        if (present(system)) {
-            return system;
-        }
-        Path cache = cacheFolder();
-        if (present(cache)) {
-            return cache;
-        }
-        fetch(cache, log);
-        return cache;
-    }
-
-    /**
-     * Downloads the Debian package {@value #PACKAGE} with {@code apt-get download} and unpacks its four
-     * files into {@code cache} with {@code dpkg-deb -x}. Works without root. The files appear in
-     * {@code cache} by an atomic rename, so an interrupted fetch leaves no partial folder behind.
-     *
-     * @param cache the folder to create with the files
-     * @param log   hears what is being done
-     * @throws IOException if {@code apt-get} or {@code dpkg-deb} is missing or fails, or the files cannot be moved
-     */
-    public static void fetch(Path cache, Consumer<String> log) throws IOException {
-        Path parent = cache.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        log.accept("Fashion-MNIST is not in " + SYSTEM_FOLDER + " nor in " + cache + ": downloading the Debian package "
-                + PACKAGE + " (31 MB) with 'apt-get download' and unpacking it with 'dpkg-deb -x' into " + cache);
-        Path work = Files.createTempDirectory(parent, "fetch-fashion-mnist-");
-        try {
-            run(work, List.of("apt-get", "download", PACKAGE));
-            Path deb;
-            try (Stream<Path> s = Files.list(work)) {
-                deb = s.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()
-                        .orElseThrow(() -> new IOException("apt-get download left no .deb file in " + work + howTo(cache)));
-            }
-            Path root = work.resolve("root");
-            run(work, List.of("dpkg-deb", "-x", deb.toString(), root.toString()));
-            Path unpacked = root.resolve(SYSTEM_FOLDER.substring(1));
-            if (!present(unpacked)) {
-                throw new IOException("the package " + deb.getFileName() + " has no " + String.join(", ", FILES)
-                        + " in " + SYSTEM_FOLDER + howTo(cache));
-            }
-            Files.createDirectories(cache);
-            for (String f : FILES) {   // same file system, so each move is an atomic rename
-                Files.move(unpacked.resolve(f), cache.resolve(f), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-            log.accept("Fashion-MNIST is in " + cache);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static void run(Path dir, List<String> command) throws IOException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run '" + command.get(0) + "' (" + e.getMessage() + ")" + howTo(cacheFolder()), e);
-        }
-        String output;
-        try {
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("'" + String.join(" ", command) + "' did not finish in 10 minutes" + howTo(cacheFolder()));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running '" + String.join(" ", command) + "'", e);
-        }
-        if (p.exitValue() != 0) {
-            String hint = output.contains("Unable to locate package")
-                    ? " (the package lists are missing or old: run 'apt-get update' as root first)" : "";
-            throw new IOException("'" + String.join(" ", command) + "' failed with exit code " + p.exitValue() + hint
-                    + ": " + lastLine(output) + howTo(cacheFolder()));
-        }
-    }
-
-    private static String howTo(Path cache) {
-        return ". To get Fashion-MNIST by hand, do one of: 'apt-get install " + PACKAGE + "' as root (it installs into "
-                + SYSTEM_FOLDER + "); or put " + String.join(", ", FILES) + " (from github.com/zalandoresearch/fashion-mnist)"
-                + " into " + cache + " or into a folder you pass with --data";
-    }
-
-    private static String lastLine(String s) {
-        String[] lines = s.split("\\R");
-        return lines.length == 0 ? "" : lines[lines.length - 1];
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.forEach(all::add);
-        }
-        all.sort(Comparator.reverseOrder());
-        for (Path p : all) {
-            Files.deleteIfExists(p);
-        }
+        return folder;
     }
 }

@@ -2,7 +2,7 @@
  * Data for training and prediction: {@link Dataset} (samples as rows of an off-heap matrix, with float
  * targets, class labels and class names; subsets, seeded splits and feature statistics) and its readers:
  * {@link CsvReader} (CSV, plain or gzip), {@link IdxReader} (the IDX format of MNIST) and
- * {@link FashionMnist}, with {@link ToyData} for the small problems of the examples. A file that cannot be
- * used is an {@link InvalidDataException} that names the file and, for CSV, the line, column and value.
+ * {@link FashionMnist} (its four files, from a folder that holds them). A file that cannot be used is an
+ * {@link InvalidDataException} that names the file and, for CSV, the line, column and value.
  */
 package dev.myelin.trainer.data;

@@ -143,10 +143,10 @@ class IdxReaderTest {
 
     @Test
     void locateChecksTheGivenFolder() throws IOException {
-        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir.resolve("nope"), System.err::println))
+        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.requireFiles(dir.resolve("nope")))
                 .getMessage().contains("no such folder"));
         Files.write(dir.resolve("train-images-idx3-ubyte.gz"), new byte[0]);
-        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.locate(dir, System.err::println))
+        assertTrue(assertThrows(InvalidDataException.class, () -> FashionMnist.requireFiles(dir))
                 .getMessage().contains("has no train-labels-idx1-ubyte.gz"));
     }
 }

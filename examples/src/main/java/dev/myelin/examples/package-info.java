@@ -3,6 +3,7 @@
  * {@link LinearRegressionExample}, {@link XorExample}, {@link SineExample} and
  * {@link CovarianceExample} (the GEMM and its error bound), {@link QuickstartExample} (train, save, load and
  * predict), {@link FashionMnistExample} (an MLP) and {@link FashionCnnExample} (a convolutional network) on
- * Fashion-MNIST.
+ * Fashion-MNIST; {@link ToyData}, their small problems; and {@link FashionMnistDownload}, which finds or downloads
+ * the Fashion-MNIST files for them and for the command line. Applications of the library, kept out of its jar.
  */
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;

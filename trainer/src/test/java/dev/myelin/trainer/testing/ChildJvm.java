@@ -1,4 +1,4 @@
-package dev.myelin.trainer;
+package dev.myelin.trainer.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

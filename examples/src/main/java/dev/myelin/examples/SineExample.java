@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
@@ -12,7 +12,6 @@ import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Sgd;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
-import dev.myelin.trainer.data.ToyData;
 import java.io.IOException;
 import java.util.Locale;
 

@@ -1,5 +1,6 @@
-package dev.myelin.trainer.data;
+package dev.myelin.examples;
 
+import dev.myelin.trainer.data.Dataset;
 import java.util.SplittableRandom;
 
 /** Generators for the small problems of the examples. Same seed, same data. */

@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -6,7 +6,6 @@ import dev.myelin.core.Backends;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
-import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,7 +19,7 @@ class FashionMnistExampleTest {
 
     @Test
     void reaches87Point5PercentTestAccuracy() throws IOException {
-        Path folder = FashionMnist.locate(null, System.err::println);
+        Path folder = FashionMnistDownload.locate(null, System.err::println);
         long start = System.nanoTime();
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
             double load = (System.nanoTime() - start) * 1e-9;

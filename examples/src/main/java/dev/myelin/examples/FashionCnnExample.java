@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
@@ -107,7 +107,7 @@ public final class FashionCnnExample {
      * @throws IOException if the data cannot be found, fetched or read
      */
     public static void main(String[] args) throws IOException {
-        Path folder = FashionMnist.locate(args.length > 0 ? Path.of(args[0]) : null, System.err::println);
+        Path folder = FashionMnistDownload.locate(args.length > 0 ? Path.of(args[0]) : null, System.err::println);
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
             Kernels k = Backends.get();
             try (Model m = model(k, 42, data.stats())) {

@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -6,7 +6,6 @@ import dev.myelin.core.Backends;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
-import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -28,7 +27,7 @@ class FashionCnnExampleTest {
 
     @Test
     void reaches90PercentTestAccuracyAfterTwoEpochs() throws IOException {
-        Path folder = FashionMnist.locate(null, System.err::println);
+        Path folder = FashionMnistDownload.locate(null, System.err::println);
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
             FashionCnnExample.Result r = FashionCnnExample.run(Backends.get(), data, SEED, 2, new TrainingListener() {
                 @Override

@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import dev.myelin.core.Agreement;
 import dev.myelin.core.Backends;
@@ -6,7 +6,6 @@ import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Trans;
-import dev.myelin.trainer.data.ToyData;
 import java.lang.foreign.Arena;
 
 /**

@@ -1,9 +1,9 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.myelin.trainer.ChildJvm;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

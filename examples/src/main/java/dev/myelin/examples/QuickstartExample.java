@@ -1,4 +1,4 @@
-package dev.myelin.trainer.examples;
+package dev.myelin.examples;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Matrix;
