@@ -253,6 +253,7 @@ public final class Trainer implements AutoCloseable {
      */
     public List<EpochResult> fit(Dataset train, Dataset validation, int totalEpochs, TrainingListener... listeners)
             throws IOException {
+        checkOpen();
         if (totalEpochs <= 0) {
             throw new IllegalArgumentException("epochs must be > 0, got " + totalEpochs);
         }
@@ -353,6 +354,7 @@ public final class Trainer implements AutoCloseable {
      * @return the mean loss over the samples
      */
     public float gradient(Dataset data, int[] rows, int from, int count) {
+        checkOpen();
         model.check(data);
         int n = rows == null ? data.size() : rows.length;
         if (count < 1 || from < 0 || from > n - count) {
@@ -382,6 +384,7 @@ public final class Trainer implements AutoCloseable {
      * the schedule's rate for the next step, then one kernel call over the whole slab. Counts as a step.
      */
     public void update() {
+        checkOpen();
         fixed = true;
         if (stepsPerEpoch == 0) {
             stepsPerEpoch = 1;
@@ -581,6 +584,7 @@ public final class Trainer implements AutoCloseable {
      * @return the state blocks, live
      */
     public List<Matrix> optimizerState() {
+        checkOpen();
         return List.of(state);
     }
 
@@ -631,6 +635,14 @@ public final class Trainer implements AutoCloseable {
             order[i] = order[j];
             order[j] = tmp;
         }
+    }
+
+    /** Fails with the trainer's or the model's name once either is closed, rather than with one of their buffers'. */
+    private void checkOpen() {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("this Trainer (" + optimizer + ", batch " + batchSize + ") has been closed");
+        }
+        model.checkOpen();
     }
 
     /** Frees the batch buffers and the optimizer's state; the model is closed by its owner. */
