@@ -29,7 +29,10 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -64,9 +67,12 @@ import org.apache.spark.storage.StorageLevel;
  * the outcome does not depend on which task finishes first, and a retried task recomputes exactly what the
  * failed attempt would have. docs/spark.md has the design, its costs and how to run it on a cluster.
  *
+ * <p>Like the model, the estimator saves and loads as a Spark ML stage ({@link #write()}, {@link #read()}): its
+ * params, so a {@code Pipeline} holding it saves and loads.
+ *
  * @serial exclude
  */
-public final class MyelinClassifier extends Estimator<MyelinClassificationModel> {
+public final class MyelinClassifier extends Estimator<MyelinClassificationModel> implements DefaultParamsWritable {
 
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger("dev.myelin.spark");
@@ -76,6 +82,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
     private final Param<String> labelCol;
     private final Param<String> predictionCol;
     private final Param<String> probabilityCol;
+    private final Param<String> rawPredictionCol;
     private final Param<String> layers;
     private final Param<String> optimizer;
     private final DoubleParam learningRate;
@@ -104,6 +111,8 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         labelCol = new Param<>(uid, "labelCol", "label column: class indices 0, 1, ... (any numeric type)");
         predictionCol = new Param<>(uid, "predictionCol", "prediction column the model adds");
         probabilityCol = new Param<>(uid, "probabilityCol", "class probability column the model adds");
+        rawPredictionCol = new Param<>(uid, "rawPredictionCol", "raw prediction column the model adds: the "
+                + "log-probabilities (the logits less their log-sum-exp)");
         layers = new Param<>(uid, "layers", "the layers in Myelin's short syntax (as the CLI's --layers), e.g. 128:relu");
         optimizer = new Param<>(uid, "optimizer", "adam, adamw or sgd");
         learningRate = new DoubleParam(uid, "learningRate", "the optimizer's learning rate (used as a float)");
@@ -122,6 +131,7 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
         setDefault(probabilityCol, "probability");
+        setDefault(rawPredictionCol, "rawPrediction");
         setDefault(layers, "128:relu");
         setDefault(optimizer, "adam");
         setDefault(learningRate, 1e-3);
@@ -164,6 +174,25 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
      */
     public Param<String> probabilityCol() {
         return probabilityCol;
+    }
+
+    /**
+     * {@return the param: the column the model's {@code transform} adds, the vector of the classes' log-probabilities
+     * (see {@link MyelinClassificationModel#rawPredictionCol()}); default {@code "rawPrediction"}}
+     */
+    public Param<String> rawPredictionCol() {
+        return rawPredictionCol;
+    }
+
+    /**
+     * Sets {@link #rawPredictionCol()}.
+     *
+     * @param v the column's name, not in the input DataFrame
+     * @return this estimator
+     */
+    public MyelinClassifier setRawPredictionCol(String v) {
+        set(rawPredictionCol, v);
+        return this;
     }
 
     /**
@@ -415,6 +444,21 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         return (MyelinClassifier) defaultCopy(extra);
     }
 
+    /** {@return a reader of estimators saved by {@link #write()} (Spark's params metadata)} */
+    public static MLReader<MyelinClassifier> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    /**
+     * Loads an estimator saved by {@link #write()} (or by a {@code Pipeline} holding it).
+     *
+     * @param path the folder it was saved to
+     * @return the estimator, with its params
+     */
+    public static MyelinClassifier load(String path) {
+        return read().load(path);
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Override
@@ -426,7 +470,8 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
             throw new IllegalArgumentException("column '" + label + "' is " + t.simpleString()
                     + "; the label column must be numeric (class indices 0, 1, ...)");
         }
-        return MyelinClassificationModel.outputSchema(schema, getOrDefault(predictionCol), getOrDefault(probabilityCol));
+        return MyelinClassificationModel.outputSchema(schema, getOrDefault(predictionCol), getOrDefault(probabilityCol),
+                getOrDefault(rawPredictionCol));
     }
 
     /** The features column exists and is array<float>, array<double> or a vector. */

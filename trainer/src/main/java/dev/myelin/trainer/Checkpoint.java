@@ -225,7 +225,7 @@ public final class Checkpoint {
             return new Contents(model, optimizer, schedule, batchSize, accumulate, validation, rank, world, seed, epochs,
                     steps, blocks.stream().map(t -> new Block(t.name(), t.cols(), t.values())).toList());
         } catch (EOFException | UTFDataFormatException e) {
-            throw new InvalidDataException(file, "malformed " + field + " (" + e.getMessage() + ")", e);
+            throw ModelFile.malformed(file, field, e);
         }
     }
 

@@ -120,7 +120,8 @@ public final class Evaluation {
     /**
      * Loss and accuracy on one line, then (with labels) the confusion matrix with a row per actual class,
      * a column per predicted class, and each class's precision and recall; rows are labelled with the model's
-     * class names where it has them.
+     * class names where it has them. A precision of a class never predicted (or a recall of a class absent from the
+     * labels) is undefined and shows as {@code -}.
      */
     @Override
     public String toString() {
@@ -155,9 +156,15 @@ public final class Evaluation {
             for (long n : confusion[a]) {
                 sb.append(String.format(Locale.ROOT, " %" + width + "d", n));
             }
-            sb.append(String.format(Locale.ROOT, "  %9.2f%%  %7.2f%%%n", 100 * precision(a), 100 * recall(a)));
+            sb.append("  ").append(percent(precision(a), 10)).append("  ").append(percent(recall(a), 8)).append('\n');
         }
         return sb.toString().stripTrailing();
+    }
+
+    /** {@code fraction} as a percentage right-aligned in {@code width} characters; {@code -} when undefined (NaN). */
+    private static String percent(double fraction, int width) {
+        String text = Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+        return " ".repeat(Math.max(0, width - text.length())) + text;
     }
 
     private void labelled() {

@@ -181,6 +181,7 @@ public final class Model implements AutoCloseable {
      * @return the bytes {@link #save} would write
      */
     public byte[] toBytes() {
+        checkOpen();
         try {
             return ModelFile.encode(this);
         } catch (IOException e) {
@@ -210,6 +211,7 @@ public final class Model implements AutoCloseable {
      * @throws IOException if the file cannot be written; a previous file of that name is then left whole
      */
     public void save(Path file) throws IOException {
+        checkOpen();
         ModelFile.write(file, this);
     }
 
@@ -245,6 +247,25 @@ public final class Model implements AutoCloseable {
      * @param out the predictions, {@code (n, outputs())}: written
      */
     public void predict(Matrix x, Matrix out) {
+        infer(x, out, true);
+    }
+
+    /**
+     * Writes the last layer's outputs for {@code x} (n, inputSize) into {@code out} (n, outputs), before the loss's
+     * output function: the logits for softmax cross-entropy and BCE, the same as {@link #predict} for MSE. With
+     * {@link Loss#output} and {@link Loss#classify} on them, one pass gives what {@link #predict} and
+     * {@link #predictClasses} give, bit for bit.
+     *
+     * @param x   the inputs, one sample per row: {@code (n, inputShape().size())}
+     * @param out the logits, {@code (n, outputs())}: written
+     */
+    public void logits(Matrix x, Matrix out) {
+        infer(x, out, false);
+    }
+
+    /** The inference pass in chunks: the loss's output function applied ({@code output}) or not. */
+    private void infer(Matrix x, Matrix out, boolean output) {
+        checkOpen();
         checkInput(x, "x");
         if (out == null) {
             throw new NullPointerException("out is null");
@@ -256,7 +277,12 @@ public final class Model implements AutoCloseable {
         int chunk = chunk();
         for (int from = 0; from < x.rows(); from += chunk) {
             int count = Math.min(chunk, x.rows() - from);
-            loss.output(kernels, out.rows(from, count), forward(x.rows(from, count), false));
+            Matrix y = forward(x.rows(from, count), false);
+            if (output) {
+                loss.output(kernels, out.rows(from, count), y);
+            } else {
+                kernels.copy(out.rows(from, count), y);
+            }
         }
     }
 
@@ -279,6 +305,7 @@ public final class Model implements AutoCloseable {
      * @param classes receives the class of each row; length at least n
      */
     public void predictClasses(Matrix x, int[] classes) {
+        checkOpen();
         checkInput(x, "x");
         if (classes == null) {
             throw new NullPointerException("classes is null");
@@ -311,6 +338,7 @@ public final class Model implements AutoCloseable {
      * with no gradient work.
      */
     Evaluation evaluate(Dataset data, int[] rows, int batchSize) {
+        checkOpen();
         check(data);
         reserve(batchSize);
         int n = rows == null ? data.size() : rows.length;
@@ -369,6 +397,7 @@ public final class Model implements AutoCloseable {
 
     /** The output (B, outputs) for x (B, inputSize): a view into the last layer's buffer. */
     Matrix forward(Matrix x, boolean training) {
+        checkOpen();
         reserve(x.rows());
         for (Layer l : layers) {
             x = l.forward(x, training);
@@ -476,11 +505,13 @@ public final class Model implements AutoCloseable {
      * @return the value slab
      */
     public Matrix values() {
+        checkOpen();
         return values;
     }
 
     /** {@return the gradient slab: the same layout as {@link #values()}, written by each backward pass} */
     public Matrix gradients() {
+        checkOpen();
         return gradients;
     }
 
@@ -577,7 +608,19 @@ public final class Model implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Frees the parameters, gradients and batch buffers. */
+    /**
+     * Fails with the model's name once it is closed, so a use after {@link #close} names the model rather than one
+     * of its buffers.
+     *
+     * @throws IllegalStateException if this model has been closed
+     */
+    void checkOpen() {
+        if (!parameterArena.scope().isAlive()) {
+            throw new IllegalStateException("this Model (" + this + ") has been closed");
+        }
+    }
+
+    /** Frees the parameters, gradients and batch buffers; using the model afterwards is an error that says so. */
     @Override
     public void close() {
         if (batchArena != null) {

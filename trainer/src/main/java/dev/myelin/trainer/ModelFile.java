@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -93,27 +94,22 @@ public final class ModelFile {
          * @throws InvalidDataException if this version cannot build the layers, or a tensor does not fit its parameter
          */
         public Model build(Kernels kernels) throws InvalidDataException {
-            Layer[] ls = new Layer[layers.size()];
+            // The layers' declared parameters are checked against the stored tensors, whose sizes the reader checked
+            // against the bytes present, before the model allocates: a header that declares more than the file holds
+            // costs nothing.
+            checkFits(file, tensors, declared(kernels), "in the layers it declares");
             Model model;
             try {
-                for (int i = 0; i < ls.length; i++) {
-                    LayerSpec s = layers.get(i);
-                    try {
-                        ls[i] = Layers.create(s.type(), s.config());
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("layer " + i + " (" + s + "): " + e.getMessage(), e);
-                    }
-                }
-                model = Model.empty(kernels, input, loss, seed, ls);
+                model = Model.empty(kernels, input, loss, seed, newLayers());
             } catch (IllegalArgumentException e) {
-                throw new InvalidDataException(file, "holds a model this version cannot build: " + e.getMessage(), e);
+                throw new InvalidDataException(file, "holds a model this version cannot build: " + printable(e.getMessage()), e);
             }
             try {
                 if (!classNames.isEmpty()) {
                     try {
                         model.classNames(classNames);
                     } catch (IllegalArgumentException e) {
-                        throw new InvalidDataException(file, "malformed class names: " + e.getMessage(), e);
+                        throw new InvalidDataException(file, "malformed class names: " + printable(e.getMessage()), e);
                     }
                 }
                 copyInto(file, tensors, model.parameters());
@@ -121,6 +117,62 @@ public final class ModelFile {
             } catch (InvalidDataException | RuntimeException e) {
                 model.close();
                 throw e;
+            }
+        }
+
+        /** New layers from the specs; a spec this version cannot build is named. */
+        private Layer[] newLayers() {
+            Layer[] ls = new Layer[layers.size()];
+            for (int i = 0; i < ls.length; i++) {
+                LayerSpec s = layers.get(i);
+                try {
+                    ls[i] = Layers.create(s.type(), s.config());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("layer " + i + " (" + s + "): " + e.getMessage(), e);
+                }
+            }
+            return ls;
+        }
+
+        /**
+         * The parameters the stored layers declare, with their model-wide names and shapes, from layers built on the
+         * input shape and then dropped: building a layer creates its parameters without memory ({@link Layer#build}).
+         */
+        private List<Parameter> declared(Kernels kernels) throws InvalidDataException {
+            try {
+                Layer[] ls = newLayers();
+                List<Parameter> all = new ArrayList<>();
+                Shape shape = input;
+                for (int i = 0; i < ls.length; i++) {
+                    int index = i;
+                    Layer.Context context = new Layer.Context() {
+                        @Override
+                        public Kernels kernels() {
+                            return kernels;
+                        }
+
+                        @Override
+                        public int index() {
+                            return index;
+                        }
+
+                        @Override
+                        public long passKey() {
+                            return 0;
+                        }
+                    };
+                    try {
+                        shape = ls[i].build(shape, context);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("layer " + i + " (" + ls[i] + "): " + e.getMessage(), e);
+                    }
+                    for (Parameter p : ls[i].parameters()) {
+                        all.add(new Parameter("layer" + i + "." + p.name(), p.rows(), p.cols()));
+                    }
+                }
+                return all;
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDataException(file, "holds a model this version cannot build: " + printable(e.getMessage()), e);
             }
         }
 
@@ -230,7 +282,8 @@ public final class ModelFile {
                 String type = in.readUTF();
                 int settings = in.readInt();
                 if (settings < 0 || settings > 64) {
-                    throw new InvalidDataException(file, "malformed: layer " + i + " (" + type + ") has " + settings + " settings");
+                    throw new InvalidDataException(file, "malformed: layer " + i + " (" + printable(type) + ") has " + settings
+                            + " settings");
                 }
                 Map<String, String> config = new LinkedHashMap<>();
                 for (int j = 0; j < settings; j++) {
@@ -255,12 +308,41 @@ public final class ModelFile {
             return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
-            throw new InvalidDataException(file, "malformed " + field + " (" + e.getMessage() + ")", e);
+            throw malformed(file, field, e);
         } catch (InvalidDataException e) {
             throw e;
         } catch (IOException e) {
             throw new IllegalStateException("reading from memory failed", e);
         }
+    }
+
+    /**
+     * The error for a field that cannot be decoded: the reason, never {@code null} (a stream that ends early says
+     * nothing), with the file's strings made printable.
+     */
+    static InvalidDataException malformed(Path file, String field, Exception e) {
+        String reason = e instanceof EOFException ? "the file's body ends inside it"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage());
+        return new InvalidDataException(file, "malformed " + field + " (" + reason + ")", e);
+    }
+
+    /**
+     * {@code s} with every control character (a corrupted string's bytes among them) written as a Java escape,
+     * {@code \u005Cu0001}, so a message shows what the file holds without sending it to the terminal raw.
+     */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                b.append(c).append(s.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** A stream over the body of a checked frame. */
@@ -295,7 +377,7 @@ public final class ModelFile {
             int rows = in.readInt();
             int cols = in.readInt();
             if (rows < 1 || cols < 1 || (long) rows * cols * Float.BYTES > in.available()) {
-                throw new InvalidDataException(file, "malformed: tensor " + i + " (" + name + ") is " + rows + "x" + cols
+                throw new InvalidDataException(file, "malformed: tensor " + i + " (" + printable(name) + ") is " + rows + "x" + cols
                         + " with " + in.available() + " bytes left");
             }
             tensors.add(new Tensor(name, rows, cols, Framing.readFloats(in, rows * cols)));
@@ -308,24 +390,32 @@ public final class ModelFile {
      * does not fit, then copies the values. Nothing is copied if any does not fit.
      */
     static void copyInto(Path file, List<Tensor> stored, List<Parameter> targets) throws InvalidDataException {
+        checkFits(file, stored, targets, "in this model");
+        for (int i = 0; i < stored.size(); i++) {
+            targets.get(i).value().copyFrom(stored.get(i).values());
+        }
+    }
+
+    /**
+     * Checks that the stored tensors are exactly {@code targets} (count, names, shapes), naming the first that does
+     * not fit; {@code where} says where the targets come from in the message ("in this model").
+     */
+    static void checkFits(Path file, List<Tensor> stored, List<Parameter> targets, String where) throws InvalidDataException {
         for (int i = 0; i < Math.max(stored.size(), targets.size()); i++) {
             if (i >= stored.size()) {
-                throw new InvalidDataException(file, "holds " + stored.size() + " tensors; this model also has "
-                        + targets.get(i));
+                throw new InvalidDataException(file, "holds " + stored.size() + " tensors, without " + targets.get(i) + " "
+                        + where);
             }
             Tensor s = stored.get(i);
             if (i >= targets.size()) {
-                throw new InvalidDataException(file, "holds the tensor " + s.name() + " " + s.rows() + "x" + s.cols()
-                        + ", which this model does not have");
+                throw new InvalidDataException(file, "holds the tensor " + printable(s.name()) + " " + s.rows() + "x" + s.cols()
+                        + ", which is not " + where);
             }
             Parameter p = targets.get(i);
             if (!s.name().equals(p.name()) || s.rows() != p.rows() || s.cols() != p.cols()) {
-                throw new InvalidDataException(file, "tensor " + i + " is " + s.name() + " " + s.rows() + "x" + s.cols()
-                        + " in the file, " + p + " in this model");
+                throw new InvalidDataException(file, "tensor " + i + " is " + printable(s.name()) + " " + s.rows() + "x"
+                        + s.cols() + " in the file, " + p + " " + where);
             }
-        }
-        for (int i = 0; i < stored.size(); i++) {
-            targets.get(i).value().copyFrom(stored.get(i).values());
         }
     }
 }

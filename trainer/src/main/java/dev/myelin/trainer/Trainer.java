@@ -241,6 +241,7 @@ public final class Trainer implements AutoCloseable {
      */
     public List<EpochResult> fit(Dataset train, Dataset validation, int totalEpochs, TrainingListener... listeners)
             throws IOException {
+        checkOpen();
         if (totalEpochs <= 0) {
             throw new IllegalArgumentException("epochs must be > 0, got " + totalEpochs);
         }
@@ -333,6 +334,7 @@ public final class Trainer implements AutoCloseable {
      * buffers, for a step (or a {@link Replica#gradient}) outside {@link #fit}.
      */
     void prepare(Dataset data, int[] rows, int from, int count) {
+        checkOpen();
         model.check(data);
         int n = rows == null ? data.size() : rows.length;
         if (count < 1 || from < 0 || from > n - count) {
@@ -361,6 +363,7 @@ public final class Trainer implements AutoCloseable {
      * the schedule's rate for the next step, then one kernel call over the whole slab. Counts as a step.
      */
     void update() {
+        checkOpen();
         fixed = true;
         if (stepsPerEpoch == 0) {
             stepsPerEpoch = 1;
@@ -545,6 +548,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Sets the progress counters and the steps an epoch has (see {@link Replica#progress}); fixes the options. */
     void progress(int epochs, int steps, int stepsPerEpoch) {
+        checkOpen();
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
         }
@@ -580,6 +584,14 @@ public final class Trainer implements AutoCloseable {
             order[i] = order[j];
             order[j] = tmp;
         }
+    }
+
+    /** Fails with the trainer's or the model's name once either is closed, rather than with one of their buffers'. */
+    private void checkOpen() {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("this Trainer (" + optimizer + ", batch " + batchSize + ") has been closed");
+        }
+        model.checkOpen();
     }
 
     /** Frees the batch buffers and the optimizer's state; the model is closed by its owner. */

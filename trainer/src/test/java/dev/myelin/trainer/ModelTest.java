@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
@@ -172,6 +173,47 @@ class ModelTest {
         }
     }
 
+    /** The logits, through the loss's output and classify, are predict's and predictClasses' results to the bit. */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "simd"})
+    void logitsThroughTheLossGiveThePredictionsExactly(String backend) {
+        Kernels k = Backends.get(backend);
+        try (Arena arena = Arena.ofConfined(); Model m = images(k, 5)) {
+            Matrix x = random(arena, 300, 24, 9);                   // more rows than one chunk of 256
+            Matrix logits = Matrix.allocate(arena, 300, 3);
+            Matrix p = Matrix.allocate(arena, 300, 3);
+            m.logits(x, logits);
+            Loss.SOFTMAX_CROSS_ENTROPY.output(k, p, logits);
+            int[] classes = new int[300];
+            Loss.SOFTMAX_CROSS_ENTROPY.classify(k, logits, classes);
+            try (Matrix expected = m.predict(x)) {
+                assertArrayEquals(expected.toArray(), p.toArray());
+            }
+            assertArrayEquals(m.predictClasses(x), classes);
+            assertFalse(Arrays.equals(logits.toArray(), p.toArray()), "the logits are not the probabilities");
+        }
+    }
+
+    /** A class never predicted has no precision: the table shows {@code -} there, not {@code NaN%}. */
+    @Test
+    void anUnpredictedClassShowsADashForItsPrecision() {
+        float[] x = {3, 1, 0,      // predicted 0, label 0
+                     1, 4, 0,      // predicted 1, label 1
+                     0, 5, 1};     // predicted 1, label 2: class 2 is never predicted
+        try (Dataset data = Dataset.classification("three", x, 3, new int[] {0, 1, 2}, 3);
+             Model m = Model.of(Backends.reference(), Shape.of(3), Loss.SOFTMAX_CROSS_ENTROPY, 1, new Dense(3))) {
+            m.parameters().get(0).value().copyFrom(new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1});
+            m.parameters().get(1).value().fill(0f);
+            Evaluation e = m.evaluate(data);
+            assertTrue(Double.isNaN(e.precision(2)));
+            String table = e.toString();
+            assertFalse(table.contains("NaN"), table);
+            List<String> lines = table.lines().toList();
+            assertEquals("                 2      0      1      0           -     0.00%", lines.get(lines.size() - 1), table);
+            assertEquals("                 1      0      1      0      50.00%   100.00%", lines.get(lines.size() - 2), table);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"reference", "simd"})
     void aSavedModelLoadsWithoutItsLayersInCodeAndPredictsTheSameBits(String backend) throws IOException {
@@ -226,6 +268,111 @@ class ModelTest {
         Path f = Files.write(dir.resolve("bad.model"), bytes);
         String m = assertThrows(InvalidDataException.class, () -> Model.load(f, Backends.reference())).getMessage();
         assertTrue(m.startsWith(f.toString()) && m.contains(expected), m);
+    }
+
+    /**
+     * A model file of one Dense layer of {@code units} outputs on 2 inputs, loss {@code loss}, with a valid frame;
+     * {@code tail} writes what follows the layers (class names, tensors).
+     */
+    private static byte[] crafted(String loss, int units, Framing.Body tail) throws IOException {
+        return Framing.frame(ModelFile.MAGIC, ModelFile.VERSION, out -> {
+            out.writeUTF(loss);
+            out.writeLong(1);
+            out.writeUTF("reference");
+            out.writeInt(1);
+            out.writeInt(2);
+            out.writeInt(1);
+            out.writeUTF("dense");
+            out.writeInt(2);
+            out.writeUTF("init");
+            out.writeUTF("xavier");
+            out.writeUTF("units");
+            out.writeUTF(Integer.toString(units));
+            tail.write(out);
+        });
+    }
+
+    /** No class names, then the tensors W 2x3 and b 1x3. */
+    private static final Framing.Body TENSORS_2X3 = out -> {
+        out.writeInt(0);
+        out.writeInt(2);
+        out.writeUTF("layer0.W");
+        out.writeInt(2);
+        out.writeInt(3);
+        Framing.writeFloats(out, new float[] {1, 2, 3, 4, 5, 6});
+        out.writeUTF("layer0.b");
+        out.writeInt(1);
+        out.writeInt(3);
+        Framing.writeFloats(out, new float[3]);
+    };
+
+    /** The process's peak resident memory in KiB (Linux), from /proc/self/status. */
+    private static long peakResidentKib() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmHWM in /proc/self/status");
+    }
+
+    /**
+     * A file with a valid checksum whose header declares Dense(20,000,000) on 2 inputs while its tensors are 2x3: the
+     * model would take 2 x 4 x (2 + 1) x 20,000,000 bytes = 480 MB (values and gradients, zeroed, so resident) before
+     * its tensors were compared. The load must fail on the comparison without allocating: the process's peak resident
+     * memory (reset to the current size just before, Linux's /proc/self/clear_refs) grows by far less than that.
+     * -XX:MaxDirectMemorySize cannot show this: arena allocations are not counted against it.
+     */
+    @Test
+    void aHeaderDeclaringMoreThanItsTensorsIsRejectedBeforeAnyMemoryIsTaken() throws IOException {
+        Path good = Files.write(dir.resolve("good.model"), crafted("mse", 3, TENSORS_2X3));
+        try (Model m = Model.load(good, Backends.reference())) {        // the crafting itself is a valid model file
+            assertEquals(6f, m.parameters().get(0).value().get(1, 2));
+        }
+        Path f = Files.write(dir.resolve("crafted.model"), crafted("mse", 20_000_000, TENSORS_2X3));
+        Path clear = Path.of("/proc/self/clear_refs");
+        assumeTrue(Files.isWritable(clear), "needs Linux's /proc/self/clear_refs");
+        Files.writeString(clear, "5");
+        long before = peakResidentKib();
+        String m = assertThrows(InvalidDataException.class, () -> Model.load(f, Backends.reference())).getMessage();
+        long grown = peakResidentKib() - before;
+        // a quarter of the 480 MB: room for the JVM's own growth, nowhere near the model's allocation
+        assertTrue(grown < 120 * 1024, "the peak resident memory grew by " + grown + " KiB");
+        assertEquals(f + ": tensor 0 is layer0.W 2x3 in the file, layer0.W 2x20000000 in the layers it declares", m);
+    }
+
+    @Test
+    void malformedStringsAreNamedWithoutNullOrRawControlCharacters() throws IOException {
+        Path cut = Files.write(dir.resolve("cut.model"), crafted("mse", 3, out -> out.writeInt(1)));  // one name, absent
+        String e = assertThrows(InvalidDataException.class, () -> Model.load(cut, Backends.reference())).getMessage();
+        assertEquals(cut + ": malformed the class names (the file's body ends inside it)", e);
+        Path control = Files.write(dir.resolve("control.model"), crafted("mse\u0001\u001b[2J", 3, TENSORS_2X3));
+        String c = assertThrows(InvalidDataException.class, () -> Model.load(control, Backends.reference())).getMessage();
+        assertEquals(control + ": malformed the loss (unknown loss 'mse\\u0001\\u001b[2J'; known: mse, bce_with_logits, "
+                + "softmax_cross_entropy)", c);
+        assertEquals("a\\u0000b\\ud800 \ud83d\ude00", ModelFile.printable("a\u0000b\ud800 \ud83d\ude00"),
+                "a lone surrogate is escaped, a pair is kept");
+    }
+
+    @Test
+    void aClosedModelOrTrainerSaysSoByName() throws IOException {
+        Model m = Model.of(Backends.reference(), Shape.of(2), Loss.MSE, 1, new Dense(3));
+        Trainer t = new Trainer(m, Adam.adam(0.5f));
+        t.close();
+        assertEquals("this Trainer (" + Adam.adam(0.5f) + ", batch 32) has been closed",
+                assertThrows(IllegalStateException.class, t::update).getMessage());
+        m.close();
+        String closed = "this Model (Dense(2->3)) has been closed";
+        try (Matrix x = Matrix.allocate(4, 2); Dataset d = Dataset.regression("d", new float[8], 2, new float[12], 3)) {
+            assertEquals(closed, assertThrows(IllegalStateException.class, () -> m.predict(x)).getMessage());
+            assertEquals(closed, assertThrows(IllegalStateException.class, () -> m.predictClasses(x)).getMessage());
+            assertEquals(closed, assertThrows(IllegalStateException.class, () -> m.evaluate(d)).getMessage());
+            assertEquals(closed, assertThrows(IllegalStateException.class, () -> m.save(dir.resolve("x.model"))).getMessage());
+        }
+        try (Trainer open = new Trainer(Model.of(Backends.reference(), Shape.of(2), Loss.MSE, 1, new Dense(3)), Adam.adam(0.5f))) {
+            open.model().close();
+            assertEquals(closed, assertThrows(IllegalStateException.class, open::update).getMessage());
+        }
     }
 
     @Test
