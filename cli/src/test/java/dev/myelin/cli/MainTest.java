@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.myelin.trainer.Checkpoint;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -291,6 +292,28 @@ class MainTest {
         for (String command : List.of("train", "evaluate", "predict", "info")) {
             String line = top.out().lines().filter(l -> l.strip().startsWith(command + " ")).findFirst().orElseThrow();
             assertTrue(line.strip().endsWith(".") || top.out().contains(line + "\n"), line);
+        }
+    }
+
+    /**
+     * A batch size far above the 120 rows, in a JVM given 256 MB: the buffers are sized by the rows, so training
+     * finishes (one step per epoch), exit code 0, and writes a model. Before, 10^9 asked for gigabytes and
+     * {@code Integer.MAX_VALUE} ended in an OutOfMemoryError.
+     */
+    @Test
+    void aBatchSizeLargerThanTheDataTrainsInASmallHeap() throws Exception {
+        Path train = irisLike("iris.csv.gz", 120, 1);
+        for (String batch : List.of("1000000000", "2147483647")) {
+            Path model = dir.resolve("b" + batch + ".model");
+            String out = ChildJvm.output(ChildJvm.start(Main.class, List.of("-Xmx256m"), "train", "--csv", train.toString(),
+                    "--label", "species", "--batch-size", batch, "--epochs", "3", "--layers", "16:relu", "--lr", "0.01",
+                    "--backend", "reference", "--save", model.toString()), "train --batch-size " + batch);
+            for (int e = 1; e <= 3; e++) {
+                String line = out.lines().filter(l -> l.startsWith("epoch ")).toList().get(e - 1);
+                assertTrue(line.matches("epoch +" + e + "/3 +loss [0-9]+\\.[0-9]+ .*"), "a finite loss: " + out);
+            }
+            assertTrue(out.contains("model saved to " + model), out);
+            assertTrue(Files.size(model) > 0);
         }
     }
 }

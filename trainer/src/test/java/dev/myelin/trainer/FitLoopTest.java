@@ -12,6 +12,7 @@ import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -277,5 +278,28 @@ class FitLoopTest {
             assertEquals(0f, rates.get(8), "after 2 epochs of 4 steps the cosine has reached 0");
             assertEquals(rates.get(3), h.get(0).learningRate());
         }
+    }
+
+    /**
+     * A batch size larger than the data (120 samples) allocates for the data: under a 256 MB heap (which bounds the
+     * batch buffers too, see {@link Model#checkBatch}) batch sizes 10^9 and {@code Integer.MAX_VALUE} train, and exactly as a batch of all 120
+     * samples does (the same single step per epoch, to the bit). Buffers that would not fit are one clear error before
+     * the first step (and before any is allocated), naming the batch, the bytes and the limit.
+     */
+    @Test
+    void aBatchLargerThanTheDataIsSizedByTheDataAndBuffersThatCannotFitAreOneError() throws Exception {
+        String out = ChildJvm.output(ChildJvm.start(BatchSizeProbe.class, List.of("-Xmx256m")), "batch-size probe");
+        List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+        assertEquals(4, lines.size(), out);
+        String losses = lines.get(0).substring("batch 120:".length());
+        assertTrue(losses.endsWith(" steps 3"), "one step per epoch: " + out);
+        assertEquals("batch 1000000000:" + losses, lines.get(1));
+        assertEquals("batch 2147483647:" + losses, lines.get(2));
+        // Floats a sample: Dense(5->100000) y 100,000 and dX 5; ReLU y and dX 200,000; Dense(100000->3) y 3 and dX
+        // 100,000; the model's evaluation batch (inputs 5, targets 3) and scratch 3; the trainer's batch (5, 3) and
+        // output gradient 3: 400,030 floats, 1,600,120 bytes, no fixed part; 2,000 samples: 3,200,240,000 bytes.
+        assertTrue(lines.get(3).matches("error: the buffers for a batch of 2,000 samples need 3,200,240,000 bytes \\(1,600,120 a"
+                + " sample\\), more than the [0-9,]+ this JVM may use \\(its heap limit, -Xmx, which also bounds memory off the"
+                + " heap\\); use a smaller batch size or give the JVM more memory"), out);
     }
 }
