@@ -316,4 +316,30 @@ class MainTest {
             assertTrue(Files.size(model) > 0);
         }
     }
+
+    /**
+     * A learning rate of 10^30 diverges at the second step (the first moves the weights to about 10^30): exit code 1,
+     * one line naming the epoch, the step and the rate; the model file already there and the report are not written.
+     */
+    @Test
+    void divergenceIsOneLineExitCode1AndLeavesTheModelFileAlone() throws IOException {
+        Path train = irisLike("train.csv.gz", 300, 1);
+        Path model = dir.resolve("old.model");
+        Run first = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "1", "--layers", "8:relu",
+                "--batch-size", "32", "--backend", "reference", "--save", model.toString());
+        assertEquals(0, first.code(), first.toString());
+        byte[] before = Files.readAllBytes(model);
+        Path report = dir.resolve("r.json");
+        Run r = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "3", "--layers", "8:relu",
+                "--batch-size", "32", "--lr", "1e30", "--backend", "reference", "--save", model.toString(), "--report",
+                report.toString());
+        assertEquals(1, r.code(), r.toString());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("myelin: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("myelin: training diverged at epoch 1, batch 2 of 10 (learning rate 1.0E30): the loss"
+                + " is "), r.err());
+        assertFalse(r.out().contains("model saved"), r.out());
+        assertArrayEquals(before, Files.readAllBytes(model), "the old model file, byte for byte");
+        assertEquals(List.of(model, train), files(), "no report, no temporary file");
+    }
 }

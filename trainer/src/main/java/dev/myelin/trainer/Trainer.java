@@ -5,6 +5,8 @@ import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +33,9 @@ import java.util.SplittableRandom;
  * per fit, before the first step (buffers that do not fit in the JVM's memory are one
  * {@link IllegalArgumentException} then), the optimizer's state once per trainer in the model's slab layout; a warm
  * step allocates nothing on the heap.
+ *
+ * <p><b>Divergence:</b> a NaN or infinite loss stops {@link #fit} with a {@link DivergenceException} naming the
+ * epoch, the step and the learning rate.
  *
  * <p><b>Reproducibility:</b> the order of epoch e is a function of {@code (seed, e)} alone, the validation
  * split of {@code seed} alone, and every random draw while training (dropout) of the seed, the epoch, the
@@ -225,6 +230,8 @@ public final class Trainer implements AutoCloseable {
      * @param listeners   told of every epoch and step, in the order given
      * @return what each epoch of this call measured
      * @throws IOException if a listener fails to write (a checkpoint, a report)
+     * @throws DivergenceException if a step's loss, the parameters after an epoch or its validation loss is NaN or
+     *                             infinite
      */
     public List<EpochResult> fit(Dataset train, int totalEpochs, TrainingListener... listeners) throws IOException {
         return fit(train, null, totalEpochs, listeners);
@@ -240,6 +247,8 @@ public final class Trainer implements AutoCloseable {
      * @param listeners   told of every epoch and step, in the order given
      * @return what each epoch of this call measured
      * @throws IOException if a listener fails to write (a checkpoint, a report)
+     * @throws DivergenceException if a step's loss, the parameters after an epoch or its validation loss is NaN or
+     *                             infinite
      * @throws IllegalArgumentException if validation data is given as well as a validation split, or the data does not
      *                                  fit the model
      */
@@ -295,13 +304,24 @@ public final class Trainer implements AutoCloseable {
                 int from = s * span;
                 int count = Math.min(span, per - from);
                 float l = run(train, rows, from, count);
+                if (!Float.isFinite(l)) {
+                    throw new DivergenceException(e, s + 1, stepsPerEpoch, rate, "the loss is " + l);
+                }
                 for (TrainingListener li : listeners) {
                     li.onBatchEnd(e, s + 1, stepsPerEpoch, count, l);
                 }
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
             double accuracy = train.labels() == null ? Double.NaN : (double) correct / per;
+            if (!finite(model.values())) {
+                throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
+                        "the parameters are NaN or infinite after its update");
+            }
             Evaluation val = valData == null ? null : model.evaluate(valData, valRows, batchSize);
+            if (val != null && !Double.isFinite(val.loss())) {
+                throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate, "the validation loss after it is "
+                        + val.loss());
+            }
             epochs = e;
             EpochResult r = new EpochResult(e, lossSum / per, accuracy, val == null ? Double.NaN : val.loss(),
                     val == null ? Double.NaN : val.accuracy(), seconds, per, rate);
@@ -490,6 +510,18 @@ public final class Trainer implements AutoCloseable {
             batchArena.close();
         }
         batchArena = a;
+    }
+
+    /** Whether every value of {@code m} (a {@code (1, n)} slab) is finite: one pass, at the end of each epoch. */
+    private static boolean finite(Matrix m) {
+        MemorySegment s = m.segment();
+        long at = m.offset() * Float.BYTES;
+        for (long i = 0, n = m.cols(); i < n; i++) {
+            if (!Float.isFinite(s.get(ValueLayout.JAVA_FLOAT, at + i * Float.BYTES))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Asks the fit loop to stop after the current epoch. */

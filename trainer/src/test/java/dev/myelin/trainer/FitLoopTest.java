@@ -302,4 +302,39 @@ class FitLoopTest {
                 + " sample\\), more than the [0-9,]+ this JVM may use \\(its heap limit, -Xmx, which also bounds memory off the"
                 + " heap\\); use a smaller batch size or give the JVM more memory"), out);
     }
+
+    /**
+     * With a learning rate of 10^30 the first step (at the initial weights) has a finite loss and moves the weights to
+     * about 10^30; the second step's logits overflow and its loss is not finite: the fit stops there with a
+     * {@link DivergenceException} naming the epoch, the step and the rate, before any epoch end is heard.
+     */
+    @Test
+    void aLossThatIsNotFiniteStopsTheFitNamingEpochBatchAndRate() {
+        try (Dataset data = TrainerTest.blobs(200, 7); Model m = TrainerTest.model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, new Sgd(1e30f, 0f)).batchSize(32).seed(3)) {
+            List<Float> losses = new ArrayList<>();
+            List<Integer> ends = new ArrayList<>();
+            DivergenceException e = assertThrows(DivergenceException.class, () -> t.fit(data, 3, new TrainingListener() {
+                @Override
+                public void onBatchEnd(int epoch, int batch, int batches, int samples, float loss) {
+                    losses.add(loss);
+                }
+
+                @Override
+                public void onEpochEnd(EpochResult r, Trainer trainer) {
+                    ends.add(r.epoch());
+                }
+            }));
+            assertEquals(1, losses.size(), "the diverged step is not reported as a batch: " + losses);
+            assertTrue(Float.isFinite(losses.get(0)), losses.toString());
+            assertEquals(List.of(), ends);
+            assertEquals(1, e.epoch());
+            assertEquals(2, e.batch());
+            assertEquals(1e30f, e.learningRate());
+            assertTrue(e.getMessage().startsWith("training diverged at epoch 1, batch 2 of 7 (learning rate 1.0E30): the loss is "),
+                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("; try a lower learning rate"), e.getMessage());
+            assertEquals(0, t.epochs());
+        }
+    }
 }
