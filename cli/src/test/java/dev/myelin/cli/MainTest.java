@@ -342,4 +342,44 @@ class MainTest {
         assertArrayEquals(before, Files.readAllBytes(model), "the old model file, byte for byte");
         assertEquals(List.of(model, train), files(), "no report, no temporary file");
     }
+
+    /**
+     * Random labels on random pixels: the held-out loss rises once the network starts to memorise, so --patience 2
+     * stops; the weights of the best epoch come back (and say so), or with --keep-last-weights the last stay.
+     */
+    @Test
+    void earlyStoppingRestoresTheBestEpochUnlessKeepLastWeights() {
+        for (boolean keepLast : new boolean[] {false, true}) {
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--epochs", "40",
+                    "--layers", "64:relu", "--batch-size", "32", "--validation", "0.2", "--patience", "2", "--backend",
+                    "reference"));
+            if (keepLast) {
+                args.add("--keep-last-weights");
+            }
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.toString());
+            List<String> epochs = r.out().lines().filter(l -> l.startsWith("epoch ")).toList();
+            int last = epochs.size();
+            assertTrue(last < 40, r.out());
+            String stopped = r.out().lines().filter(l -> l.startsWith("stopped early: ")).findFirst().orElseThrow();
+            if (keepLast) {
+                assertEquals("stopped early: the validation loss has not improved for 2 epochs; kept the weights of epoch "
+                        + last, stopped);
+            } else {
+                String best = epochs.get(last - 3);     // the two epochs after it did not improve
+                String loss = best.replaceAll(".*validation loss ([0-9.]+).*", "$1");
+                assertEquals("stopped early: the validation loss has not improved for 2 epochs; restored the weights of epoch "
+                        + (last - 2) + " (loss " + loss + ")", stopped);
+            }
+        }
+    }
+
+    @Test
+    void helpSaysEarlyStoppingRestoresTheBestWeights() {
+        Run r = run("train", "--help");
+        assertEquals(0, r.code());
+        String help = r.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("restore the weights of the best epoch"), r.out());
+        assertTrue(help.contains("--keep-last-weights With --patience, keep the weights of the last epoch"), r.out());
+    }
 }
