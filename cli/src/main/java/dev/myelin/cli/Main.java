@@ -1,5 +1,6 @@
 package dev.myelin.cli;
 
+import dev.myelin.trainer.DivergenceException;
 import dev.myelin.trainer.data.InvalidDataException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
  * The {@code myelin} command: {@code train}, {@code evaluate}, {@code predict} and {@code info}. Exit codes: 0 success,
  * 2 bad input (an unknown option, a bad value, a missing folder, a malformed data or checkpoint file:
  * one line on stderr, nothing written), 1 any other failure (an I/O error, such as a failed download, is
- * one line too; {@code -Dmyelin.debug=true} shows its stack trace).
+ * one line too; {@code -Dmyelin.debug=true} shows its stack trace; training that diverges is one line, and
+ * writes no model file or report).
  */
 @Command(name = "myelin", mixinStandardHelpOptions = true, version = "myelin 0.1.0",
         description = "Trains, evaluates and runs neural networks on the CPU with Myelin's kernels, on your CSV files or IDX "
@@ -50,6 +52,11 @@ public final class Main implements Runnable {
                 err.println("myelin: " + e.getMessage());
                 err.flush();
                 return 2;
+            }
+            if (e instanceof DivergenceException) {
+                err.println("myelin: " + e.getMessage());
+                err.flush();
+                return 1;
             }
             if (e instanceof IOException && !Boolean.getBoolean("myelin.debug")) {
                 err.println("myelin: " + e.getMessage() + " (-Dmyelin.debug=true shows the stack trace)");

@@ -111,8 +111,13 @@ final class TrainCommand implements Callable<Integer> {
     double validation;
 
     @Option(names = "--patience", paramLabel = "N",
-            description = "Stop early when the validation loss (else the training loss) has not improved for N epochs (default: never).")
+            description = "Stop early when the validation loss (else the training loss) has not improved for N epochs, and "
+                    + "restore the weights of the best epoch (default: never).")
     Integer patience;
+
+    @Option(names = "--keep-last-weights",
+            description = "With --patience, keep the weights of the last epoch instead of restoring the best epoch's.")
+    boolean keepLastWeights;
 
     @Option(names = "--save", paramLabel = "MODEL",
             description = "Write the trained model here (a model file: 'evaluate' and 'predict' read it).")
@@ -181,17 +186,25 @@ final class TrainCommand implements Callable<Integer> {
                             r.seconds());
                 }
             });
-            if (patience != null) {
-                listeners.add(new EarlyStopping(patience, 0));
-            }
             if (checkpoint != null) {
-                listeners.add(Checkpoint.everyEpoch(checkpoint));
+                listeners.add(Checkpoint.everyEpoch(checkpoint));   // before early stopping: the last epoch's state
+            }
+            EarlyStopping early = null;
+            if (patience != null) {
+                early = new EarlyStopping(patience, 0);
+                if (keepLastWeights) {
+                    early.keepLastWeights();
+                }
+                listeners.add(early);
             }
             List<EpochResult> history = trainer.epochs() < epochs
                     ? trainer.fit(d.train(), epochs, listeners.toArray(TrainingListener[]::new)) : List.of();
-            if (trainer.epochs() < epochs && !history.isEmpty()) {
-                out.printf(Locale.ROOT, "stopped early: the %s loss has not improved for %d epochs%n",
-                        validation > 0 ? "validation" : "training", patience);
+            if (early != null && trainer.epochs() < epochs && !history.isEmpty()) {
+                out.printf(Locale.ROOT, "stopped early: the %s loss has not improved for %d epochs; %s%n",
+                        validation > 0 ? "validation" : "training", patience, early.restored()
+                                ? String.format(Locale.ROOT, "restored the weights of epoch %d (loss %.4f)", early.bestEpoch(),
+                                        early.bestLoss())
+                                : "kept the weights of epoch " + trainer.epochs());
             }
             double testAccuracy = Double.NaN;
             if (d.test() != null) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.myelin.trainer.Checkpoint;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -292,5 +293,93 @@ class MainTest {
             String line = top.out().lines().filter(l -> l.strip().startsWith(command + " ")).findFirst().orElseThrow();
             assertTrue(line.strip().endsWith(".") || top.out().contains(line + "\n"), line);
         }
+    }
+
+    /**
+     * A batch size far above the 120 rows, in a JVM given 256 MB: the buffers are sized by the rows, so training
+     * finishes (one step per epoch), exit code 0, and writes a model. Before, 10^9 asked for gigabytes and
+     * {@code Integer.MAX_VALUE} ended in an OutOfMemoryError.
+     */
+    @Test
+    void aBatchSizeLargerThanTheDataTrainsInASmallHeap() throws Exception {
+        Path train = irisLike("iris.csv.gz", 120, 1);
+        for (String batch : List.of("1000000000", "2147483647")) {
+            Path model = dir.resolve("b" + batch + ".model");
+            String out = ChildJvm.output(ChildJvm.start(Main.class, List.of("-Xmx256m"), "train", "--csv", train.toString(),
+                    "--label", "species", "--batch-size", batch, "--epochs", "3", "--layers", "16:relu", "--lr", "0.01",
+                    "--backend", "reference", "--save", model.toString()), "train --batch-size " + batch);
+            for (int e = 1; e <= 3; e++) {
+                String line = out.lines().filter(l -> l.startsWith("epoch ")).toList().get(e - 1);
+                assertTrue(line.matches("epoch +" + e + "/3 +loss [0-9]+\\.[0-9]+ .*"), "a finite loss: " + out);
+            }
+            assertTrue(out.contains("model saved to " + model), out);
+            assertTrue(Files.size(model) > 0);
+        }
+    }
+
+    /**
+     * A learning rate of 10^30 diverges at the second step (the first moves the weights to about 10^30): exit code 1,
+     * one line naming the epoch, the step and the rate; the model file already there and the report are not written.
+     */
+    @Test
+    void divergenceIsOneLineExitCode1AndLeavesTheModelFileAlone() throws IOException {
+        Path train = irisLike("train.csv.gz", 300, 1);
+        Path model = dir.resolve("old.model");
+        Run first = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "1", "--layers", "8:relu",
+                "--batch-size", "32", "--backend", "reference", "--save", model.toString());
+        assertEquals(0, first.code(), first.toString());
+        byte[] before = Files.readAllBytes(model);
+        Path report = dir.resolve("r.json");
+        Run r = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "3", "--layers", "8:relu",
+                "--batch-size", "32", "--lr", "1e30", "--backend", "reference", "--save", model.toString(), "--report",
+                report.toString());
+        assertEquals(1, r.code(), r.toString());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("myelin: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("myelin: training diverged at epoch 1, batch 2 of 10 (learning rate 1.0E30): the loss"
+                + " is "), r.err());
+        assertFalse(r.out().contains("model saved"), r.out());
+        assertArrayEquals(before, Files.readAllBytes(model), "the old model file, byte for byte");
+        assertEquals(List.of(model, train), files(), "no report, no temporary file");
+    }
+
+    /**
+     * Random labels on random pixels: the held-out loss rises once the network starts to memorise, so --patience 2
+     * stops; the weights of the best epoch come back (and say so), or with --keep-last-weights the last stay.
+     */
+    @Test
+    void earlyStoppingRestoresTheBestEpochUnlessKeepLastWeights() {
+        for (boolean keepLast : new boolean[] {false, true}) {
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--epochs", "40",
+                    "--layers", "64:relu", "--batch-size", "32", "--validation", "0.2", "--patience", "2", "--backend",
+                    "reference"));
+            if (keepLast) {
+                args.add("--keep-last-weights");
+            }
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.toString());
+            List<String> epochs = r.out().lines().filter(l -> l.startsWith("epoch ")).toList();
+            int last = epochs.size();
+            assertTrue(last < 40, r.out());
+            String stopped = r.out().lines().filter(l -> l.startsWith("stopped early: ")).findFirst().orElseThrow();
+            if (keepLast) {
+                assertEquals("stopped early: the validation loss has not improved for 2 epochs; kept the weights of epoch "
+                        + last, stopped);
+            } else {
+                String best = epochs.get(last - 3);     // the two epochs after it did not improve
+                String loss = best.replaceAll(".*validation loss ([0-9.]+).*", "$1");
+                assertEquals("stopped early: the validation loss has not improved for 2 epochs; restored the weights of epoch "
+                        + (last - 2) + " (loss " + loss + ")", stopped);
+            }
+        }
+    }
+
+    @Test
+    void helpSaysEarlyStoppingRestoresTheBestWeights() {
+        Run r = run("train", "--help");
+        assertEquals(0, r.code());
+        String help = r.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("restore the weights of the best epoch"), r.out());
+        assertTrue(help.contains("--keep-last-weights With --patience, keep the weights of the last epoch"), r.out());
     }
 }

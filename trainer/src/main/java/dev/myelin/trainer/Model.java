@@ -6,6 +6,7 @@ import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class Model implements AutoCloseable {
     private Batch batch;                       // gathered samples for evaluate
     private Buffer scratch;                    // outputs-shaped scratch (log-softmax in evaluate)
     private int[] predicted = new int[0];
+    private long[] batchBytes;                 // the batch buffers' bytes: {fixed, per row}; measured once
     private long passKey;
     private List<String> classNames = List.of();
 
@@ -335,18 +337,18 @@ public final class Model implements AutoCloseable {
 
     /**
      * Scores the rows {@code rows} of {@code data} (all rows, in order, when null), {@code batchSize} at a time,
-     * with no gradient work.
+     * with no gradient work; the buffers hold {@code min(batchSize, rows)} rows.
      */
     Evaluation evaluate(Dataset data, int[] rows, int batchSize) {
         checkOpen();
         check(data);
-        reserve(batchSize);
         int n = rows == null ? data.size() : rows.length;
+        reserve(Math.min(batchSize, n));
         int classes = Loss.classes(outputs());
         long[][] confusion = data.labels() == null ? null : new long[classes][classes];
         double sum = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            int count = Math.min(batchSize, n - from);
+        for (int from = 0, count; from < n; from += count) {
+            count = Math.min(batchSize, n - from);
             batch.gather(data, rows, from, count);
             int[] y = batch.labels();
             Matrix out = forward(batch.inputs(), false);
@@ -416,11 +418,17 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Makes every batch buffer hold at least {@code rows} rows (allocating only when it grows). */
+    /**
+     * Makes every batch buffer hold at least {@code rows} rows (allocating only when it grows), after
+     * {@link #checkBatch checking} that they fit.
+     *
+     * @throws IllegalArgumentException if the buffers for {@code rows} rows would take more than this JVM may use
+     */
     void reserve(int rows) {
         if (rows <= capacity) {
             return;
         }
+        checkBatch(rows, 0);
         Arena arena = Arena.ofShared();
         try {
             for (Layer l : layers) {
@@ -428,8 +436,9 @@ public final class Model implements AutoCloseable {
             }
             batch = new Batch(arena, rows, input.size(), outputs());
             scratch = new Buffer(arena, rows, outputs());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             arena.close();
+            releaseBatch();     // layers may have kept views of the closed arena
             throw e;
         }
         if (batchArena != null) {
@@ -438,6 +447,73 @@ public final class Model implements AutoCloseable {
         batchArena = arena;
         capacity = rows;
         growScratch(rows);
+    }
+
+    /**
+     * Checks, before anything is allocated, that the batch buffers for {@code rows} rows (this model's, and
+     * {@code extraPerRow} bytes a row of a trainer's) fit in what this JVM may use. The buffers live off the heap,
+     * which no JVM flag caps for them; they are held to the heap's limit ({@link Runtime#maxMemory()}, {@code -Xmx}),
+     * the JDK's own default limit for memory off the heap, so a process never takes much more than it was given.
+     *
+     * @throws IllegalArgumentException naming the rows, the bytes and the limit, if they do not fit
+     */
+    void checkBatch(int rows, long extraPerRow) {
+        if (batchBytes == null) {
+            batchBytes = measureBatchBytes();
+        }
+        long perRow = batchBytes[1] + extraPerRow;
+        long need = perRow > (Long.MAX_VALUE - batchBytes[0]) / Math.max(1, rows) ? Long.MAX_VALUE
+                : batchBytes[0] + perRow * rows;
+        long limit = Runtime.getRuntime().maxMemory();
+        if (need > limit) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the buffers for a batch of %,d samples need %,d bytes"
+                    + " (%,d a sample), more than the %,d this JVM may use (its heap limit, -Xmx, which also bounds memory off"
+                    + " the heap); use a smaller batch size or give the JVM more memory", rows, need, perRow, limit));
+        }
+    }
+
+    /**
+     * The bytes of this model's batch buffers as {@code {fixed, per row}}: every layer's buffer is a fixed block or
+     * a block of rows, so reserving 1 and 2 rows in an arena that counts what it is asked for gives both exactly.
+     * Frees the current buffers (the layers are left holding the counting arena's, now closed): the next pass
+     * reserves afresh.
+     */
+    private long[] measureBatchBytes() {
+        long[] bytes = new long[2];
+        for (int rows = 1; rows <= 2; rows++) {
+            try (CountingArena a = new CountingArena()) {
+                for (Layer l : layers) {
+                    l.reserve(a, rows);
+                }
+                new Batch(a, rows, input.size(), outputs());
+                new Buffer(a, rows, outputs());
+                bytes[rows - 1] = a.bytes;
+            }
+        }
+        releaseBatch();
+        return new long[] {2 * bytes[0] - bytes[1], bytes[1] - bytes[0]};
+    }
+
+    /** An arena that adds up the bytes asked of it. */
+    private static final class CountingArena implements Arena {
+        private final Arena arena = Arena.ofConfined();
+        long bytes;
+
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            bytes += byteSize;
+            return arena.allocate(byteSize, byteAlignment);
+        }
+
+        @Override
+        public MemorySegment.Scope scope() {
+            return arena.scope();
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
     }
 
     private void growScratch(int rows) {
@@ -620,14 +696,19 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Frees the parameters, gradients and batch buffers; using the model afterwards is an error that says so. */
-    @Override
-    public void close() {
+    /** Frees the batch buffers; the next pass reserves them again. */
+    private void releaseBatch() {
         if (batchArena != null) {
             batchArena.close();
             batchArena = null;
-            capacity = 0;
         }
+        capacity = 0;
+    }
+
+    /** Frees the parameters, gradients and batch buffers; using the model afterwards is an error that says so. */
+    @Override
+    public void close() {
+        releaseBatch();
         if (parameterArena.scope().isAlive()) {
             parameterArena.close();
         }

@@ -5,6 +5,8 @@ import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,8 +28,14 @@ import java.util.SplittableRandom;
  * {@link #validationSplit}, {@link #sync}, and a {@link Replica}'s shard) are set before the first {@link #fit}
  * and fixed from then on. Data-parallel training drives a trainer through its {@link Replica} view.
  *
- * <p><b>Memory:</b> the batch buffers (inputs, targets, output gradient) are allocated once per fit, the
- * optimizer's state once per trainer in the model's slab layout; a warm step allocates nothing on the heap.
+ * <p><b>Memory:</b> the batch buffers (inputs, targets, output gradient, and the model's activations) hold
+ * {@code min(batchSize, samples)} rows, so a batch size larger than the data costs nothing; they are allocated once
+ * per fit, before the first step (buffers that do not fit in the JVM's memory are one
+ * {@link IllegalArgumentException} then), the optimizer's state once per trainer in the model's slab layout; a warm
+ * step allocates nothing on the heap.
+ *
+ * <p><b>Divergence:</b> a NaN or infinite loss stops {@link #fit} with a {@link DivergenceException} naming the
+ * epoch, the step and the learning rate.
  *
  * <p><b>Reproducibility:</b> the order of epoch e is a function of {@code (seed, e)} alone, the validation
  * split of {@code seed} alone, and every random draw while training (dropout) of the seed, the epoch, the
@@ -95,7 +103,8 @@ public final class Trainer implements AutoCloseable {
     // ---------------------------------------------------------------- options
 
     /**
-     * Samples per micro-batch (the forward and backward pass), default 32.
+     * Samples per micro-batch (the forward and backward pass), default 32. A batch size larger than the data makes
+     * every batch the whole data; buffers are sized by the data, not by this number.
      *
      * @param batchSize the samples of one forward and backward pass, {@code >= 1}
      * @return this trainer
@@ -221,6 +230,8 @@ public final class Trainer implements AutoCloseable {
      * @param listeners   told of every epoch and step, in the order given
      * @return what each epoch of this call measured
      * @throws IOException if a listener fails to write (a checkpoint, a report)
+     * @throws DivergenceException if a step's loss, the parameters after an epoch or its validation loss is NaN or
+     *                             infinite
      */
     public List<EpochResult> fit(Dataset train, int totalEpochs, TrainingListener... listeners) throws IOException {
         return fit(train, null, totalEpochs, listeners);
@@ -236,6 +247,8 @@ public final class Trainer implements AutoCloseable {
      * @param listeners   told of every epoch and step, in the order given
      * @return what each epoch of this call measured
      * @throws IOException if a listener fails to write (a checkpoint, a report)
+     * @throws DivergenceException if a step's loss, the parameters after an epoch or its validation loss is NaN or
+     *                             infinite
      * @throws IllegalArgumentException if validation data is given as well as a validation split, or the data does not
      *                                  fit the model
      */
@@ -271,9 +284,8 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException(train.name() + " has " + trainRows.length + " training samples, fewer than the "
                     + worldSize + " replicas");
         }
-        int microBatches = (per + batchSize - 1) / batchSize;
-        stepsPerEpoch = (microBatches + accumulate - 1) / accumulate;
-        reserve();
+        stepsPerEpoch = steps(per);
+        reserve((int) Math.min(batchSize, per));
         int[] order = new int[trainRows.length];
         int[] rows = new int[per];
         stop = false;
@@ -288,18 +300,29 @@ public final class Trainer implements AutoCloseable {
             lossSum = 0;
             correct = 0;
             long start = System.nanoTime();
-            int span = accumulate * batchSize;
+            int span = (int) Math.min((long) accumulate * batchSize, per);
             for (int s = 0; s < stepsPerEpoch; s++) {
                 int from = s * span;
                 int count = Math.min(span, per - from);
                 float l = run(train, rows, from, count);
+                if (!Float.isFinite(l)) {
+                    throw new DivergenceException(e, s + 1, stepsPerEpoch, rate, "the loss is " + l);
+                }
                 for (TrainingListener li : listeners) {
                     li.onBatchEnd(e, s + 1, stepsPerEpoch, count, l);
                 }
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
             double accuracy = train.labels() == null ? Double.NaN : (double) correct / per;
+            if (!finite(model.values())) {
+                throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
+                        "the parameters are NaN or infinite after its update");
+            }
             Evaluation val = valData == null ? null : model.evaluate(valData, valRows, batchSize);
+            if (val != null && !Double.isFinite(val.loss())) {
+                throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate, "the validation loss after it is "
+                        + val.loss());
+            }
             epochs = e;
             EpochResult r = new EpochResult(e, lossSum / per, accuracy, val == null ? Double.NaN : val.loss(),
                     val == null ? Double.NaN : val.accuracy(), seconds, per, rate);
@@ -351,11 +374,10 @@ public final class Trainer implements AutoCloseable {
         }
         fixed = true;
         if (stepsPerEpoch == 0) {
-            int microBatches = (data.size() / worldSize + batchSize - 1) / batchSize;
-            stepsPerEpoch = Math.max(1, (microBatches + accumulate - 1) / accumulate);
+            stepsPerEpoch = Math.max(1, steps(data.size() / worldSize));
         }
         epochIndex = epochs;
-        reserve();
+        reserve((int) Math.min(batchSize, count));
     }
 
     /**
@@ -389,8 +411,9 @@ public final class Trainer implements AutoCloseable {
     float gradients(Dataset data, int[] rows, int from, int count) {
         double sum = 0;
         int micro = 0;
-        for (int f = from; f < from + count; f += batchSize, micro++) {
-            int c = Math.min(batchSize, from + count - f);
+        int c;
+        for (int f = from; f < from + count; f += c, micro++) {
+            c = Math.min(batchSize, from + count - f);
             batch.gather(data, rows, f, c);
             int[] y = batch.labels();
             model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
@@ -455,20 +478,53 @@ public final class Trainer implements AutoCloseable {
         return new int[][] {train, val};
     }
 
-    /** Allocates the batch buffers for the current batch size (and the model's, so the first step allocates none). */
-    private void reserve() {
-        if (batch != null && batch.capacity() == batchSize) {
+    /** The optimizer steps of an epoch of {@code samples} samples: micro-batches of the batch size, grouped. */
+    private int steps(int samples) {
+        long microBatches = (samples + (long) batchSize - 1) / batchSize;
+        return (int) ((microBatches + accumulate - 1) / accumulate);
+    }
+
+    /**
+     * Makes the batch buffers (and the model's, so the first step allocates none) hold at least {@code rows} rows,
+     * allocating only when they grow. Callers pass {@code min(batchSize, samples)}: the buffers are sized by the
+     * data, never by a batch size larger than it.
+     *
+     * @throws IllegalArgumentException if the buffers would take more than the JVM may use (see
+     *                                  {@link Model#checkBatch})
+     */
+    private void reserve(int rows) {
+        if (batch != null && batch.capacity() >= rows) {
             return;
         }
+        // this trainer's own buffers a row: the batch's inputs and targets, the output gradient
+        model.checkBatch(rows, ((long) model.inputShape().size() + 2L * model.outputs()) * Float.BYTES);
+        model.reserve(rows);
         Arena a = Arena.ofShared();
-        batch = new Batch(a, batchSize, model.inputShape().size(), model.outputs());
-        dOut = new Buffer(a, batchSize, model.outputs());
-        predicted = new int[batchSize];
+        try {
+            batch = new Batch(a, rows, model.inputShape().size(), model.outputs());
+            dOut = new Buffer(a, rows, model.outputs());
+        } catch (RuntimeException | Error e) {
+            a.close();
+            batch = null;
+            throw e;
+        }
+        predicted = new int[rows];
         if (batchArena != null) {
             batchArena.close();
         }
         batchArena = a;
-        model.reserve(batchSize);
+    }
+
+    /** Whether every value of {@code m} (a {@code (1, n)} slab) is finite: one pass, at the end of each epoch. */
+    private static boolean finite(Matrix m) {
+        MemorySegment s = m.segment();
+        long at = m.offset() * Float.BYTES;
+        for (long i = 0, n = m.cols(); i < n; i++) {
+            if (!Float.isFinite(s.get(ValueLayout.JAVA_FLOAT, at + i * Float.BYTES))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Asks the fit loop to stop after the current epoch. */

@@ -12,6 +12,7 @@ import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.testing.ChildJvm;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -276,6 +277,64 @@ class FitLoopTest {
             assertEquals(0.1f, rates.get(0));
             assertEquals(0f, rates.get(8), "after 2 epochs of 4 steps the cosine has reached 0");
             assertEquals(rates.get(3), h.get(0).learningRate());
+        }
+    }
+
+    /**
+     * A batch size larger than the data (120 samples) allocates for the data: under a 256 MB heap (which bounds the
+     * batch buffers too, see {@link Model#checkBatch}) batch sizes 10^9 and {@code Integer.MAX_VALUE} train, and exactly as a batch of all 120
+     * samples does (the same single step per epoch, to the bit). Buffers that would not fit are one clear error before
+     * the first step (and before any is allocated), naming the batch, the bytes and the limit.
+     */
+    @Test
+    void aBatchLargerThanTheDataIsSizedByTheDataAndBuffersThatCannotFitAreOneError() throws Exception {
+        String out = ChildJvm.output(ChildJvm.start(BatchSizeProbe.class, List.of("-Xmx256m")), "batch-size probe");
+        List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+        assertEquals(4, lines.size(), out);
+        String losses = lines.get(0).substring("batch 120:".length());
+        assertTrue(losses.endsWith(" steps 3"), "one step per epoch: " + out);
+        assertEquals("batch 1000000000:" + losses, lines.get(1));
+        assertEquals("batch 2147483647:" + losses, lines.get(2));
+        // Floats a sample: Dense(5->100000) y 100,000 and dX 5; ReLU y and dX 200,000; Dense(100000->3) y 3 and dX
+        // 100,000; the model's evaluation batch (inputs 5, targets 3) and scratch 3; the trainer's batch (5, 3) and
+        // output gradient 3: 400,030 floats, 1,600,120 bytes, no fixed part; 2,000 samples: 3,200,240,000 bytes.
+        assertTrue(lines.get(3).matches("error: the buffers for a batch of 2,000 samples need 3,200,240,000 bytes \\(1,600,120 a"
+                + " sample\\), more than the [0-9,]+ this JVM may use \\(its heap limit, -Xmx, which also bounds memory off the"
+                + " heap\\); use a smaller batch size or give the JVM more memory"), out);
+    }
+
+    /**
+     * With a learning rate of 10^30 the first step (at the initial weights) has a finite loss and moves the weights to
+     * about 10^30; the second step's logits overflow and its loss is not finite: the fit stops there with a
+     * {@link DivergenceException} naming the epoch, the step and the rate, before any epoch end is heard.
+     */
+    @Test
+    void aLossThatIsNotFiniteStopsTheFitNamingEpochBatchAndRate() {
+        try (Dataset data = TrainerTest.blobs(200, 7); Model m = TrainerTest.model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, new Sgd(1e30f, 0f)).batchSize(32).seed(3)) {
+            List<Float> losses = new ArrayList<>();
+            List<Integer> ends = new ArrayList<>();
+            DivergenceException e = assertThrows(DivergenceException.class, () -> t.fit(data, 3, new TrainingListener() {
+                @Override
+                public void onBatchEnd(int epoch, int batch, int batches, int samples, float loss) {
+                    losses.add(loss);
+                }
+
+                @Override
+                public void onEpochEnd(EpochResult r, Trainer trainer) {
+                    ends.add(r.epoch());
+                }
+            }));
+            assertEquals(1, losses.size(), "the diverged step is not reported as a batch: " + losses);
+            assertTrue(Float.isFinite(losses.get(0)), losses.toString());
+            assertEquals(List.of(), ends);
+            assertEquals(1, e.epoch());
+            assertEquals(2, e.batch());
+            assertEquals(1e30f, e.learningRate());
+            assertTrue(e.getMessage().startsWith("training diverged at epoch 1, batch 2 of 7 (learning rate 1.0E30): the loss is "),
+                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("; try a lower learning rate"), e.getMessage());
+            assertEquals(0, t.epochs());
         }
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
@@ -281,5 +282,48 @@ class TrainerTest {
             assertEquals(1, stop.bestEpoch());
             assertEquals(h.get(0).trainLoss(), h.get(2).trainLoss());
         }
+    }
+
+    /**
+     * Validation labels rotated against the training labels ({@code (y + 1) mod 3}, same features): the better the
+     * model fits the training data, the worse its validation loss, so the validation loss rises after an early best
+     * epoch and early stopping stops {@code patience} epochs later. The parameters are copied at the end of every
+     * epoch (by a listener that runs before the early stopping's); after the fit they are bit for bit the best
+     * epoch's, or with {@link EarlyStopping#keepLastWeights()} the last epoch's.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void earlyStoppingRestoresTheBestEpochsWeightsUnlessToldToKeepTheLast(boolean keepLast) throws IOException {
+        try (Dataset train = blobs(64, 7); Dataset validation = rotated(train); Model m = model(Backends.reference(), 3);
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(16).seed(3)) {
+            List<float[]> after = new ArrayList<>();
+            TrainingListener copier = new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochResult r, Trainer trainer) {
+                    after.add(m.values().toArray());
+                }
+            };
+            EarlyStopping stop = new EarlyStopping(3, 0);
+            if (keepLast) {
+                stop.keepLastWeights();
+            }
+            List<EpochResult> h = t.fit(train, validation, 50, copier, stop);
+            int last = h.size();
+            assertTrue(last < 50, "stopped early");
+            assertEquals(last - 3, stop.bestEpoch(), "the validation loss did not improve in the last 3 epochs");
+            assertEquals(h.get(stop.bestEpoch() - 1).validationLoss(), stop.bestLoss());
+            assertTrue(!Arrays.equals(after.get(stop.bestEpoch() - 1), after.get(last - 1)), "the weights moved after the best");
+            assertArrayEquals(after.get(keepLast ? last - 1 : stop.bestEpoch() - 1), m.values().toArray());
+            assertEquals(!keepLast, stop.restored());
+        }
+    }
+
+    /** {@code data} with each label {@code y} replaced by {@code (y + 1) mod CLASSES}. */
+    private static Dataset rotated(Dataset data) {
+        int[] y = data.labels().clone();
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (y[i] + 1) % CLASSES;
+        }
+        return Dataset.classification("rotated", data.features().toArray(), WIDTH, y, CLASSES);
     }
 }
