@@ -35,8 +35,9 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "else by position.")
     Path csv;
 
-    @Option(names = "--label", paramLabel = "COLUMN", defaultValue = "-1",
-            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: the one column "
+                    + "the model does not take, when the columns are matched by name; else the last).")
     String label;
 
     @Option(names = "--no-header", description = "The CSV file has no header line.")

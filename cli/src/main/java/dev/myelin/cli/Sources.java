@@ -74,7 +74,8 @@ final class Sources {
 
     /**
      * Labelled data to score: {@code csv} with the model's classes and its columns matched to the model's
-     * ({@link #match}), or the test files of an IDX folder.
+     * ({@link #match}), or the test files of an IDX folder. A null {@code label} is the one column the model does
+     * not take when the columns are matched by name and there is one, else the last.
      */
     static Dataset labelled(Path csv, String label, boolean header, Model model, Path folder, Consumer<String> notes)
             throws IOException {
@@ -83,6 +84,11 @@ final class Sources {
         }
         if (folder != null) {
             throw new Main.UsageException("give --csv or --data, not both");
+        }
+        if (label == null) {
+            List<String> rest = new ArrayList<>(CsvReader.columns(csv));
+            rest.removeAll(model.featureNames());
+            label = header && !model.featureNames().isEmpty() && rest.size() == 1 ? rest.getFirst() : "-1";
         }
         List<String> names = match(csv, header, label, true, model.featureNames(), model.inputShape().size(), "the model",
                 notes);

@@ -287,6 +287,10 @@ class MainTest {
         Run s = run("evaluate", "--model", model.toString(), "--csv", swapped.toString(), "--label", "species", "--backend", "reference");
         assertEquals(0, s.code(), s.toString());
         assertEquals(accuracy(e), accuracy(s), "the same scores with the columns in another order");
+        Path reversed = reordered(test, "reversed.csv", "species", "height", "width");
+        Run v = run("evaluate", "--model", model.toString(), "--csv", reversed.toString(), "--backend", "reference");
+        assertEquals(0, v.code(), "the label is the one column the model does not take: " + v);
+        assertEquals(accuracy(e), accuracy(v));
 
         Path extra = reordered(test, "extra.csv", "id", "height", "width", "species");
         Run x = run("evaluate", "--model", model.toString(), "--csv", extra.toString(), "--backend", "reference");
