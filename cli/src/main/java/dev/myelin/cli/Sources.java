@@ -1,12 +1,12 @@
 package dev.myelin.cli;
 
 import dev.myelin.examples.FashionMnistDownload;
+import dev.myelin.trainer.Loss;
+import dev.myelin.trainer.Model;
 import dev.myelin.trainer.data.CsvReader;
 import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
-import dev.myelin.trainer.Loss;
-import dev.myelin.trainer.Model;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,9 +86,14 @@ final class Sources {
             throw new Main.UsageException("give --csv or --data, not both");
         }
         if (label == null) {
-            List<String> rest = new ArrayList<>(CsvReader.columns(csv));
-            rest.removeAll(model.featureNames());
-            label = header && !model.featureNames().isEmpty() && rest.size() == 1 ? rest.getFirst() : "-1";
+            label = "-1";
+            if (header && !model.featureNames().isEmpty()) {
+                List<String> rest = new ArrayList<>(CsvReader.columns(csv));
+                rest.removeAll(model.featureNames());
+                if (rest.size() == 1) {
+                    label = rest.getFirst();
+                }
+            }
         }
         List<String> names = match(csv, header, label, true, model.featureNames(), model.inputShape().size(), "the model",
                 notes);
