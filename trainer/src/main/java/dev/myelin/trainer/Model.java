@@ -467,8 +467,8 @@ public final class Model implements AutoCloseable {
 
     /**
      * The names of the input's features ({@code featureNames().get(j)} for element j of a sample: the columns of
-     * the CSV file it was trained on), or an empty list. The model file keeps them, so that data with its columns
-     * in another order can be matched by name.
+     * the CSV file it was trained on, as the command line sets them; the fit loop leaves them alone), or an empty
+     * list. The model file keeps them, so that data with its columns in another order can be matched by name.
      *
      * @return the feature names, unmodifiable
      */

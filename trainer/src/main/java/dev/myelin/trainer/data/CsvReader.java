@@ -220,7 +220,7 @@ public final class CsvReader {
      */
     private record Table(String name, float[] features, int width, List<String> labels, List<Long> lines, String labelName,
                          List<String> featureNames) {
-        /** {@code d} with the feature names, if there are any; closed if naming fails. */
+        /** {@code d} with the feature names, if there are any (one per feature, all different: naming cannot fail). */
         Dataset named(Dataset d) {
             return featureNames == null ? d : d.featureNames(featureNames);
         }
