@@ -31,7 +31,8 @@ final class Sources {
 
     /**
      * The training data: {@code csv} (its label column read as classes, or as a target for regression) with
-     * {@code test} as the test set, its columns matched to the training set's ({@link #match}), or else the IDX
+     * {@code test} as the test set, its columns matched to the training set's ({@link #match}; when by name, its
+     * label column is the one of the training file's name), or else the IDX
      * files of {@code folder} (Fashion-MNIST by default, located or fetched as {@link FashionMnist#locate} does),
      * whose t10k files are the test set.
      */
@@ -60,10 +61,15 @@ final class Sources {
         try {
             Dataset t = null;
             if (test != null) {
-                List<String> names = match(test, header, label, true, train.featureNames(), train.width(), "the training set",
-                        notes);
-                t = regression ? CsvReader.regression(test, label, header, names)
-                        : CsvReader.classification(test, label, header, train.classNames(), names);
+                String testLabel = label;           // by name where the columns are: the label may stand elsewhere
+                if (header && train.featureNames() != null) {
+                    List<String> columns = CsvReader.columns(csv);
+                    testLabel = columns.contains(label) ? label : labelName(columns, label);
+                }
+                List<String> names = match(test, header, testLabel, true, train.featureNames(), train.width(),
+                        "the training set", notes);
+                t = regression ? CsvReader.regression(test, testLabel, header, names)
+                        : CsvReader.classification(test, testLabel, header, train.classNames(), names);
             }
             return new Data(train, t, csv.toString());
         } catch (IOException | RuntimeException e) {

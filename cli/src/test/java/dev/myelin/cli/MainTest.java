@@ -306,6 +306,13 @@ class MainTest {
         assertEquals(p.out(), quiet.out());
         assertEquals("", quiet.err(), "--quiet: no notes");
 
+        // train's --test by name too: the label (the last column of the training file) stands first in the test file
+        Path last = reordered(train, "last.csv", "width", "height", "species");
+        Run l = run("train", "--csv", last.toString(), "--test", reversed.toString(), "--layers", "16:relu", "--epochs", "1",
+                "--backend", "reference");
+        assertEquals(0, l.code(), l.toString());
+        assertTrue(l.out().contains("test accuracy "), l.out());
+
         Path missing = reordered(test, "missing.csv", "species", "width");
         assertUsageError(run("evaluate", "--model", model.toString(), "--csv", missing.toString(), "--label", "species"),
                 missing + ": has no column 'height', one of the features [width, height]; its columns: [species, width]");
