@@ -1,7 +1,6 @@
 package dev.myelin.cli;
 
 import dev.myelin.trainer.Evaluation;
-import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.data.Dataset;
 import java.io.PrintWriter;
@@ -30,11 +29,15 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", required = true, description = "The model file.")
     Path modelFile;
 
-    @Option(names = "--csv", paramLabel = "FILE", description = "Score on this CSV file (plain or gzip) with a label column.")
+    @Option(names = "--csv", paramLabel = "FILE",
+            description = "Score on this CSV file (plain or gzip) with a label column. Its columns are matched to the "
+                    + "model's by header name when both have names (in any order; others are ignored, with a note), "
+                    + "else by position.")
     Path csv;
 
-    @Option(names = "--label", paramLabel = "COLUMN", defaultValue = "-1",
-            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "The CSV's label column, by header name or 0-based index; -1 is the last (default: the one column "
+                    + "the model does not take, when the columns are matched by name; else the last).")
     String label;
 
     @Option(names = "--no-header", description = "The CSV file has no header line.")
@@ -49,11 +52,12 @@ final class EvaluateCommand implements Callable<Integer> {
         Options.Chosen backend = common.kernels();
         PrintWriter out = spec.commandLine().getOut();
         try (Model model = Model.load(modelFile, backend.kernels());
-             Dataset set = Sources.labelled(csv, label, !noHeader, model.loss() == Loss.MSE, model.classNames(), data,
-                     spec.commandLine().getErr())) {
+             Dataset set = Sources.labelled(csv, label, !noHeader, model, data, common.notes(spec.commandLine().getErr()))) {
             Evaluation e = model.evaluate(set);
-            out.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", modelFile, model, model.size(), backend.name());
-            out.printf(Locale.ROOT, "data: %s%n", set);
+            if (!common.quiet) {
+                out.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", modelFile, model, model.size(), backend.name());
+                out.printf(Locale.ROOT, "data: %s%n", set);
+            }
             out.println(e);
         }
         return 0;

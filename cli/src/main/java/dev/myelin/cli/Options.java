@@ -5,8 +5,10 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.trainer.AtomicFile;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /** Options and checks shared by the commands. */
@@ -25,8 +27,14 @@ final class Options {
                     + "and every reference kernel, run on one thread.")
     Integer threads;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
+            description = "Samples per batch (default: ${DEFAULT-VALUE}, as the library's Trainer).")
     int batchSize;
+
+    @Option(names = {"-q", "--quiet"},
+            description = "Print only the result (train: the last epoch's and the test scores) and errors: no setup lines, "
+                    + "per-epoch lines, progress or notes.")
+    boolean quiet;
 
     /** The chosen backend's kernels and a line saying which and why. */
     record Chosen(Kernels kernels, String name, String why, String description) {
@@ -53,6 +61,11 @@ final class Options {
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new Main.UsageException("--backend " + backend + ": " + e.getMessage());
         }
+    }
+
+    /** Where notes go (standard error), or nowhere with --quiet. */
+    Consumer<String> notes(PrintWriter err) {
+        return quiet ? note -> { } : err::println;
     }
 
     static void positive(String option, long value) {

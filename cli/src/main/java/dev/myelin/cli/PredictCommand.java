@@ -5,7 +5,6 @@ import dev.myelin.examples.FashionMnistDownload;
 import dev.myelin.trainer.AtomicFile;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
-import dev.myelin.trainer.data.CsvReader;
 import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
 import dev.myelin.trainer.data.IdxReader;
@@ -39,7 +38,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", required = true, description = "The model file.")
     Path modelFile;
 
-    @Option(names = "--csv", paramLabel = "FILE", description = "Predict for each row of this CSV file (plain or gzip).")
+    @Option(names = "--csv", paramLabel = "FILE",
+            description = "Predict for each row of this CSV file (plain or gzip). Its columns are matched to the model's by "
+                    + "header name when both have names (in any order; others are ignored, with a note), else by position.")
     Path csv;
 
     @Option(names = "--label", paramLabel = "COLUMN",
@@ -68,12 +69,12 @@ final class PredictCommand implements Callable<Integer> {
         Options.Chosen backend = common.kernels();
         try (Model model = Model.load(modelFile, backend.kernels())) {
             if (csv != null) {
-                try (Dataset rows = CsvReader.features(csv, !noHeader, label)) {
+                try (Dataset rows = Sources.unlabelled(csv, label, !noHeader, model, common.notes(spec.commandLine().getErr()))) {
                     return write(model, rows.features());
                 }
             }
             Path file = images != null ? images
-                    : FashionMnist.testImages(FashionMnistDownload.locate(data, spec.commandLine().getErr()::println));
+                    : FashionMnist.testImages(FashionMnistDownload.locate(data, common.notes(spec.commandLine().getErr())));
             try (Arena arena = Arena.ofShared()) {
                 return write(model, IdxReader.images(arena, file));
             }
@@ -93,7 +94,9 @@ final class PredictCommand implements Callable<Integer> {
                     write(w, model, classes, p);
                     w.flush();
                 });
-                spec.commandLine().getOut().printf(Locale.ROOT, "%,d predictions written to %s%n", p.rows(), output);
+                if (!common.quiet) {
+                    spec.commandLine().getOut().printf(Locale.ROOT, "%,d predictions written to %s%n", p.rows(), output);
+                }
             }
         }
         return 0;

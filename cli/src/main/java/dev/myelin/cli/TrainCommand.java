@@ -15,6 +15,7 @@ import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
 import dev.myelin.trainer.data.Dataset;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,10 +68,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "FILE", description = "A CSV test set, scored once after training.")
     Path test;
 
-    @Option(names = "--standardize",
+    @Option(names = "--no-standardize", negatable = true, defaultValue = "true",
             description = "Standardise each CSV feature with the training set's mean and standard deviation, inside the model "
-                    + "(so 'predict' applies them to raw inputs). IDX images are always standardised, with one mean and "
-                    + "deviation over all pixels.")
+                    + "(so 'predict' applies them to raw inputs): the default; --no-standardize feeds the raw values. IDX "
+                    + "images are always standardised, with one mean and deviation over all pixels.")
     boolean standardize;
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -158,32 +159,30 @@ final class TrainCommand implements Callable<Integer> {
         Options.writable("--save", save);
         Options.Chosen backend = common.kernels();
 
-        try (Sources.Data d = Sources.training(csv, label, !noHeader, regression, test, data, err);
+        try (Sources.Data d = Sources.training(csv, label, !noHeader, regression, test, data, common.notes(err));
              Model model = model(backend, d.train());
              Trainer trainer = new Trainer(model, optimizer(rate)).batchSize(common.batchSize).seed(seed)
                      .validationSplit(validation).schedule(schedule == ScheduleName.cosine ? Schedule.cosine(epochs)
                              : Schedule.constant())) {
-            out.printf(Locale.ROOT, "backend %s (%s): %s%n", backend.name(), backend.why(), backend.description());
-            out.printf(Locale.ROOT, "data %s: %s%n", d.where(), d.train());
-            out.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, %s%n", model, model.size(),
+            heldOut(d.train().size());
+            PrintWriter info = common.quiet ? new PrintWriter(Writer.nullWriter()) : out;
+            info.printf(Locale.ROOT, "backend %s (%s): %s%n", backend.name(), backend.why(), backend.description());
+            info.printf(Locale.ROOT, "data %s: %s%n", d.where(), d.train());
+            info.printf(Locale.ROOT, "model %s, %,d parameters; %s lr %s, batch %d, %s%n", model, model.size(),
                     trainer.optimizer().name(), rate, common.batchSize, Threads.describe(common, backend));
             if (resume && Files.exists(checkpoint)) {
                 Checkpoint.load(checkpoint, trainer);
-                out.printf(Locale.ROOT, "resuming from %s after epoch %d (step %d)%n", checkpoint, trainer.epochs(),
+                info.printf(Locale.ROOT, "resuming from %s after epoch %d (step %d)%n", checkpoint, trainer.epochs(),
                         trainer.steps());
             }
             List<TrainingListener> listeners = new ArrayList<>();
-            listeners.add(new Progress(err));
+            if (!common.quiet) {
+                listeners.add(new Progress(err));
+            }
             listeners.add(new TrainingListener() {
                 @Override
                 public void onEpochEnd(EpochResult r, Trainer t) {
-                    String acc = Double.isNaN(r.trainAccuracy()) ? "" : String.format(Locale.ROOT, "  accuracy %.2f%%",
-                            100 * r.trainAccuracy());
-                    String val = Double.isNaN(r.validationLoss()) ? "" : String.format(Locale.ROOT, "  validation loss %.4f",
-                            r.validationLoss()) + (Double.isNaN(r.validationAccuracy()) ? "" : String.format(Locale.ROOT,
-                            "  validation accuracy %.2f%%", 100 * r.validationAccuracy()));
-                    out.printf(Locale.ROOT, "epoch %2d/%d  loss %.4f%s%s  %.1f s%n", r.epoch(), epochs, r.trainLoss(), acc, val,
-                            r.seconds());
+                    info.println(epochLine(r));
                 }
             });
             if (checkpoint != null) {
@@ -199,8 +198,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             List<EpochResult> history = trainer.epochs() < epochs
                     ? trainer.fit(d.train(), epochs, listeners.toArray(TrainingListener[]::new)) : List.of();
+            if (common.quiet && !history.isEmpty()) {
+                out.println(epochLine(history.getLast()));
+            }
             if (early != null && trainer.epochs() < epochs && !history.isEmpty()) {
-                out.printf(Locale.ROOT, "stopped early: the %s loss has not improved for %d epochs; %s%n",
+                info.printf(Locale.ROOT, "stopped early: the %s loss has not improved for %d epochs; %s%n",
                         validation > 0 ? "validation" : "training", patience, early.restored()
                                 ? String.format(Locale.ROOT, "restored the weights of epoch %d (loss %.4f)", early.bestEpoch(),
                                         early.bestLoss())
@@ -215,22 +217,46 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (save != null) {
                 model.save(save);
-                out.printf(Locale.ROOT, "model saved to %s%n", save);
+                info.printf(Locale.ROOT, "model saved to %s%n", save);
             }
             if (report != null) {
                 Report r = Report.of(backend, backend.kernels().threads(), common.batchSize, trainer.optimizer().name(), rate, layers,
                         seed, model.toString(), history, testAccuracy);
                 Path png = r.write(report);
-                out.printf(Locale.ROOT, "report %s, chart %s%n", report, png);
+                info.printf(Locale.ROOT, "report %s, chart %s%n", report, png);
             }
         }
         return 0;
     }
 
+    /** The line of one epoch: loss, accuracy, the validation scores, seconds. */
+    private String epochLine(EpochResult r) {
+        String acc = Double.isNaN(r.trainAccuracy()) ? "" : String.format(Locale.ROOT, "  accuracy %.2f%%",
+                100 * r.trainAccuracy());
+        String val = Double.isNaN(r.validationLoss()) ? "" : String.format(Locale.ROOT, "  validation loss %.4f",
+                r.validationLoss()) + (Double.isNaN(r.validationAccuracy()) ? "" : String.format(Locale.ROOT,
+                "  validation accuracy %.2f%%", 100 * r.validationAccuracy()));
+        return String.format(Locale.ROOT, "epoch %2d/%d  loss %.4f%s%s  %.1f s", r.epoch(), epochs, r.trainLoss(), acc, val,
+                r.seconds());
+    }
+
+    /**
+     * Checks that --validation leaves a sample on each side of the split of {@code n} samples, by the trainer's
+     * rule ({@code round(fraction * n)} held out), before anything is printed or trained.
+     */
+    private void heldOut(int n) {
+        long held = Math.round(validation * n);
+        if (validation > 0 && (held < 1 || held >= n)) {
+            throw new Main.UsageException("--validation " + validation + " of " + n + " samples holds out " + held
+                    + "; it must leave at least one sample for training and one for validation");
+        }
+    }
+
     /**
      * The model for the training data: images (rank above 1) are standardised by their pixel mean and standard
-     * deviation first, CSV features with --standardize by each feature's; then the --layers, ending in an output layer for the classes (softmax cross-entropy) or
-     * the target (mean squared error).
+     * deviation first, CSV features (unless --no-standardize) by each feature's; then the --layers, ending in an output
+     * layer for the classes (softmax cross-entropy) or the target (mean squared error). The model takes the data's
+     * feature names (a CSV header), which its file keeps for 'evaluate' and 'predict' to match columns by.
      */
     private Model model(Options.Chosen backend, Dataset train) {
         boolean images = train.shape().rank() > 1;
@@ -248,8 +274,12 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("--layers: " + e.getMessage());
         }
-        return Model.of(backend.kernels(), train.shape(), regression ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, seed,
+        Model model = Model.of(backend.kernels(), train.shape(), regression ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, seed,
                 all.toArray(Layer[]::new));
+        if (train.featureNames() != null) {
+            model.featureNames(train.featureNames());
+        }
+        return model;
     }
 
     private Optimizer optimizer(float rate) {

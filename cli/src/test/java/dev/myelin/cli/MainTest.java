@@ -139,7 +139,7 @@ class MainTest {
         assertTrue(t.out().contains("validation accuracy"), t.out());
         assertTrue(t.out().contains("model saved to " + model), t.out());
         assertTrue(t.out().contains("epoch  2/2  loss "), t.out());
-        assertTrue(t.err().contains("epoch 1  batch"), "plain progress lines when not on a terminal: " + t.err());
+        // off a terminal, progress lines come at most every 5 s (ProgressTest)
 
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertEquals("reference", json.get("backend").asText());
@@ -249,6 +249,132 @@ class MainTest {
         Run q = run("predict", "--model", model.toString(), "--csv", features.toString(), "--backend", "reference");
         assertEquals(0, q.code(), q.toString());
         assertTrue(q.out().lines().skip(1).map(l -> l.split(",")[1]).toList().equals(List.of("virginica", "setosa")), q.out());
+    }
+
+    /** {@code gz}'s rows (width,species,height) with the columns in the order given, an {@code id} column allowed. */
+    private Path reordered(Path gz, String name, String... columns) throws IOException {
+        List<String> in;
+        try (var z = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
+            in = new String(z.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("\uFEFF", "").lines().toList();
+        }
+        List<String> header = List.of(in.get(0).split(","));
+        StringBuilder sb = new StringBuilder(String.join(",", columns)).append('\n');
+        for (int i = 1; i < in.size(); i++) {
+            String[] cells = in.get(i).split(",");
+            int row = i;
+            sb.append(String.join(",", Arrays.stream(columns).map(c -> c.equals("id") ? "r" + row
+                    : cells[header.indexOf(c)]).toList())).append('\n');
+        }
+        return Files.writeString(dir.resolve(name), sb);
+    }
+
+    private static String accuracy(Run r) {
+        return r.out().lines().filter(l -> l.contains("accuracy ") && l.contains(" on ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void evaluateAndPredictMatchColumnsByNameInAnyOrderAndNameAMissingOne() throws IOException {
+        Path train = irisLike("train.csv.gz", 300, 1);
+        Path test = irisLike("test.csv.gz", 60, 2);
+        Path model = dir.resolve("iris.model");
+        Run t = run("train", "--csv", train.toString(), "--label", "species", "--layers", "16:relu", "--epochs", "10",
+                "--lr", "0.01", "--save", model.toString(), "--backend", "reference");
+        assertEquals(0, t.code(), t.toString());
+        Run e = run("evaluate", "--model", model.toString(), "--csv", test.toString(), "--label", "species", "--backend", "reference");
+        assertEquals(0, e.code(), e.toString());
+        assertEquals("", e.err(), "nothing to note: the same columns");
+
+        Path swapped = reordered(test, "swapped.csv", "height", "species", "width");
+        Run s = run("evaluate", "--model", model.toString(), "--csv", swapped.toString(), "--label", "species", "--backend", "reference");
+        assertEquals(0, s.code(), s.toString());
+        assertEquals(accuracy(e), accuracy(s), "the same scores with the columns in another order");
+        Path reversed = reordered(test, "reversed.csv", "species", "height", "width");
+        Run v = run("evaluate", "--model", model.toString(), "--csv", reversed.toString(), "--backend", "reference");
+        assertEquals(0, v.code(), "the label is the one column the model does not take: " + v);
+        assertEquals(accuracy(e), accuracy(v));
+
+        Path extra = reordered(test, "extra.csv", "id", "height", "width", "species");
+        Run x = run("evaluate", "--model", model.toString(), "--csv", extra.toString(), "--backend", "reference");
+        assertEquals(0, x.code(), x.toString());
+        assertEquals(accuracy(e), accuracy(x));
+        assertEquals("myelin: note: " + extra + ": ignoring the columns [id], which the model does not take", x.err().strip());
+
+        Run p = run("predict", "--model", model.toString(), "--csv", extra.toString(), "--backend", "reference");
+        assertEquals(0, p.code(), "no --label needed: the model takes its columns by name; " + p);
+        assertEquals(61, p.out().lines().count(), p.out());
+        assertTrue(p.err().contains("ignoring the columns [id, species]"), p.err());
+        Run quiet = run("predict", "--model", model.toString(), "--csv", extra.toString(), "--backend", "reference", "--quiet");
+        assertEquals(p.out(), quiet.out());
+        assertEquals("", quiet.err(), "--quiet: no notes");
+
+        // train's --test by name too: the label (the last column of the training file) stands first in the test file
+        Path last = reordered(train, "last.csv", "width", "height", "species");
+        Run l = run("train", "--csv", last.toString(), "--test", reversed.toString(), "--layers", "16:relu", "--epochs", "1",
+                "--backend", "reference");
+        assertEquals(0, l.code(), l.toString());
+        assertTrue(l.out().contains("test accuracy "), l.out());
+
+        Path missing = reordered(test, "missing.csv", "species", "width");
+        assertUsageError(run("evaluate", "--model", model.toString(), "--csv", missing.toString(), "--label", "species"),
+                missing + ": has no column 'height', one of the features [width, height]; its columns: [species, width]");
+    }
+
+    @Test
+    void withoutColumnNamesACountMismatchNamesTheFileAndSuggestsLabel() throws IOException {
+        Path named = irisLike("train.csv.gz", 120, 1);
+        Path train = reordered(named, "train.csv", "width", "height", "species");
+        Files.write(train, Files.readAllLines(train).subList(1, 121));        // no header: matched by position
+        Path model = dir.resolve("plain.model");
+        Run t = run("train", "--csv", train.toString(), "--no-header", "--layers", "8:relu", "--epochs", "2", "--save",
+                model.toString(), "--backend", "reference");
+        assertEquals(0, t.code(), t.toString());
+        assertUsageError(run("predict", "--model", model.toString(), "--csv", train.toString(), "--no-header"),
+                train + " has 3 columns, but the model takes 2 features, matched by position (--no-header); if one of them "
+                        + "is a label, leave it out with --label COLUMN");
+        Run p = run("predict", "--model", model.toString(), "--csv", train.toString(), "--no-header", "--label", "2");
+        assertEquals(0, p.code(), p.toString());
+        Path wide = reordered(named, "wide.csv", "width", "id", "height", "species");
+        assertUsageError(run("evaluate", "--model", model.toString(), "--csv", wide.toString()),
+                wide + " has 4 columns, 3 besides the label column (--label -1), but the model takes 2 features, matched by "
+                        + "position (the model has no column names); is --label the label column?");
+    }
+
+    @Test
+    void argumentsAreCheckedBeforeAnythingIsPrintedAndQuietPrintsOnlyTheResult() throws IOException {
+        Path train = irisLike("train.csv.gz", 300, 1);
+        Path test = irisLike("test.csv.gz", 60, 2);
+        assertUsageError(run("train", "--csv", train.toString(), "--label", "species", "--validation", "0.999"),
+                "--validation 0.999 of 300 samples holds out 300; it must leave at least one sample for training and one "
+                        + "for validation");
+        Run q = run("train", "--csv", train.toString(), "--label", "species", "--test", test.toString(), "--epochs", "3",
+                "--layers", "8:relu", "--backend", "reference", "--quiet", "--save", dir.resolve("q.model").toString());
+        assertEquals(0, q.code(), q.toString());
+        assertEquals("", q.err(), "no progress with --quiet");
+        List<String> lines = q.out().lines().toList();
+        assertEquals(2, lines.size(), q.out());
+        assertTrue(lines.get(0).startsWith("epoch  3/3  loss "), q.out());
+        assertTrue(lines.get(1).startsWith("test accuracy "), q.out());
+        assertTrue(Files.exists(dir.resolve("q.model")));
+        Run e = run("evaluate", "--model", dir.resolve("q.model").toString(), "--csv", test.toString(), "--label", "species",
+                "--quiet");
+        assertTrue(e.out().startsWith("loss "), e.out());
+    }
+
+    @Test
+    void smallDataDefaultsBatch32AndStandardisedFeatures() throws IOException {
+        Path train = irisLike("train.csv.gz", 90, 1);
+        Run t = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "1", "--layers", "8:relu",
+                "--backend", "reference");
+        assertEquals(0, t.code(), t.toString());
+        assertTrue(t.out().contains("model Standardize(per feature, 2 features) -> Dense(2->8) -> ReLU -> Dense(8->3)"), t.out());
+        assertTrue(t.out().contains(", batch 32, "), t.out());
+        Run raw = run("train", "--csv", train.toString(), "--label", "species", "--epochs", "1", "--layers", "8:relu",
+                "--backend", "reference", "--no-standardize");
+        assertEquals(0, raw.code(), raw.toString());
+        assertTrue(raw.out().contains("model Dense(2->8) -> ReLU -> Dense(8->3)"), raw.out());
+        Run help = run("train", "--help");
+        assertTrue(help.out().contains("--[no-]standardize") && help.out().contains("(default: 32, as the library's"),
+                help.out());
     }
 
     @Test

@@ -62,6 +62,7 @@ public final class Model implements AutoCloseable {
     private long[] batchBytes;                 // the batch buffers' bytes: {fixed, per row}; measured once
     private long passKey;
     private List<String> classNames = List.of();
+    private List<String> featureNames = List.of();
 
     private Model(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers, boolean initialize) {
         if (kernels == null || input == null || loss == null) {
@@ -567,6 +568,32 @@ public final class Model implements AutoCloseable {
                     + names);
         }
         classNames = List.copyOf(names);
+    }
+
+    /**
+     * The names of the input's features ({@code featureNames().get(j)} for element j of a sample: the columns of
+     * the CSV file it was trained on, as the command line sets them; the fit loop leaves them alone), or an empty
+     * list. The model file keeps them, so that data with its columns in another order can be matched by name.
+     *
+     * @return the feature names, unmodifiable
+     */
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    /**
+     * Names the input's features: one distinct name per element of a sample ({@code inputShape().size()}).
+     *
+     * @param names the name of feature 0, 1, ...
+     * @throws IllegalArgumentException if the number of names differs from the sample's size or two are equal
+     */
+    public void featureNames(List<String> names) {
+        int n = input.size();
+        if (names.size() != n || names.stream().distinct().count() != n) {
+            throw new IllegalArgumentException("the model takes " + n + " features, which need as many distinct names; got "
+                    + names);
+        }
+        featureNames = List.copyOf(names);
     }
 
     /** {@return every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order)} */

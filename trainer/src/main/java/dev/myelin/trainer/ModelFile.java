@@ -38,6 +38,10 @@ import java.util.TreeMap;
  *     2+n   name, e.g. "layer1.W"
  *     4, 4  rows, cols, int32
  *     4 rows cols  values, IEEE 754 float32, row-major
+ *   then, to the end, optional sections, each a name (2+n) and its content; a file without them (any file
+ *   written before they existed) loads as a model without what they hold:
+ *     "feature names"  4 count F, int32 (the input's size); then F strings, the name of input element 0, 1, ...
+ *                      (written only for a model with {@link Model#featureNames()})
  * </pre>
  */
 public final class ModelFile {
@@ -82,9 +86,10 @@ public final class ModelFile {
      * @param layers     the layers, in order
      * @param classNames the class names, or an empty list
      * @param tensors    the parameters, in the model's order
+     * @param featureNames the input's feature names, or an empty list (the optional section "feature names")
      */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
-                           List<String> classNames, List<Tensor> tensors) {
+                           List<String> classNames, List<Tensor> tensors, List<String> featureNames) {
 
         /**
          * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
@@ -110,6 +115,13 @@ public final class ModelFile {
                         model.classNames(classNames);
                     } catch (IllegalArgumentException e) {
                         throw new InvalidDataException(file, "malformed class names: " + printable(e.getMessage()), e);
+                    }
+                }
+                if (!featureNames.isEmpty()) {
+                    try {
+                        model.featureNames(featureNames);
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidDataException(file, "malformed feature names: " + e.getMessage(), e);
                     }
                 }
                 copyInto(file, tensors, model.parameters());
@@ -250,6 +262,7 @@ public final class ModelFile {
                 out.writeUTF(c);
             }
             writeTensors(out, model.parameters(), "");
+            writeFeatureNames(out, model.featureNames());
         });
     }
 
@@ -302,10 +315,20 @@ public final class ModelFile {
             }
             field = "the tensors";
             List<Tensor> tensors = readTensors(in, in.readInt(), file);
-            if (in.available() > 0) {
-                throw new InvalidDataException(file, "malformed: " + in.available() + " bytes after the last tensor");
+            field = "the optional sections";
+            List<String> featureNames = List.of();
+            while (in.available() > 0) {
+                String section = in.readUTF();
+                field = "the section '" + section + "'";
+                if (section.equals(FEATURE_NAMES) && featureNames.isEmpty()) {
+                    featureNames = readFeatureNames(in, file);
+                } else {
+                    throw new InvalidDataException(file, "malformed: an unknown or repeated section '" + section
+                            + "' after the last tensor");
+                }
             }
-            return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors);
+            return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors,
+                    featureNames);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw malformed(file, field, e);
@@ -343,6 +366,34 @@ public final class ModelFile {
             }
         }
         return b.toString();
+    }
+
+    /** The name of the optional section of the feature names. */
+    private static final String FEATURE_NAMES = "feature names";
+
+    /** The optional section "feature names", if there are names. */
+    private static void writeFeatureNames(DataOutputStream out, List<String> names) throws IOException {
+        if (names.isEmpty()) {
+            return;
+        }
+        out.writeUTF(FEATURE_NAMES);
+        out.writeInt(names.size());
+        for (String n : names) {
+            out.writeUTF(n);
+        }
+    }
+
+    /** The content of the section "feature names" (after its name). */
+    private static List<String> readFeatureNames(DataInputStream in, Path file) throws IOException {
+        int count = in.readInt();
+        if (count < 1 || count > in.available() / 2) {          // each name takes at least its 2-byte length
+            throw new InvalidDataException(file, "malformed: " + count + " feature names in " + in.available() + " bytes");
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(in.readUTF());
+        }
+        return List.copyOf(names);
     }
 
     /** A stream over the body of a checked frame. */

@@ -235,6 +235,36 @@ class ModelTest {
     }
 
     @Test
+    void featureNamesAreAnOptionalSectionAfterTheTensorsAndFilesWithoutItStillLoad() throws IOException {
+        try (Model m = Model.of(Backends.reference(), Shape.of(2), Loss.MSE, 1, new Dense(1))) {
+            byte[] plain = m.toBytes();                   // no names: the file as written before the section existed
+            try (Model back = Model.fromBytes(plain, "plain", Backends.reference())) {
+                assertEquals(List.of(), back.featureNames(), "no names: columns are matched by position");
+            }
+            m.featureNames(List.of("width", "höhe"));
+            byte[] named = m.toBytes();
+            // the section's name, the count, then each name as a 2-byte length and its modified UTF-8 bytes (ö takes 2)
+            assertEquals(plain.length + (2 + "feature names".length()) + 4 + (2 + 5) + (2 + 5), named.length);
+            int body = plain.length - Framing.TRAILER;
+            assertArrayEquals(Arrays.copyOfRange(plain, Framing.HEADER, body), Arrays.copyOfRange(named, Framing.HEADER, body),
+                    "the section is appended; every byte of the body before it is as before");
+            try (Model back = Model.fromBytes(named, "named", Backends.reference())) {
+                assertEquals(List.of("width", "höhe"), back.featureNames());
+                assertArrayEquals(m.values().toArray(), back.values().toArray());
+            }
+            byte[] unknown = Framing.frame(ModelFile.MAGIC, ModelFile.VERSION, out -> {
+                out.write(plain, Framing.HEADER, body - Framing.HEADER);
+                out.writeUTF("target scale");
+            });
+            String e = assertThrows(InvalidDataException.class, () -> Model.fromBytes(unknown, "u.model", Backends.reference()))
+                    .getMessage();
+            assertTrue(e.startsWith("u.model: malformed: an unknown or repeated section 'target scale' after the last tensor"), e);
+            assertEquals("the model takes 2 features, which need as many distinct names; got [a, a]",
+                    assertThrows(IllegalArgumentException.class, () -> m.featureNames(List.of("a", "a"))).getMessage());
+        }
+    }
+
+    @Test
     void aDamagedModelFileIsNamedForWhatIsWrongBeforeAnythingIsBuilt() throws IOException {
         Path file = dir.resolve("m.model");
         try (Model m = images(Backends.reference(), 5)) {

@@ -43,7 +43,10 @@ import org.apache.commons.csv.CSVRecord;
  *       target ({@link #regression}).</li>
  * </ul>
  * A column is named by its header name, or by its 0-based index, negative counting from the end
- * ({@code "-1"}: the last column).
+ * ({@code "-1"}: the last column). The features are every column but the label, in the file's order, or, given
+ * {@code featureColumns} (a model's {@code featureNames}), those columns by header name in that order, whatever
+ * the file's order: the other columns are then left unread. With a header, the dataset's
+ * {@link Dataset#featureNames()} are the features' column names (unless two are equal).
  */
 public final class CsvReader {
 
@@ -71,7 +74,25 @@ public final class CsvReader {
      */
     public static Dataset classification(Path file, String labelColumn, boolean header, List<String> classNames)
             throws IOException {
-        Table t = parse(file, header, labelColumn, true);
+        return classification(file, labelColumn, header, classNames, null);
+    }
+
+    /**
+     * As {@link #classification(Path, String, boolean, List)}, with the features taken by name.
+     *
+     * @param file           the CSV file, plain or gzip
+     * @param labelColumn    the label column: its header name, or its index ({@code "-1"}: the last)
+     * @param header         whether the first record holds the column names; it must, with {@code featureColumns}
+     * @param classNames     the classes the labels must be among (a model's), or null to take them from the file
+     * @param featureColumns the header names of the feature columns, in the order a sample holds them, or null for
+     *                       every column but the label
+     * @return a dataset of features and class labels, with the class names
+     * @throws IOException if the file cannot be read, or a cell, label or column is invalid or missing
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
+     */
+    public static Dataset classification(Path file, String labelColumn, boolean header, List<String> classNames,
+                                         List<String> featureColumns) throws IOException {
+        Table t = parse(file, header, labelColumn, true, featureColumns);
         List<String> names = classNames != null ? List.copyOf(classNames) : names(t.labels());
         Map<String, Integer> index = new TreeMap<>();
         for (int c = 0; c < names.size(); c++) {
@@ -86,7 +107,7 @@ public final class CsvReader {
             }
             y[i] = c;
         }
-        return Dataset.of(t.name(), t.features(), t.width(), null, 0, y, names.size()).classNames(names);
+        return t.named(Dataset.of(t.name(), t.features(), t.width(), null, 0, y, names.size()).classNames(names));
     }
 
     /**
@@ -100,12 +121,29 @@ public final class CsvReader {
      *                     ({@link InvalidDataException}, naming the file, line, column and value)
      */
     public static Dataset regression(Path file, String targetColumn, boolean header) throws IOException {
-        Table t = parse(file, header, targetColumn, true);
+        return regression(file, targetColumn, header, null);
+    }
+
+    /**
+     * As {@link #regression(Path, String, boolean)}, with the features taken by name.
+     *
+     * @param file           the CSV file, plain or gzip
+     * @param targetColumn   the target column: its header name, or its index ({@code "-1"}: the last)
+     * @param header         whether the first record holds the column names; it must, with {@code featureColumns}
+     * @param featureColumns the header names of the feature columns, in the order a sample holds them, or null for
+     *                       every column but the target
+     * @return a dataset of features and a float target of width 1
+     * @throws IOException if the file cannot be read, or a cell or column is invalid or missing
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
+     */
+    public static Dataset regression(Path file, String targetColumn, boolean header, List<String> featureColumns)
+            throws IOException {
+        Table t = parse(file, header, targetColumn, true, featureColumns);
         float[] target = new float[t.labels().size()];
         for (int i = 0; i < target.length; i++) {
             target[i] = number(file, t.lines().get(i), t.labelName(), t.labels().get(i));
         }
-        return Dataset.of(t.name(), t.features(), t.width(), target, 1, null, 0);
+        return t.named(Dataset.of(t.name(), t.features(), t.width(), target, 1, null, 0));
     }
 
     /**
@@ -119,8 +157,47 @@ public final class CsvReader {
      *                     ({@link InvalidDataException}, naming the file, line, column and value)
      */
     public static Dataset features(Path file, boolean header, String ignoreColumn) throws IOException {
-        Table t = parse(file, header, ignoreColumn, false);
-        return Dataset.of(t.name(), t.features(), t.width(), null, 0, null, 0);
+        return features(file, header, ignoreColumn, null);
+    }
+
+    /**
+     * As {@link #features(Path, boolean, String)}, with the features taken by name.
+     *
+     * @param file           the CSV file, plain or gzip
+     * @param header         whether the first record holds the column names; it must, with {@code featureColumns}
+     * @param ignoreColumn   a column to leave out (e.g. a label column that is present), or null
+     * @param featureColumns the header names of the feature columns, in the order a sample holds them, or null for
+     *                       every column but {@code ignoreColumn}
+     * @return a dataset of features only
+     * @throws IOException if the file cannot be read, or a cell or column is invalid or missing
+     *                     ({@link InvalidDataException}, naming the file, line, column and value)
+     */
+    public static Dataset features(Path file, boolean header, String ignoreColumn, List<String> featureColumns)
+            throws IOException {
+        Table t = parse(file, header, ignoreColumn, false, featureColumns);
+        return t.named(Dataset.of(t.name(), t.features(), t.width(), null, 0, null, 0));
+    }
+
+    /**
+     * The cells of the file's first record: its column names when it has a header. Reads that record only, so a
+     * caller can check the columns against a model before reading the data.
+     *
+     * @param file the CSV file, plain or gzip
+     * @return the first record's cells, trimmed
+     * @throws IOException if the file cannot be read or has no record ({@link InvalidDataException}, naming the file)
+     */
+    public static List<String> columns(Path file) throws IOException {
+        check(file);
+        try (Reader in = open(file); CSVParser parser = CSVParser.parse(in, FORMAT)) {
+            for (CSVRecord r : parser) {
+                return r.toList();
+            }
+        } catch (UncheckedIOException e) {
+            throw problem(file, e.getCause());
+        } catch (CharacterCodingException e) {
+            throw problem(file, e);
+        }
+        throw new InvalidDataException(file, "is empty");
     }
 
     /** The class names of a set of labels: "0".."max" if all are small whole numbers, else the sorted distinct labels. */
@@ -137,28 +214,47 @@ public final class CsvReader {
         return List.copyOf(new TreeSet<>(labels));
     }
 
-    /** The parsed file: features row-major, and per row the label cell and the line it came from. */
-    private record Table(String name, float[] features, int width, List<String> labels, List<Long> lines, String labelName) {
+    /**
+     * The parsed file: features row-major, and per row the label cell and the line it came from; the features'
+     * column names, or null.
+     */
+    private record Table(String name, float[] features, int width, List<String> labels, List<Long> lines, String labelName,
+                         List<String> featureNames) {
+        /** {@code d} with the feature names, if there are any (one per feature, all different: naming cannot fail). */
+        Dataset named(Dataset d) {
+            return featureNames == null ? d : d.featureNames(featureNames);
+        }
     }
 
-    private static Table parse(Path file, boolean header, String labelColumn, boolean labelled) throws IOException {
+    /** RFC 4180, cells trimmed, blank lines skipped. */
+    private static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setTrim(true).setIgnoreEmptyLines(true).get();
+
+    private static void check(Path file) throws InvalidDataException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a folder, not a CSV file");
         }
         if (!Files.isRegularFile(file)) {
             throw new InvalidDataException(file, "no such file");
         }
+    }
+
+    private static Table parse(Path file, boolean header, String labelColumn, boolean labelled, List<String> featureColumns)
+            throws IOException {
+        check(file);
         if (labelled && labelColumn == null) {
             throw new NullPointerException("labelColumn is null");
         }
-        CSVFormat format = CSVFormat.DEFAULT.builder().setTrim(true).setIgnoreEmptyLines(true).get();
+        if (featureColumns != null && !header) {
+            throw new IllegalArgumentException(file + ": features taken by name need a header line");
+        }
         List<String> names = null;
         int label = -1;
         int width = -1;
+        int[] take = null;                 // the file's column of each feature, in sample order
         List<float[]> rows = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<Long> lines = new ArrayList<>();
-        try (Reader in = open(file); CSVParser parser = CSVParser.parse(in, format)) {
+        try (Reader in = open(file); CSVParser parser = CSVParser.parse(in, FORMAT)) {
             for (CSVRecord r : parser) {
                 long line = parser.getCurrentLineNumber();
                 if (width < 0) {
@@ -170,6 +266,7 @@ public final class CsvReader {
                     if (labelled && width < 2) {
                         throw new InvalidDataException(file, "has " + width + " column; it needs at least one feature and a label");
                     }
+                    take = take(file, names, width, label, featureColumns);
                     if (header) {
                         continue;
                     }
@@ -177,18 +274,17 @@ public final class CsvReader {
                 if (r.size() != width) {
                     throw new InvalidDataException(file, "line " + line + " has " + r.size() + " columns, expected " + width);
                 }
-                float[] v = new float[label < 0 ? width : width - 1];
-                for (int j = 0, k = 0; j < width; j++) {
-                    if (j == label) {
-                        String cell = r.get(j);
-                        if (cell.isEmpty()) {
-                            throw new InvalidDataException(file, "line " + line + ", column " + name(names, j) + ": the label is empty");
-                        }
-                        labels.add(cell);
-                        lines.add(line);
-                    } else {
-                        v[k++] = number(file, line, name(names, j), r.get(j));
+                if (label >= 0) {
+                    String cell = r.get(label);
+                    if (labelled && cell.isEmpty()) {
+                        throw new InvalidDataException(file, "line " + line + ", column " + name(names, label) + ": the label is empty");
                     }
+                    labels.add(cell);
+                    lines.add(line);
+                }
+                float[] v = new float[take.length];
+                for (int k = 0; k < take.length; k++) {
+                    v[k] = number(file, line, name(names, take[k]), r.get(take[k]));
                 }
                 rows.add(v);
             }
@@ -208,7 +304,47 @@ public final class CsvReader {
         if (!labelled) {
             labels = null;
         }
-        return new Table(file.getFileName().toString(), x, w, labels, lines, label < 0 ? null : name(names, label));
+        List<String> featureNames = null;
+        if (names != null) {
+            List<String> n = new ArrayList<>();
+            for (int j : take) {
+                n.add(names.get(j));
+            }
+            featureNames = n.stream().distinct().count() == n.size() ? n : null;
+        }
+        return new Table(file.getFileName().toString(), x, w, labels, lines, label < 0 ? null : name(names, label),
+                featureNames);
+    }
+
+    /**
+     * The file's column of each feature: those of {@code featureColumns} by name, or else every column but the
+     * label.
+     */
+    private static int[] take(Path file, List<String> names, int width, int label, List<String> featureColumns)
+            throws InvalidDataException {
+        if (featureColumns == null) {
+            int[] take = new int[label < 0 ? width : width - 1];
+            for (int j = 0, k = 0; j < width; j++) {
+                if (j != label) {
+                    take[k++] = j;
+                }
+            }
+            return take;
+        }
+        int[] take = new int[featureColumns.size()];
+        for (int k = 0; k < take.length; k++) {
+            String c = featureColumns.get(k);
+            take[k] = names.indexOf(c);
+            if (take[k] < 0) {
+                throw new InvalidDataException(file, "has no column '" + c + "', one of the features " + featureColumns
+                        + "; its columns: " + names);
+            }
+            if (take[k] == label) {
+                throw new InvalidDataException(file, "column '" + c + "' is the label column, but it is also one of the "
+                        + "features " + featureColumns);
+            }
+        }
+        return take;
     }
 
     /** A reader of the file's text: gunzipped if it starts with the gzip magic, a byte-order mark skipped, strict UTF-8. */

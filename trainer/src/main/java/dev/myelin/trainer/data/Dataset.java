@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * {@link Shape} in memory order (a vector {@code (width)} unless given, an image {@code (height, width,
  * channels)}), with float targets (for MSE and BCE), integer class labels (for softmax cross-entropy and for
  * accuracy), both, or neither (data to predict). Class labels may have names ({@link #classNames()}), which a
- * model trained on the data keeps.
+ * model trained on the data keeps, and so may the features ({@link #featureNames()}: a CSV file's header).
  *
  * <p>A dataset owns its memory: {@link #close()} frees it.
  */
@@ -28,6 +28,7 @@ public final class Dataset implements AutoCloseable {
     private final int[] labels;
     private final int classes;
     private List<String> classNames;
+    private List<String> featureNames;
 
     private Dataset(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels, int classes) {
         this.name = name;
@@ -142,6 +143,31 @@ public final class Dataset implements AutoCloseable {
     }
 
     /**
+     * Names the features: {@code names.get(j)} is the name of element j of a sample (a CSV file's column). Once,
+     * before the dataset is used; one name per element, all different. Returns this dataset.
+     *
+     * @param names the name of feature 0, 1, ...
+     * @return this dataset
+     * @throws IllegalStateException if the features are named already
+     * @throws IllegalArgumentException if the number of names differs from the width or two are equal
+     */
+    public Dataset featureNames(List<String> names) {
+        if (featureNames != null) {
+            throw new IllegalStateException(name + " has its feature names already: " + featureNames);
+        }
+        if (names.size() != width() || names.stream().distinct().count() != width()) {
+            throw new IllegalArgumentException(name + ": " + width() + " features need as many distinct names, got " + names);
+        }
+        featureNames = List.copyOf(names);
+        return this;
+    }
+
+    /** {@return the feature names, {@code featureNames().get(j)} for element j of a sample, or null when unnamed} */
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    /**
      * A classification dataset: features and labels in {@code [0, classes)}, no float targets.
      *
      * @param name     what to call the dataset in messages
@@ -175,8 +201,8 @@ public final class Dataset implements AutoCloseable {
     }
 
     /**
-     * A new dataset (its own memory) of the samples {@code rows}, in that order: features, targets, labels and
-     * class names. The rows may repeat.
+     * A new dataset (its own memory) of the samples {@code rows}, in that order: features, targets, labels, class
+     * and feature names. The rows may repeat.
      *
      * @param name what to call the new dataset
      * @param rows the rows to take, at least one
@@ -211,6 +237,7 @@ public final class Dataset implements AutoCloseable {
             }
             Dataset d = own(name, a, shape, x, t, y, classes);
             d.classNames = classNames;
+            d.featureNames = featureNames;
             return d;
         } catch (RuntimeException e) {
             a.close();

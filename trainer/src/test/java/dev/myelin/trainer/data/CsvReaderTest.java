@@ -81,6 +81,40 @@ class CsvReaderTest {
     }
 
     @Test
+    void featuresAreNamedByTheHeaderAndCanBeTakenByNameInAnyOrder() throws IOException {
+        Path f = csv("a,class,b\n1.5,0,2\n-3,1,4\n");
+        try (Dataset d = CsvReader.classification(f, "class", true, null)) {
+            assertEquals(List.of("a", "b"), d.featureNames());
+            try (Dataset s = d.subset("first", new int[] {0})) {
+                assertEquals(List.of("a", "b"), s.featureNames());
+            }
+        }
+        try (Dataset d = CsvReader.classification(csv("1.5,0,2\n-3,1,4\n"), "1", false, null)) {
+            assertNull(d.featureNames(), "no header, no names");
+        }
+        // another order, an extra column (left unread: it is not a number), the label elsewhere
+        Path g = csv("id,b,a,class\nx7,2,1.5,0\ny8,4,-3,1\n");
+        try (Dataset d = CsvReader.classification(g, "class", true, null, List.of("a", "b"))) {
+            assertArrayEquals(new float[] {1.5f, 2, -3, 4}, d.features().toArray());
+            assertArrayEquals(new int[] {0, 1}, d.labels());
+            assertEquals(List.of("a", "b"), d.featureNames());
+        }
+        try (Dataset d = CsvReader.regression(g, "class", true, List.of("b", "a"))) {
+            assertArrayEquals(new float[] {2, 1.5f, 4, -3}, d.features().toArray());
+        }
+        try (Dataset d = CsvReader.features(g, true, null, List.of("a", "b"))) {
+            assertArrayEquals(new float[] {1.5f, 2, -3, 4}, d.features().toArray());
+        }
+        String missing = assertThrows(InvalidDataException.class,
+                () -> CsvReader.classification(g, "class", true, null, List.of("a", "c"))).getMessage();
+        assertEquals(g + ": has no column 'c', one of the features [a, c]; its columns: [id, b, a, class]", missing);
+        String label = assertThrows(InvalidDataException.class,
+                () -> CsvReader.classification(g, "a", true, null, List.of("a", "b"))).getMessage();
+        assertEquals(g + ": column 'a' is the label column, but it is also one of the features [a, b]", label);
+        assertEquals(List.of("id", "b", "a", "class"), CsvReader.columns(g));
+    }
+
+    @Test
     void gzipAndAByteOrderMarkAreReadTransparently() throws IOException {
         String text = "\uFEFFa,b,label\n1,2,0\n3,4,1\n";
         ByteArrayOutputStream b = new ByteArrayOutputStream();
