@@ -159,6 +159,8 @@ public final class Checkpoint {
             throw new InvalidDataException(file, "holds a model of the classes " + names + ", this model's are "
                     + model.classNames());
         }
+        ModelFile.checkFits(file, c.model().tensors(), model.parameters(), "in this model");
+        ModelFile.applyTargetScaling(file, c.model().targetScaling(), model);   // checks all before it changes the model
         ModelFile.copyInto(file, c.model().tensors(), model.parameters());
         if (!names.isEmpty()) {
             model.classNames(names);

@@ -1,12 +1,13 @@
 package dev.myelin.trainer;
 
+import dev.myelin.core.Matrix;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A model's scores on a dataset: the mean loss and, for data with class labels, the accuracy, the
- * confusion matrix and each class's precision and recall. Made by {@link Model#evaluate}; no gradient is
- * computed for it.
+ * A model's scores on a dataset: the mean loss; for data with class labels, the accuracy, the confusion
+ * matrix and each class's precision and recall; for an MSE model, the RMSE, MAE and R² of its predictions in the
+ * targets' units. Made by {@link Model#evaluate}; no gradient is computed for it.
  */
 public final class Evaluation {
 
@@ -14,17 +15,65 @@ public final class Evaluation {
     private final long samples;
     private final long[][] confusion;     // [actual][predicted], null without labels
     private final List<String> names;     // class names for the table, or empty
+    private final Errors errors;          // an MSE model's prediction errors, else null
 
-    Evaluation(double loss, long samples, long[][] confusion, List<String> names) {
+    Evaluation(double loss, long samples, long[][] confusion, List<String> names, Errors errors) {
         this.loss = loss;
         this.samples = samples;
         this.confusion = confusion;
         this.names = names;
+        this.errors = errors;
     }
 
-    /** {@return the mean loss per sample} */
+    /**
+     * {@return the mean loss per sample (for a model that standardises its targets, on the standardised targets, as
+     * in training)}
+     */
     public double loss() {
         return loss;
+    }
+
+    /** {@return true if the model is a regression (MSE) model (then RMSE, MAE and R² are defined)} */
+    public boolean hasErrors() {
+        return errors != null;
+    }
+
+    /**
+     * The root mean squared error of the predictions, in the targets' units: {@code sqrt(sum (p - t)^2 / (n m))} over
+     * the n samples and m outputs, summed in double.
+     *
+     * @return the RMSE; NaN if the model is not an MSE model
+     */
+    public double rmse() {
+        return errors == null ? Double.NaN : Math.sqrt(errors.total(errors.squared) / errors.values());
+    }
+
+    /**
+     * The mean absolute error of the predictions, in the targets' units: {@code sum |p - t| / (n m)}, summed in
+     * double.
+     *
+     * @return the MAE; NaN if the model is not an MSE model
+     */
+    public double mae() {
+        return errors == null ? Double.NaN : errors.total(errors.absolute) / errors.values();
+    }
+
+    /**
+     * The coefficient of determination, {@code 1 - sum (p - t)^2 / sum (t - mean t)^2} per output (the mean of the
+     * evaluated targets), averaged over the outputs (scikit-learn's {@code r2_score}); 1 is perfect, 0 is as good as
+     * predicting the mean, below 0 worse. An output whose targets are all equal has none (NaN).
+     *
+     * @return R²; NaN if the model is not an MSE model
+     */
+    public double r2() {
+        if (errors == null) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (int j = 0; j < errors.squared.length; j++) {
+            sum += 1 - errors.squared[j] / errors.spread[j];
+        }
+        return sum / errors.squared.length;
     }
 
     /** {@return the number of samples scored} */
@@ -118,7 +167,7 @@ public final class Evaluation {
     }
 
     /**
-     * Loss and accuracy on one line, then (with labels) the confusion matrix with a row per actual class,
+     * Loss (and for an MSE model RMSE, MAE and R²) and accuracy on one line, then (with labels) the confusion matrix with a row per actual class,
      * a column per predicted class, and each class's precision and recall; rows are labelled with the model's
      * class names where it has them. A precision of a class never predicted (or a recall of a class absent from the
      * labels) is undefined and shows as {@code -}.
@@ -127,6 +176,9 @@ public final class Evaluation {
     public String toString() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "loss %.4f", loss));
+        if (errors != null) {
+            sb.append(String.format(Locale.ROOT, "  rmse %.4f  mae %.4f  r2 %.4f", rmse(), mae(), r2()));
+        }
         if (confusion == null) {
             return sb.append(String.format(Locale.ROOT, " on %,d samples", samples)).toString();
         }
@@ -165,6 +217,68 @@ public final class Evaluation {
     private static String percent(double fraction, int width) {
         String text = Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
         return " ".repeat(Math.max(0, width - text.length())) + text;
+    }
+
+    /**
+     * An MSE model's prediction errors, added up batch by batch in double: per output the sums of squared and of
+     * absolute errors, and the spread of the evaluated targets about their mean (taken first, in a pass of its own).
+     */
+    static final class Errors {
+        private final double[] squared;
+        private final double[] absolute;
+        private final double[] spread;
+        private final double[] mean;
+        private long rows;
+
+        /** For the rows {@code rows} of {@code targets} (all rows when null), the evaluated ones. */
+        Errors(Matrix targets, int[] rows) {
+            int m = targets.cols();
+            int n = rows == null ? targets.rows() : rows.length;
+            squared = new double[m];
+            absolute = new double[m];
+            spread = new double[m];
+            mean = new double[m];
+            for (int i = 0; i < n; i++) {
+                int r = rows == null ? i : rows[i];
+                for (int j = 0; j < m; j++) {
+                    mean[j] += targets.get(r, j);
+                }
+            }
+            for (int j = 0; j < m; j++) {
+                mean[j] /= n;
+            }
+            for (int i = 0; i < n; i++) {
+                int r = rows == null ? i : rows[i];
+                for (int j = 0; j < m; j++) {
+                    double d = targets.get(r, j) - mean[j];
+                    spread[j] += d * d;
+                }
+            }
+        }
+
+        /** Adds a batch: predictions {@code p} and targets {@code t}, both {@code (batch, outputs)}, in the targets' units. */
+        void add(Matrix p, Matrix t) {
+            for (int i = 0; i < p.rows(); i++) {
+                for (int j = 0; j < p.cols(); j++) {
+                    double e = (double) p.get(i, j) - t.get(i, j);
+                    squared[j] += e * e;
+                    absolute[j] += Math.abs(e);
+                }
+            }
+            rows += p.rows();
+        }
+
+        private double total(double[] perOutput) {
+            double sum = 0;
+            for (double v : perOutput) {
+                sum += v;
+            }
+            return sum;
+        }
+
+        private double values() {
+            return (double) rows * squared.length;
+        }
     }
 
     private void labelled() {

@@ -63,6 +63,12 @@ public final class Model implements AutoCloseable {
     private long passKey;
     private List<String> classNames = List.of();
     private List<String> featureNames = List.of();
+    private float[] targetMean;                // null: the targets are used as given
+    private float[] targetStd;
+    private Matrix targetShift;                // (1, outputs): -mean
+    private Matrix targetScale;                // (1, outputs): 1 / std
+    private Matrix outputScale;                // (1, outputs): std
+    private Matrix outputShift;                // (1, outputs): mean
 
     private Model(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers, boolean initialize) {
         if (kernels == null || input == null || loss == null) {
@@ -244,7 +250,8 @@ public final class Model implements AutoCloseable {
     /**
      * Writes the predictions for {@code x} (n, inputSize) into {@code out} (n, outputs): probabilities for
      * softmax cross-entropy (each row sums to 1) and BCE (each output in [0, 1]), the outputs themselves for
-     * MSE ({@link Loss#output}). No gradient work; batch buffers grow as needed.
+     * MSE ({@link Loss#output}), in the targets' own units when the model standardises them
+     * ({@link #standardizeTargets}). No gradient work; batch buffers grow as needed.
      *
      * @param x   the inputs, one sample per row: {@code (n, inputShape().size())}
      * @param out the predictions, {@code (n, outputs())}: written
@@ -255,9 +262,10 @@ public final class Model implements AutoCloseable {
 
     /**
      * Writes the last layer's outputs for {@code x} (n, inputSize) into {@code out} (n, outputs), before the loss's
-     * output function: the logits for softmax cross-entropy and BCE, the same as {@link #predict} for MSE. With
-     * {@link Loss#output} and {@link Loss#classify} on them, one pass gives what {@link #predict} and
-     * {@link #predictClasses} give, bit for bit.
+     * output function: the logits for softmax cross-entropy and BCE; for MSE the same as {@link #predict}, or, for a
+     * model that standardises its targets ({@link #standardizeTargets}), the standardised outputs that predict
+     * undoes. With {@link Loss#output} and {@link Loss#classify} on them, one pass gives what {@link #predict} and
+     * {@link #predictClasses} give, bit for bit (for a model that standardises its targets, after that undoing).
      *
      * @param x   the inputs, one sample per row: {@code (n, inputShape().size())}
      * @param out the logits, {@code (n, outputs())}: written
@@ -283,6 +291,7 @@ public final class Model implements AutoCloseable {
             Matrix y = forward(x.rows(from, count), false);
             if (output) {
                 loss.output(kernels, out.rows(from, count), y);
+                unscale(out.rows(from, count));
             } else {
                 kernels.copy(out.rows(from, count), y);
             }
@@ -320,13 +329,15 @@ public final class Model implements AutoCloseable {
         growScratch(chunk);
         for (int from = 0; from < x.rows(); from += chunk) {
             int count = Math.min(chunk, x.rows() - from);
-            loss.classify(kernels, forward(x.rows(from, count), false), predicted);
+            classify(forward(x.rows(from, count), false), predicted);
             System.arraycopy(predicted, 0, classes, from, count);
         }
     }
 
     /**
-     * Mean loss, and with labels accuracy, confusion matrix, precision and recall, on all of {@code data}.
+     * Mean loss, and with labels accuracy, confusion matrix, precision and recall, on all of {@code data}; for an MSE
+     * model RMSE, MAE and R² of its predictions (in the targets' units, as {@link #predict} returns them). The loss of
+     * a model that standardises its targets is on the standardised targets, as in training.
      *
      * @param data the data; it needs targets or labels as the loss does
      * @return the scores
@@ -347,21 +358,66 @@ public final class Model implements AutoCloseable {
         reserve(Math.min(batchSize, n));
         int classes = Loss.classes(outputs());
         long[][] confusion = data.labels() == null ? null : new long[classes][classes];
+        Evaluation.Errors errors = loss == Loss.MSE ? new Evaluation.Errors(data.targets(), rows) : null;
         double sum = 0;
         for (int from = 0, count; from < n; from += count) {
             count = Math.min(batchSize, n - from);
             batch.gather(data, rows, from, count);
             int[] y = batch.labels();
             Matrix out = forward(batch.inputs(), false);
-            sum += loss.total(kernels, scratch.rows(count), out, batch.targets(), y);
+            Matrix values = unscaled(out);
+            if (errors != null) {
+                errors.add(values, batch.targets());
+            }
             if (y != null) {
-                loss.classify(kernels, out, predicted);
+                loss.classify(kernels, values, predicted);
                 for (int i = 0; i < count; i++) {
                     confusion[y[i]][predicted[i]]++;
                 }
             }
+            scaleTargets(batch.targets());
+            sum += loss.total(kernels, scratch.rows(count), out, batch.targets(), y);
         }
-        return new Evaluation(sum / n, n, confusion, classNames);
+        return new Evaluation(sum / n, n, confusion, classNames, errors);
+    }
+
+    /**
+     * The predicted class of each row of {@code out} (model outputs, at most the batch capacity) into
+     * {@code classes}, thresholding MSE outputs in the targets' units (see {@link Loss#classify}).
+     */
+    void classify(Matrix out, int[] classes) {
+        loss.classify(kernels, unscaled(out), classes);
+    }
+
+    /** The outputs in the targets' units: {@code out} itself, or (standardised targets) a copy in scratch, unscaled. */
+    private Matrix unscaled(Matrix out) {
+        if (targetMean == null) {
+            return out;
+        }
+        Matrix values = scratch.rows(out.rows());
+        kernels.copy(values, out);
+        unscale(values);
+        return values;
+    }
+
+    /** {@code y = y * std + mean} in place, two roundings per element, when the model standardises its targets. */
+    private void unscale(Matrix y) {
+        if (targetMean != null) {
+            kernels.mulRowVector(y, outputScale);
+            kernels.addRowVector(y, outputShift);
+        }
+    }
+
+    /**
+     * Standardises a batch's targets in place, {@code t = (t - mean) * (1 / std)} (two roundings per element, the
+     * reciprocal rounded once to float, as {@link Standardize} does), when the model standardises its targets;
+     * the training and evaluation losses are computed on these.
+     */
+    void scaleTargets(Matrix targets) {
+        if (targetMean != null && targets != null) {
+            kernels.addRowVector(targets, targetShift);
+            kernels.mulRowVector(targets, targetScale);
+        }
     }
 
     /** The data fits this model: sample size, target width, label range, open memory. */
@@ -594,6 +650,67 @@ public final class Model implements AutoCloseable {
                     + names);
         }
         featureNames = List.copyOf(names);
+    }
+
+    /**
+     * Standardises the targets inside the model, for MSE: training and evaluation compute the loss on
+     * {@code (t - mean) / std}, and {@link #predict} undoes it ({@code y = out * std + mean}), so predictions come
+     * back in the targets' own units; the model file keeps the statistics. Targets far from 0 or of a large spread
+     * (150 +- 50, say) need this: a network initialised for outputs of unit scale learns them slowly, if at all.
+     * Give the training targets' statistics ({@link Dataset#targetStatistics()}) before training; a standard
+     * deviation of 0 (a constant target) is taken as 1.
+     *
+     * @param mean one mean per output, each finite
+     * @param std  one standard deviation per output, each finite and {@code >= 0}
+     * @throws IllegalArgumentException if the loss is not MSE, or the counts or values are not as above
+     */
+    public void standardizeTargets(float[] mean, float[] std) {
+        if (loss != Loss.MSE) {
+            throw new IllegalArgumentException("only mse targets are standardised; this model's loss is " + loss.id());
+        }
+        if (mean == null || std == null) {
+            throw new NullPointerException((mean == null ? "mean" : "std") + " is null");
+        }
+        if (mean.length != outputs() || std.length != outputs()) {
+            throw new IllegalArgumentException("the model has " + outputs() + " outputs, which need as many means and standard "
+                    + "deviations; got " + mean.length + " and " + std.length);
+        }
+        float[] s = std.clone();
+        float[] shift = new float[s.length];
+        float[] scale = new float[s.length];
+        for (int j = 0; j < s.length; j++) {
+            if (!Float.isFinite(mean[j])) {
+                throw new IllegalArgumentException("target mean " + j + " must be finite, got " + mean[j]);
+            }
+            if (!(s[j] >= 0) || !Float.isFinite(s[j])) {
+                throw new IllegalArgumentException("target standard deviation " + j + " must be finite and >= 0, got " + s[j]);
+            }
+            s[j] = s[j] == 0f ? 1f : s[j];
+            shift[j] = -mean[j];
+            scale[j] = 1f / s[j];
+        }
+        if (targetShift == null) {
+            targetShift = Matrix.allocate(parameterArena, 1, outputs());
+            targetScale = Matrix.allocate(parameterArena, 1, outputs());
+            outputScale = Matrix.allocate(parameterArena, 1, outputs());
+            outputShift = Matrix.allocate(parameterArena, 1, outputs());
+        }
+        targetShift.copyFrom(shift);
+        targetScale.copyFrom(scale);
+        outputScale.copyFrom(s);
+        outputShift.copyFrom(mean);
+        targetMean = mean.clone();
+        targetStd = s;
+    }
+
+    /** {@return the means the targets are standardised with, one per output (a copy), or null if they are not} */
+    public float[] targetMean() {
+        return targetMean == null ? null : targetMean.clone();
+    }
+
+    /** {@return the standard deviations the targets are standardised with (a copy; none is 0), or null if they are not} */
+    public float[] targetStd() {
+        return targetStd == null ? null : targetStd.clone();
     }
 
     /** {@return every trainable parameter, named {@code layer<i>.<name>}, in layer order (their slab order)} */

@@ -42,6 +42,9 @@ import java.util.TreeMap;
  *   written before they existed) loads as a model without what they hold:
  *     "feature names"  4 count F, int32 (the input's size); then F strings, the name of input element 0, 1, ...
  *                      (written only for a model with {@link Model#featureNames()})
+ *     "target scaling" 4 count K, int32 (the outputs); then K means, then K standard deviations, float32 each
+ *                      (written only for a model with {@link Model#standardizeTargets}; each mean finite, each
+ *                      deviation finite and > 0)
  * </pre>
  */
 public final class ModelFile {
@@ -76,6 +79,16 @@ public final class ModelFile {
     }
 
     /**
+     * A regression model's target standardisation as stored ({@link Model#standardizeTargets}), checked: as many
+     * means as deviations, each mean finite, each deviation finite and {@code > 0}.
+     *
+     * @param mean one mean per output
+     * @param std  one standard deviation per output
+     */
+    public record TargetScaling(float[] mean, float[] std) {
+    }
+
+    /**
      * A model file's contents, read and checked; {@link #build} makes the model.
      *
      * @param file       the file they were read from, for messages
@@ -87,9 +100,11 @@ public final class ModelFile {
      * @param classNames the class names, or an empty list
      * @param tensors    the parameters, in the model's order
      * @param featureNames the input's feature names, or an empty list (the optional section "feature names")
+     * @param targetScaling the target standardisation, or null (the optional section "target scaling")
      */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
-                           List<String> classNames, List<Tensor> tensors, List<String> featureNames) {
+                           List<String> classNames, List<Tensor> tensors, List<String> featureNames,
+                           TargetScaling targetScaling) {
 
         /**
          * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
@@ -124,6 +139,7 @@ public final class ModelFile {
                         throw new InvalidDataException(file, "malformed feature names: " + e.getMessage(), e);
                     }
                 }
+                applyTargetScaling(file, targetScaling, model);
                 copyInto(file, tensors, model.parameters());
                 return model;
             } catch (InvalidDataException | RuntimeException e) {
@@ -263,6 +279,7 @@ public final class ModelFile {
             }
             writeTensors(out, model.parameters(), "");
             writeFeatureNames(out, model.featureNames());
+            writeTargetScaling(out, model.targetMean(), model.targetStd());
         });
     }
 
@@ -317,18 +334,21 @@ public final class ModelFile {
             List<Tensor> tensors = readTensors(in, in.readInt(), file);
             field = "the optional sections";
             List<String> featureNames = List.of();
+            TargetScaling targetScaling = null;
             while (in.available() > 0) {
                 String section = in.readUTF();
                 field = "the section '" + section + "'";
                 if (section.equals(FEATURE_NAMES) && featureNames.isEmpty()) {
                     featureNames = readFeatureNames(in, file);
+                } else if (section.equals(TARGET_SCALING) && targetScaling == null) {
+                    targetScaling = readTargetScaling(in, file);
                 } else {
                     throw new InvalidDataException(file, "malformed: an unknown or repeated section '" + section
                             + "' after the last tensor");
                 }
             }
             return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors,
-                    featureNames);
+                    featureNames, targetScaling);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw malformed(file, field, e);
@@ -394,6 +414,62 @@ public final class ModelFile {
             names.add(in.readUTF());
         }
         return List.copyOf(names);
+    }
+
+    /** The name of the optional section of the target standardisation. */
+    private static final String TARGET_SCALING = "target scaling";
+
+    /** The optional section "target scaling", if the model standardises its targets ({@code mean} not null). */
+    private static void writeTargetScaling(DataOutputStream out, float[] mean, float[] std) throws IOException {
+        if (mean == null) {
+            return;
+        }
+        out.writeUTF(TARGET_SCALING);
+        out.writeInt(mean.length);
+        Framing.writeFloats(out, mean);
+        Framing.writeFloats(out, std);
+    }
+
+    /**
+     * The content of the section "target scaling" (after its name), checked before anything uses it: a count the
+     * bytes present hold, finite means, finite deviations {@code > 0} ({@link Model#standardizeTargets} stores a
+     * deviation of 0 as 1, so a 0 was not written by it). The count is checked against the model's outputs when it
+     * is built.
+     */
+    private static TargetScaling readTargetScaling(DataInputStream in, Path file) throws IOException {
+        int count = in.readInt();
+        if (count < 1 || count > in.available() / (2 * Float.BYTES)) {
+            throw new InvalidDataException(file, "malformed: a target scaling of " + count + " outputs in " + in.available()
+                    + " bytes");
+        }
+        float[] mean = Framing.readFloats(in, count);
+        float[] std = Framing.readFloats(in, count);
+        for (int j = 0; j < count; j++) {
+            if (!Float.isFinite(mean[j])) {
+                throw new InvalidDataException(file, "malformed: the target scaling's mean of output " + j + " is " + mean[j]
+                        + "; it must be finite");
+            }
+            if (!(std[j] > 0) || !Float.isFinite(std[j])) {
+                throw new InvalidDataException(file, "malformed: the target scaling's standard deviation of output " + j
+                        + " is " + std[j] + "; it must be finite and > 0");
+            }
+        }
+        return new TargetScaling(mean, std);
+    }
+
+    /**
+     * Gives {@code model} the stored target standardisation, if any; the model refusing it (another loss, another
+     * number of outputs) is a malformed file. Every check comes before the model changes.
+     */
+    static void applyTargetScaling(Path file, TargetScaling scaling, Model model) throws InvalidDataException {
+        if (scaling == null) {
+            return;
+        }
+        try {
+            model.standardizeTargets(scaling.mean(), scaling.std());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(file, "malformed target scaling: " + e.getMessage(), e);
+        }
     }
 
     /** A stream over the body of a checked frame. */

@@ -415,6 +415,7 @@ public final class Trainer implements AutoCloseable {
         for (int f = from; f < from + count; f += c, micro++) {
             c = Math.min(batchSize, from + count - f);
             batch.gather(data, rows, f, c);
+            model.scaleTargets(batch.targets());    // the loss is on standardised targets if the model has them
             int[] y = batch.labels();
             model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
             Matrix out = model.forward(batch.inputs(), true);
@@ -424,7 +425,7 @@ public final class Trainer implements AutoCloseable {
                 k.scale(d, (float) c / count);      // this micro-batch's share of the step's mean
             }
             if (y != null) {
-                model.loss().classify(k, out, predicted);
+                model.classify(out, predicted);
                 for (int i = 0; i < c; i++) {
                     correct += predicted[i] == y[i] ? 1 : 0;
                 }

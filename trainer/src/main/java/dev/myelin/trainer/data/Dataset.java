@@ -330,12 +330,32 @@ public final class Dataset implements AutoCloseable {
      * @return {@code {means, standardDeviations}}, each of {@link #width()} values
      */
     public float[][] featureStatistics() {
-        int w = width();
+        return statistics(features);
+    }
+
+    /**
+     * Each target's mean and (population) standard deviation over the samples, summed in double and rounded to
+     * float, as {@link #featureStatistics()} does for the features; what {@code Model.standardizeTargets} takes.
+     *
+     * @return {@code {means, standardDeviations}}, each of {@code targets().cols()} values
+     * @throws IllegalStateException if the dataset has no float targets
+     */
+    public float[][] targetStatistics() {
+        if (targets == null) {
+            throw new IllegalStateException(name + " has no float targets");
+        }
+        return statistics(targets);
+    }
+
+    /** Each column's mean and population standard deviation, summed in double, rounded to float. */
+    private static float[][] statistics(Matrix m) {
+        int w = m.cols();
+        int n = m.rows();
         double[] s = new double[w];
         double[] ss = new double[w];
         float[] row = new float[w];
-        for (int i = 0; i < size(); i++) {
-            features.rows(i, 1).copyTo(row);
+        for (int i = 0; i < n; i++) {
+            m.rows(i, 1).copyTo(row);
             for (int j = 0; j < w; j++) {
                 s[j] += row[j];
                 ss[j] += (double) row[j] * row[j];
@@ -343,9 +363,9 @@ public final class Dataset implements AutoCloseable {
         }
         float[][] out = new float[2][w];
         for (int j = 0; j < w; j++) {
-            double mean = s[j] / size();
+            double mean = s[j] / n;
             out[0][j] = (float) mean;
-            out[1][j] = (float) Math.sqrt(Math.max(0, ss[j] / size() - mean * mean));
+            out[1][j] = (float) Math.sqrt(Math.max(0, ss[j] / n - mean * mean));
         }
         return out;
     }
