@@ -13,11 +13,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code myelin evaluate}: a model file's loss, accuracy, confusion matrix, precision and recall on labelled data. */
+/**
+ * {@code myelin evaluate}: a model file's loss, accuracy, confusion matrix, precision and recall on labelled data, or a
+ * regression model's loss, RMSE, MAE and R².
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Loads a model file written by 'train --save' and prints its loss, accuracy, confusion matrix and "
                 + "per-class precision and recall on a labelled CSV file (--csv) or the test files of an IDX folder (--data; "
-                + "Fashion-MNIST by default).")
+                + "Fashion-MNIST by default); for a regression model the loss (on standardised targets), RMSE, MAE and R² "
+                + "(in the targets' units).")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Spec

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.myelin.trainer.AtomicFile;
 import dev.myelin.trainer.EpochResult;
+import dev.myelin.trainer.Evaluation;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -25,10 +27,13 @@ import org.knowm.xchart.XYChartBuilder;
  * @param epochs        one entry per epoch
  * @param layers        the --layers description
  * @param testAccuracy  accuracy on the test set at the end (the test set is scored only then), null without one
+ * @param testRmse      a regression model's RMSE on the test set, in the targets' units; null otherwise
+ * @param testMae       its mean absolute error on the test set; null otherwise
+ * @param testR2        its R² on the test set; null otherwise
  */
 record Report(String backend, String backendReason, String vectorSpecies, String jdk, int threads, int batchSize,
               String optimizer, float learningRate, String layers, long seed, String model, List<Epoch> epochs,
-              Double testAccuracy) {
+              Double testAccuracy, Double testRmse, Double testMae, Double testR2) {
 
     /**
      * One epoch: seconds of training, mean training loss and accuracy, validation loss and accuracy (null without
@@ -39,12 +44,18 @@ record Report(String backend, String backendReason, String vectorSpecies, String
     }
 
     static Report of(Options.Chosen backend, int threads, int batchSize, String optimizer, float lr, String layers, long seed,
-                     String model, List<EpochResult> history, double testAccuracy) {
+                     String model, List<EpochResult> history, Evaluation test) {
         List<Epoch> epochs = history.stream().map(r -> new Epoch(r.epoch(), r.seconds(), r.trainLoss(), r.trainAccuracy(),
                 orNull(r.validationLoss()), orNull(r.validationAccuracy()), r.learningRate())).toList();
         String jdk = Runtime.version() + " (" + System.getProperty("java.vendor") + ")";
         return new Report(backend.name(), backend.why(), backend.description(), jdk, threads, batchSize, optimizer, lr,
-                layers, seed, model, epochs, orNull(testAccuracy));
+                layers, seed, model, epochs, score(test, Evaluation::accuracy), score(test, Evaluation::rmse),
+                score(test, Evaluation::mae), score(test, Evaluation::r2));
+    }
+
+    /** A test score, null without a test set or when the score does not apply (NaN). */
+    private static Double score(Evaluation test, ToDoubleFunction<Evaluation> score) {
+        return test == null ? null : orNull(score.applyAsDouble(test));
     }
 
     private static Double orNull(double v) {

@@ -62,7 +62,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean noHeader;
 
     @Option(names = "--regression",
-            description = "Read the label column as a number to predict (mean squared error) instead of as classes.")
+            description = "Read the label column as a number to predict instead of as classes: mean squared error on the target "
+                    + "standardised inside the model with the training set's mean and standard deviation ('predict' "
+                    + "prints values in the target's units).")
     boolean regression;
 
     @Option(names = "--test", paramLabel = "FILE", description = "A CSV test set, scored once after training.")
@@ -209,10 +211,12 @@ final class TrainCommand implements Callable<Integer> {
                                 : "kept the weights of epoch " + trainer.epochs());
             }
             double testAccuracy = Double.NaN;
+            Evaluation end = null;
             if (d.test() != null) {
-                Evaluation end = model.evaluate(d.test());
+                end = model.evaluate(d.test());
                 testAccuracy = end.accuracy();
-                out.printf(Locale.ROOT, "test %s(loss %.4f) after %d epochs%n", Double.isNaN(testAccuracy) ? ""
+                out.printf(Locale.ROOT, "test %s(loss %.4f) after %d epochs%n", end.hasErrors() ? String.format(Locale.ROOT,
+                        "rmse %.4f mae %.4f r2 %.4f ", end.rmse(), end.mae(), end.r2()) : Double.isNaN(testAccuracy) ? ""
                         : String.format(Locale.ROOT, "accuracy %.2f%% ", 100 * testAccuracy), end.loss(), trainer.epochs());
             }
             if (save != null) {
@@ -221,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (report != null) {
                 Report r = Report.of(backend, backend.kernels().threads(), common.batchSize, trainer.optimizer().name(), rate, layers,
-                        seed, model.toString(), history, testAccuracy);
+                        seed, model.toString(), history, end);
                 Path png = r.write(report);
                 info.printf(Locale.ROOT, "report %s, chart %s%n", report, png);
             }
@@ -255,7 +259,8 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * The model for the training data: images (rank above 1) are standardised by their pixel mean and standard
      * deviation first, CSV features (unless --no-standardize) by each feature's; then the --layers, ending in an output
-     * layer for the classes (softmax cross-entropy) or the target (mean squared error). The model takes the data's
+     * layer for the classes (softmax cross-entropy) or the target (mean squared error), which the model standardises with
+     * the training targets' mean and deviation. The model takes the data's
      * feature names (a CSV header), which its file keeps for 'evaluate' and 'predict' to match columns by.
      */
     private Model model(Options.Chosen backend, Dataset train) {
@@ -278,6 +283,10 @@ final class TrainCommand implements Callable<Integer> {
                 all.toArray(Layer[]::new));
         if (train.featureNames() != null) {
             model.featureNames(train.featureNames());
+        }
+        if (regression) {
+            float[][] t = train.targetStatistics();
+            model.standardizeTargets(t[0], t[1]);
         }
         return model;
     }
