@@ -371,4 +371,110 @@ final class Check {
         images("dX", dX, g.inputColumns(), g, false, "dY", dY.rows());
         disjoint("dX", dX, "dY", dY);
     }
+
+    // ---------------------------------------------------------------- normalization
+
+    /** Checks the arguments of {@link Kernels#batchNormStatistics}. */
+    static void batchNormStatistics(Matrix mean, Matrix var, Matrix x) {
+        row("mean", mean, "X", x);
+        row("var", var, "X", x);
+        disjoint("mean", mean, "X", x);
+        disjoint("var", var, "X", x);
+        disjoint("mean", mean, "var", var);
+    }
+
+    /** Checks the arguments of {@link Kernels#batchNormForward}, but eps. */
+    static void batchNormForward(Matrix y, Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta) {
+        elementwise("Y", y, "X", x);
+        row("mean", mean, "X", x);
+        row("var", var, "X", x);
+        row("gamma", gamma, "X", x);
+        row("beta", beta, "X", x);
+        disjoint("Y", y, "mean", mean);
+        disjoint("Y", y, "var", var);
+        disjoint("Y", y, "gamma", gamma);
+        disjoint("Y", y, "beta", beta);
+    }
+
+    /** Checks the arguments of {@link Kernels#batchNormRunningUpdate}. */
+    static void runningUpdate(Matrix runningMean, Matrix runningVar, Matrix mean, Matrix var, int count, float momentum) {
+        matrix("mean", mean);
+        if (mean.rows() != 1) {
+            throw new IllegalArgumentException("mean must be one row (one value per channel), got " + shape(mean));
+        }
+        row("runningMean", runningMean, "mean", mean);
+        row("runningVar", runningVar, "mean", mean);
+        row("var", var, "mean", mean);
+        notShared("runningMean", runningMean, "runningVar", runningVar);
+        disjoint("runningMean", runningMean, "mean", mean);
+        disjoint("runningMean", runningMean, "var", var);
+        disjoint("runningVar", runningVar, "mean", mean);
+        disjoint("runningVar", runningVar, "var", var);
+        if (count < 2) {
+            throw new IllegalArgumentException("count must be at least 2 (the unbiased variance divides by count - 1),"
+                    + " got " + count);
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1], got " + momentum);
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#layerNormForward}, but eps. */
+    static void layerNormForward(Matrix y, Matrix mean, Matrix rstd, Matrix x, Matrix gamma, Matrix beta) {
+        elementwise("Y", y, "X", x);
+        column("mean", mean, "X", x);
+        column("rstd", rstd, "X", x);
+        row("gamma", gamma, "X", x);
+        row("beta", beta, "X", x);
+        disjoint("Y", y, "gamma", gamma);
+        disjoint("Y", y, "beta", beta);
+        statisticsOut("mean", mean, y, x, gamma, beta);
+        statisticsOut("rstd", rstd, y, x, gamma, beta);
+        disjoint("mean", mean, "rstd", rstd);
+    }
+
+    /** A statistic that a layer normalization writes shares no memory with Y, X, gamma or beta. */
+    private static void statisticsOut(String name, Matrix s, Matrix y, Matrix x, Matrix gamma, Matrix beta) {
+        disjoint(name, s, "Y", y);
+        disjoint(name, s, "X", x);
+        disjoint(name, s, "gamma", gamma);
+        disjoint(name, s, "beta", beta);
+    }
+
+    /**
+     * Checks the arguments of {@link Kernels#batchNormBackward} ({@code perRow} false: the statistics a and b are
+     * one value per column) and {@link Kernels#layerNormBackward} (true: one value per row), but eps and beta.
+     */
+    static void normalizeBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, String nameA, Matrix a,
+                                  String nameB, Matrix b, Matrix gamma, boolean perRow) {
+        backward(dX, dY, "X", x);
+        if (perRow) {
+            column(nameA, a, "X", x);
+            column(nameB, b, "X", x);
+        } else {
+            row(nameA, a, "X", x);
+            row(nameB, b, "X", x);
+        }
+        row("gamma", gamma, "X", x);
+        row("dGamma", dGamma, "X", x);
+        row("dBeta", dBeta, "X", x);
+        disjoint("dX", dX, nameA, a);
+        disjoint("dX", dX, nameB, b);
+        disjoint("dX", dX, "gamma", gamma);
+        disjoint("dX", dX, "dGamma", dGamma);
+        disjoint("dX", dX, "dBeta", dBeta);
+        parameterGradient("dGamma", dGamma, dY, x, nameA, a, nameB, b, gamma);
+        parameterGradient("dBeta", dBeta, dY, x, nameA, a, nameB, b, gamma);
+        disjoint("dGamma", dGamma, "dBeta", dBeta);
+    }
+
+    /** A parameter gradient of a normalization shares no memory with any input. */
+    private static void parameterGradient(String name, Matrix d, Matrix dY, Matrix x, String nameA, Matrix a,
+                                          String nameB, Matrix b, Matrix gamma) {
+        disjoint(name, d, "dY", dY);
+        disjoint(name, d, "X", x);
+        disjoint(name, d, nameA, a);
+        disjoint(name, d, nameB, b);
+        disjoint(name, d, "gamma", gamma);
+    }
 }

@@ -543,6 +543,141 @@ public final class Kernels {
         impl.avgPool2dBackward(dX, dY, g);
     }
 
+    // ---------------------------------------------------------------- normalization
+
+    /**
+     * The batch's statistics per column (channel): the mean {@code mean[0][c] = sum_i X[i][c] / m} and the biased
+     * variance {@code var[0][c] = sum_i (X[i][c] - mu_c)^2 / m}, X being (m, C): m samples of C features, or
+     * channels-last images viewed as {@code (N*H*W, C)}. Two passes, both sums in double: the second subtracts the
+     * double mean {@code mu_c}, so a channel of equal values has a variance of exactly 0 and a channel of large
+     * values with a small spread (1e4 plus noise of 1e-2) keeps its spread; each result is rounded once to float,
+     * so it is within half an ulp (plus the double sums' own {@code m 2^-53} relative error) of the exact value
+     * for the float inputs. Writes mean and var. A NaN or infinity in a channel makes its statistics NaN or
+     * infinite.
+     *
+     * @param mean the means, {@code (1, C)}: written
+     * @param var  the biased variances, {@code (1, C)}: written
+     * @param x    X, {@code (m, C)}: only read
+     */
+    public void batchNormStatistics(Matrix mean, Matrix var, Matrix x) {
+        Check.batchNormStatistics(mean, var, x);
+        impl.batchNormStatistics(mean, var, x);
+    }
+
+    /**
+     * Batch normalization, forward: {@code Y[i][c] = gamma_c (X[i][c] - mean_c) rstd_c + beta_c} with
+     * {@code rstd_c = 1 / sqrt(var_c + eps)}. In training the statistics are the batch's own
+     * ({@link #batchNormStatistics}); in inference, the running ones ({@link #batchNormRunningUpdate}). Each rstd
+     * is computed in double and rounded once; each element is {@code fma(gamma_c, (X - mean_c) * rstd_c, beta_c)},
+     * a float subtraction, a float product and a fused multiply-add, so both backends give the same bits. Writes Y;
+     * Y may be the very same view as X (in place).
+     *
+     * @param y     Y, {@code (m, C)}: written
+     * @param x     X, {@code (m, C)}
+     * @param mean  the means, {@code (1, C)}
+     * @param var   the variances, {@code (1, C)}
+     * @param gamma the scale, {@code (1, C)}
+     * @param beta  the shift, {@code (1, C)}
+     * @param eps   added to each variance; finite and {@code > 0} (commonly 1e-5)
+     */
+    public void batchNormForward(Matrix y, Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps) {
+        Check.batchNormForward(y, x, mean, var, gamma, beta);
+        Check.positive("eps", eps);
+        impl.batchNormForward(y, x, mean, var, gamma, beta, eps);
+    }
+
+    /**
+     * The gradient of {@link #batchNormForward} in training, where mean and var are X's own statistics from
+     * {@link #batchNormStatistics}: with {@code xhat = (X - mean_c) rstd_c} and {@code g = dY gamma_c},
+     * {@code dX[i][c] = rstd_c (g - a_c - xhat b_c)}, {@code a_c = sum_i g / m}, {@code b_c = sum_i g xhat / m};
+     * {@code dGamma[0][c] = beta * dGamma[0][c] + sum_i dY xhat} and {@code dBeta[0][c] = beta * dBeta[0][c] +
+     * sum_i dY}. xhat and g are float operations as in the forward pass; the four sums run in double and are rounded
+     * once; each dX is {@code rstd_c * fma(-xhat, b_c, g - a_c)}. Writes dX; dX may be the very same view as dY or
+     * X, or disjoint from both. With {@code beta == 0} dGamma and dBeta are overwritten without being read.
+     *
+     * @param dX     the gradient with respect to X, {@code (m, C)}: written
+     * @param dGamma the gradient with respect to gamma, {@code (1, C)}: written or accumulated into
+     * @param dBeta  the gradient with respect to beta, {@code (1, C)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (m, C)}
+     * @param x      the forward input X, {@code (m, C)}
+     * @param mean   X's means, {@code (1, C)}
+     * @param var    X's biased variances, {@code (1, C)}
+     * @param gamma  the scale, {@code (1, C)}
+     * @param eps    the forward pass's eps; finite and {@code > 0}
+     * @param beta   0 overwrites dGamma and dBeta, 1 adds to them
+     */
+    public void batchNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix var,
+                                  Matrix gamma, float eps, float beta) {
+        Check.normalizeBackward(dX, dGamma, dBeta, dY, x, "mean", mean, "var", var, gamma, false);
+        Check.positive("eps", eps);
+        Check.zeroOrOne("beta", beta);
+        impl.batchNormBackward(dX, dGamma, dBeta, dY, x, mean, var, gamma, eps, beta);
+    }
+
+    /**
+     * The running statistics' update after a training batch of {@code count} rows, as PyTorch: {@code runningMean =
+     * (1 - momentum) runningMean + momentum mean} and {@code runningVar = (1 - momentum) runningVar + momentum var
+     * count / (count - 1)}, the batch's variance made unbiased. Each element in double, rounded once. Writes
+     * runningMean and runningVar.
+     *
+     * @param runningMean the running means, {@code (1, C)}: updated
+     * @param runningVar  the running (unbiased) variances, {@code (1, C)}: updated
+     * @param mean        the batch's means, {@code (1, C)}
+     * @param var         the batch's biased variances, {@code (1, C)}
+     * @param count       the batch's rows that gave mean and var; at least 2
+     * @param momentum    the weight of the batch, in {@code [0, 1]} (PyTorch's default 0.1)
+     */
+    public void batchNormRunningUpdate(Matrix runningMean, Matrix runningVar, Matrix mean, Matrix var, int count,
+                                       float momentum) {
+        Check.runningUpdate(runningMean, runningVar, mean, var, count, momentum);
+        impl.batchNormRunningUpdate(runningMean, runningVar, mean, var, count, momentum);
+    }
+
+    /**
+     * Layer normalization over the last axis, forward: for each row i of X (m, n), {@code mean_i = sum_j X[i][j] / n}
+     * and {@code var_i = sum_j (X[i][j] - mean_i)^2 / n} (two passes in double, as {@link #batchNormStatistics}),
+     * {@code rstd_i = 1 / sqrt(var_i + eps)} from the double variance, rounded once; the mean is rounded to float and
+     * {@code Y[i][j] = fma(gamma_j, (X[i][j] - mean_i) * rstd_i, beta_j)}. Writes Y, and mean and rstd for the
+     * backward pass. Y may be the very same view as X (in place).
+     *
+     * @param y     Y, {@code (m, n)}: written
+     * @param mean  the rows' means, {@code (m, 1)}: written
+     * @param rstd  the rows' reciprocal standard deviations, {@code (m, 1)}: written
+     * @param x     X, {@code (m, n)}
+     * @param gamma the scale, {@code (1, n)}
+     * @param beta  the shift, {@code (1, n)}
+     * @param eps   added to each variance; finite and {@code > 0} (commonly 1e-5)
+     */
+    public void layerNormForward(Matrix y, Matrix mean, Matrix rstd, Matrix x, Matrix gamma, Matrix beta, float eps) {
+        Check.layerNormForward(y, mean, rstd, x, gamma, beta);
+        Check.positive("eps", eps);
+        impl.layerNormForward(y, mean, rstd, x, gamma, beta, eps);
+    }
+
+    /**
+     * The gradient of {@link #layerNormForward}: with {@code xhat = (X - mean_i) rstd_i} and
+     * {@code g = dY gamma_j}, {@code dX[i][j] = rstd_i (g - a_i - xhat b_i)}, {@code a_i = sum_j g / n},
+     * {@code b_i = sum_j g xhat / n}; {@code dGamma[0][j] = beta * dGamma[0][j] + sum_i dY xhat} and
+     * {@code dBeta[0][j] = beta * dBeta[0][j] + sum_i dY}. Float operations and double sums as in
+     * {@link #batchNormBackward}. Writes dX; dX may be the very same view as dY or X, or disjoint from both.
+     *
+     * @param dX     the gradient with respect to X, {@code (m, n)}: written
+     * @param dGamma the gradient with respect to gamma, {@code (1, n)}: written or accumulated into
+     * @param dBeta  the gradient with respect to beta, {@code (1, n)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (m, n)}
+     * @param x      the forward input X, {@code (m, n)}
+     * @param mean   the rows' means from the forward pass, {@code (m, 1)}
+     * @param rstd   the rows' reciprocal standard deviations from the forward pass, {@code (m, 1)}
+     * @param gamma  the scale, {@code (1, n)}
+     * @param beta   0 overwrites dGamma and dBeta, 1 adds to them
+     */
+    public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
+                                  Matrix gamma, float beta) {
+        Check.normalizeBackward(dX, dGamma, dBeta, dY, x, "mean", mean, "rstd", rstd, gamma, true);
+        Check.zeroOrOne("beta", beta);
+        impl.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta);
+    }
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

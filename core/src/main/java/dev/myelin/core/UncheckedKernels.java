@@ -326,6 +326,89 @@ public interface UncheckedKernels {
      */
     void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g);
 
+    // ---------------------------------------------------------------- normalization
+
+    /**
+     * Per-column mean and biased variance; see {@link Kernels#batchNormStatistics}.
+     *
+     * @param mean the means, {@code (1, C)}: written
+     * @param var  the biased variances, {@code (1, C)}: written
+     * @param x    X, {@code (m, C)}
+     */
+    void batchNormStatistics(Matrix mean, Matrix var, Matrix x);
+
+    /**
+     * Batch normalization, forward; see {@link Kernels#batchNormForward}.
+     *
+     * @param y     Y, {@code (m, C)}: written
+     * @param x     X, {@code (m, C)}
+     * @param mean  the means, {@code (1, C)}
+     * @param var   the variances, {@code (1, C)}
+     * @param gamma the scale, {@code (1, C)}
+     * @param beta  the shift, {@code (1, C)}
+     * @param eps   added to each variance
+     */
+    void batchNormForward(Matrix y, Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps);
+
+    /**
+     * Batch normalization, backward in training; see {@link Kernels#batchNormBackward}.
+     *
+     * @param dX     the gradient with respect to X, {@code (m, C)}: written
+     * @param dGamma the gradient with respect to gamma, {@code (1, C)}: written or accumulated into
+     * @param dBeta  the gradient with respect to beta, {@code (1, C)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (m, C)}
+     * @param x      the forward input X, {@code (m, C)}
+     * @param mean   X's means, {@code (1, C)}
+     * @param var    X's biased variances, {@code (1, C)}
+     * @param gamma  the scale, {@code (1, C)}
+     * @param eps    the forward pass's eps
+     * @param beta   0 overwrites dGamma and dBeta, 1 adds to them
+     */
+    void batchNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix var,
+                           Matrix gamma, float eps, float beta);
+
+    /**
+     * The running statistics' update; see {@link Kernels#batchNormRunningUpdate}.
+     *
+     * @param runningMean the running means, {@code (1, C)}: updated
+     * @param runningVar  the running variances, {@code (1, C)}: updated
+     * @param mean        the batch's means, {@code (1, C)}
+     * @param var         the batch's biased variances, {@code (1, C)}
+     * @param count       the batch's rows
+     * @param momentum    the weight of the batch
+     */
+    void batchNormRunningUpdate(Matrix runningMean, Matrix runningVar, Matrix mean, Matrix var, int count,
+                                float momentum);
+
+    /**
+     * Layer normalization, forward; see {@link Kernels#layerNormForward}.
+     *
+     * @param y     Y, {@code (m, n)}: written
+     * @param mean  the rows' means, {@code (m, 1)}: written
+     * @param rstd  the rows' reciprocal standard deviations, {@code (m, 1)}: written
+     * @param x     X, {@code (m, n)}
+     * @param gamma the scale, {@code (1, n)}
+     * @param beta  the shift, {@code (1, n)}
+     * @param eps   added to each variance
+     */
+    void layerNormForward(Matrix y, Matrix mean, Matrix rstd, Matrix x, Matrix gamma, Matrix beta, float eps);
+
+    /**
+     * Layer normalization, backward; see {@link Kernels#layerNormBackward}.
+     *
+     * @param dX     the gradient with respect to X, {@code (m, n)}: written
+     * @param dGamma the gradient with respect to gamma, {@code (1, n)}: written or accumulated into
+     * @param dBeta  the gradient with respect to beta, {@code (1, n)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (m, n)}
+     * @param x      the forward input X, {@code (m, n)}
+     * @param mean   the rows' means, {@code (m, 1)}
+     * @param rstd   the rows' reciprocal standard deviations, {@code (m, 1)}
+     * @param gamma  the scale, {@code (1, n)}
+     * @param beta   0 overwrites dGamma and dBeta, 1 adds to them
+     */
+    void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
+                           Matrix gamma, float beta);
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

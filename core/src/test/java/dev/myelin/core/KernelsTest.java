@@ -29,6 +29,10 @@ import org.junit.jupiter.api.TestFactory;
  */
 class KernelsTest {
 
+    /** The kernels whose last float is beta, 0 (overwrite) or 1 (accumulate into the parameter gradients). */
+    private static final Set<String> ACCUMULATING = Set.of("conv2dBackwardFilter", "batchNormBackward",
+            "layerNormBackward");
+
     /** What the recording backend returns from a method that returns float. */
     private static final float RESULT = 0.25f;
 
@@ -66,17 +70,18 @@ class KernelsTest {
 
     /**
      * Valid arguments for any kernel: every matrix 1x1 in its own memory (so shapes agree whatever the
-     * kernel asks, a row or a column included, and nothing overlaps), labels and indices {0}, Trans.N, step 1,
-     * a geometry of one 1x1 pixel of one channel with a 1x1 kernel or window (its images are 1x1 matrices),
-     * and 0.5 for every float (finite, in [0, 1), positive: valid for every scalar check) but the one that
-     * must be 0 or 1 (conv2dBackwardFilter's beta, its only float), which is 1.
+     * kernel asks, a row or a column included, and nothing overlaps), labels and indices {0}, Trans.N, 2 for
+     * every int (an optimizer's step counts from 1; a running update's count is at least 2), a geometry of one
+     * 1x1 pixel of one channel with a 1x1 kernel or window (its images are 1x1 matrices), and 0.5 for every float
+     * (finite, in [0, 1), positive: valid for every scalar check) but the ones that must be 0 or 1 (the last
+     * float of the backward kernels that accumulate parameter gradients, beta), which are 1.
      */
     private static Object[] validArguments(Method m, Arena arena) {
         Class<?>[] types = m.getParameterTypes();
         Object[] args = new Object[types.length];
         for (int i = 0; i < types.length; i++) {
             args[i] = value(types[i], arena);
-            if (types[i] == float.class && m.getName().equals("conv2dBackwardFilter")) {
+            if (types[i] == float.class && i == types.length - 1 && ACCUMULATING.contains(m.getName())) {
                 args[i] = 1f;
             }
         }
@@ -89,7 +94,7 @@ class KernelsTest {
         } else if (type == float.class) {
             return 0.5f;
         } else if (type == int.class) {
-            return 1;
+            return 2;
         } else if (type == boolean.class) {
             return false;
         } else if (type == int[].class) {

@@ -221,6 +221,39 @@ final class SimdKernels implements UncheckedKernels {
     }
 
     @Override
+    public void batchNormStatistics(Matrix mean, Matrix var, Matrix x) {
+        Normalization.batchNormStatistics(mean, var, x);
+    }
+
+    @Override
+    public void batchNormForward(Matrix y, Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps) {
+        Normalization.batchNormForward(y, x, mean, var, gamma, beta, eps);
+    }
+
+    @Override
+    public void batchNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix var,
+                                  Matrix gamma, float eps, float beta) {
+        Normalization.batchNormBackward(dX, dGamma, dBeta, dY, x, mean, var, gamma, eps, beta);
+    }
+
+    @Override
+    public void batchNormRunningUpdate(Matrix runningMean, Matrix runningVar, Matrix mean, Matrix var, int count,
+                                       float momentum) {
+        Normalization.batchNormRunningUpdate(runningMean, runningVar, mean, var, count, momentum);
+    }
+
+    @Override
+    public void layerNormForward(Matrix y, Matrix mean, Matrix rstd, Matrix x, Matrix gamma, Matrix beta, float eps) {
+        Normalization.layerNormForward(y, mean, rstd, x, gamma, beta, eps, pool);
+    }
+
+    @Override
+    public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
+                                  Matrix gamma, float beta) {
+        Normalization.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta, pool);
+    }
+
+    @Override
     public float mseLoss(Matrix dP, Matrix p, Matrix t) {
         return Losses.mseLoss(dP, p, t, pool);
     }

@@ -24,8 +24,9 @@ import dev.myelin.core.Matrix;
  * call is boxed (see {@link Elementwise}). The kernels that reduce (the losses) add their range's sum to the job's,
  * in row order; they are never split, so the order is that of one thread.
  *
- * <p>Outside this loop: GEMM, the convolutions and pooling (their own jobs), and {@link Elementwise#columnSums},
- * whose lane per column sums the rows in order inside its loop over the columns.
+ * <p>Outside this loop: GEMM, the convolutions and pooling (their own jobs), and the kernels that sum down columns,
+ * one lane per column adding the rows in order inside a loop over the columns: {@link Elementwise#columnSums}, batch
+ * normalization and layer normalization's dGamma and dBeta ({@link Normalization}).
  */
 final class Walker {
 
@@ -48,6 +49,11 @@ final class Walker {
      * elements, the size of the training step's 128 x 128 hidden layer.
      */
     private static final int EXP = 4;
+    /**
+     * The weight of layer normalization: three passes over each row (the mean, the variance, the output; the
+     * backward likewise: the two sums, then dX), by count, not measured.
+     */
+    private static final int NORM = 3;
 
     /**
      * The element-wise and row kernels: each entry is its work weight, whether its unit is a row, and its
@@ -112,7 +118,14 @@ final class Walker {
                         j.decay, j.nesterov)),
         ADAM(PASS, false, (j, i, w0, m0, v0, g0, n) ->
                 Optimizers.adam(j.out.segment(), w0, j.in.segment(), m0, j.in2.segment(), v0, j.in3.segment(), g0, n,
-                        j.lr, j.invBc2, j.beta1, j.beta2, j.eps, j.decay));
+                        j.lr, j.invBc2, j.beta1, j.beta2, j.eps, j.decay)),
+        LAYER_NORM_FORWARD(NORM, true, (j, i, y0, x0, g0, b0, n) ->
+                Normalization.layerNormRow(j.out.segment(), y0, j.in.segment(), x0, j.in2.segment(), g0,
+                        j.in3.segment(), b0, n, j.stat.segment(), row(j.stat, i), j.stat2.segment(), row(j.stat2, i),
+                        j.eps)),
+        LAYER_NORM_BACKWARD(NORM, true, (j, i, d0, g0, x0, gm0, n) ->
+                Normalization.layerNormBackwardRow(j.out.segment(), d0, j.in.segment(), g0, j.in2.segment(), x0,
+                        j.in3.segment(), gm0, n, j.stat.segment(), row(j.stat, i), j.stat2.segment(), row(j.stat2, i)));
 
         /** The kernel's work per element in elements of a memory pass ({@link #PASS}, {@link #EXP}); {@link #CALLER}: never split. */
         final int weight;
@@ -187,8 +200,11 @@ final class Walker {
         /** Adam's moment decay rates. */
         float beta1;
         float beta2;
-        /** Adam's denominator term. */
+        /** Adam's denominator term; layer normalization's variance term. */
         float eps;
+        /** Layer normalization's per-row mean and rstd, {@code (m, 1)}: written by the forward, read by the backward. */
+        Matrix stat;
+        Matrix stat2;
         /** rowArgmax's result, softmax cross-entropy's labels: one per row. */
         int[] labels;
 
@@ -214,7 +230,8 @@ final class Walker {
             this.flat = !kernel.rows && contiguous(out) && contiguous(in) && contiguous(in2) && contiguous(in3)
                     && size <= Integer.MAX_VALUE - 2L * L;
             boolean split = kernel.weight != CALLER && pool.threads() > 1 && size * kernel.weight >= MIN_ELEMENTS
-                    && sharable(out) && sharable(in) && sharable(in2) && sharable(in3);
+                    && sharable(out) && sharable(in) && sharable(in2) && sharable(in3) && sharable(stat)
+                    && sharable(stat2);
             int units = flat ? (int) (size / L) : walked.rows();        // vectors, or rows
             this.chunks = split ? Math.max(1, Math.min(units, pool.threads())) : 1;
             this.sum = 0;
@@ -231,6 +248,8 @@ final class Walker {
                 this.in2 = null;
                 this.in3 = null;
                 this.labels = null;
+                this.stat = null;
+                this.stat2 = null;
             }
         }
 

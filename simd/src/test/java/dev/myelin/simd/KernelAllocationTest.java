@@ -152,6 +152,17 @@ class KernelAllocationTest {
         Matrix pdX = o.matrix(o.rows, halve.inputColumns());
         Matrix py = o.matrix(o.rows, halve.outputColumns());
         Matrix oy = o.matrix(o.rows, overlap.outputColumns());
+        // normalization: per-column statistics, scale and shift, their gradients; per-row statistics
+        Matrix mean = o.matrix(1, n);
+        Matrix var = o.matrix(1, n);
+        Matrix gamma = o.matrix(1, n);
+        Matrix beta = o.matrix(1, n);
+        Matrix dGamma = o.matrix(1, n);
+        Matrix dBeta = o.matrix(1, n);
+        Matrix runMean = o.matrix(1, n);
+        Matrix runVar = o.matrix(1, n);
+        Matrix rowMean = o.matrix(o.rows, 1);
+        Matrix rowRstd = o.matrix(o.rows, 1);
         Matrix logP = o.matrix(o.rows, n);                                   // log-probabilities, <= 0
         for (int i = 0; i < o.rows; i++) {
             for (int j = 0; j < n; j++) {
@@ -206,6 +217,18 @@ class KernelAllocationTest {
         list.add(new Call("avgPool2dForward", "3x3, stride 1, padding 1", () -> k.avgPool2dForward(oy, px, overlap)));
         list.add(new Call("avgPool2dBackward", "2x2, stride 2", () -> k.avgPool2dBackward(pdX, py, halve)));
         list.add(new Call("avgPool2dBackward", "3x3, stride 1, padding 1", () -> k.avgPool2dBackward(pdX, oy, overlap)));
+        list.add(new Call("batchNormStatistics", "", () -> k.batchNormStatistics(mean, var, x)));
+        list.add(new Call("batchNormForward", "", () -> k.batchNormForward(z, x, mean, var, gamma, beta, 1e-5f)));
+        list.add(new Call("batchNormBackward", "beta 0",
+                () -> k.batchNormBackward(dX, dGamma, dBeta, y, x, mean, var, gamma, 1e-5f, 0f)));
+        list.add(new Call("batchNormBackward", "beta 1",
+                () -> k.batchNormBackward(dX, dGamma, dBeta, y, x, mean, var, gamma, 1e-5f, 1f)));
+        list.add(new Call("batchNormRunningUpdate", "", () -> k.batchNormRunningUpdate(runMean, runVar, mean, var, 2, 0.1f)));
+        list.add(new Call("layerNormForward", "", () -> k.layerNormForward(z, rowMean, rowRstd, x, gamma, beta, 1e-5f)));
+        list.add(new Call("layerNormBackward", "beta 0",
+                () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 0f)));
+        list.add(new Call("layerNormBackward", "beta 1",
+                () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 1f)));
         list.add(new Call("mseLoss", "", () -> k.mseLoss(dX, x, y)));
         list.add(new Call("bceWithLogitsLoss", "", () -> k.bceWithLogitsLoss(dX, x, y)));
         list.add(new Call("softmaxCrossEntropyLoss", "", () -> k.softmaxCrossEntropyLoss(dX, x, labels)));

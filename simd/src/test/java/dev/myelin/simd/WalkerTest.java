@@ -15,7 +15,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The walks split over the pool ({@link Walker}: the activations forward and backward, softmax, Adam) give the bits
+ * The walks split over the pool ({@link Walker}: the activations forward and backward, softmax, Adam, layer
+ * normalization) give the bits
  * of one thread, and where the kernel is exact between backends (relu, the sigmoid and tanh backward, Adam: the same
  * float operations per element) the reference's; the others' agreement with the reference is ActivationsAgreementTest's. The shapes are above
  * {@link Walker#MIN_ELEMENTS}, so the split path runs when the machine has two cores or more: contiguous operands
@@ -59,8 +60,12 @@ class WalkerTest {
                             backends[b].reluForward(y, x);
                             backends[b].reluBackward(dX, dY, x);
                             backends[b].adamUpdate(w, m, v, dY, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 3);
-                            float[][] o = {y.toArray(), dX.toArray(), w.toArray(), m.toArray(), v.toArray(), null, null, null,
-                                null, null, null, null};
+                            float[][] o = new float[16][];
+                            o[0] = y.toArray();
+                            o[1] = dX.toArray();
+                            o[2] = w.toArray();
+                            o[3] = m.toArray();
+                            o[4] = v.toArray();
                             backends[b].sigmoidForward(y, x);
                             o[5] = y.toArray();
                             backends[b].sigmoidBackward(dX, dY, y);
@@ -75,10 +80,24 @@ class WalkerTest {
                             o[10] = dX.toArray();
                             backends[b].softmaxForward(y, x);
                             o[11] = y.toArray();
+                            Matrix gamma = Matrix.allocate(arena, 1, s[1]);
+                            Matrix beta = Matrix.allocate(arena, 1, s[1]);
+                            Cases.fill(new SplittableRandom(11), gamma, -2, 2);
+                            Cases.fill(new SplittableRandom(12), beta, -1, 1);
+                            Matrix mean = Matrix.allocate(arena, s[0], 1);
+                            Matrix rstd = Matrix.allocate(arena, s[0], 1);
+                            backends[b].layerNormForward(y, mean, rstd, x, gamma, beta, 1e-5f);
+                            o[12] = y.toArray();
+                            o[13] = mean.toArray();
+                            o[14] = rstd.toArray();
+                            backends[b].layerNormBackward(dX, Matrix.allocate(arena, 1, s[1]), Matrix.allocate(arena, 1, s[1]),
+                                    dY, x, mean, rstd, gamma, 0f);
+                            o[15] = dX.toArray();
                             out[b] = o;
                         }
                         String[] names = {"relu forward", "relu backward", "adam W", "adam M", "adam V", "sigmoid forward",
-                            "sigmoid backward", "tanh forward", "tanh backward", "gelu forward", "gelu backward", "softmax forward"};
+                            "sigmoid backward", "tanh forward", "tanh backward", "gelu forward", "gelu backward", "softmax forward",
+                            "layer norm forward Y", "layer norm forward mean", "layer norm forward rstd", "layer norm backward dX"};
                         for (int o = 0; o < names.length; o++) {
                             assertArrayEquals(out[0][o], out[1][o], names[o] + ": one thread against " + all.threads());
                         }

@@ -50,6 +50,16 @@ final class NoOpKernels implements UncheckedKernels {
     @Override public void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g) { }
     @Override public void avgPool2dForward(Matrix y, Matrix x, Pool2d g) { }
     @Override public void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g) { }
+    @Override public void batchNormStatistics(Matrix mean, Matrix var, Matrix x) { }
+    @Override public void batchNormForward(Matrix y, Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps) { }
+    @Override public void batchNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean,
+                                            Matrix var, Matrix gamma, float eps, float beta) { }
+    @Override public void batchNormRunningUpdate(Matrix runningMean, Matrix runningVar, Matrix mean, Matrix var, int count,
+                                                 float momentum) { }
+    @Override public void layerNormForward(Matrix y, Matrix mean, Matrix rstd, Matrix x, Matrix gamma, Matrix beta,
+                                           float eps) { }
+    @Override public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean,
+                                            Matrix rstd, Matrix gamma, float beta) { }
     @Override public float mseLoss(Matrix dP, Matrix p, Matrix t) { return 0; }
     @Override public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) { return 0; }
     @Override public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) { return 0; }
