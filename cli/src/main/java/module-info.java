@@ -5,6 +5,7 @@
 module dev.myelin.cli {
     requires dev.myelin.trainer;
     requires dev.myelin.examples;
+    requires dev.myelin.onnx;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;

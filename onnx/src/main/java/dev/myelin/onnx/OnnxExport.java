@@ -47,7 +47,7 @@ import java.util.Map;
  *       GELU (tanh form) spelled out as {@code x Sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))} in {@code Mul}, {@code Add}
  *       and {@code Sigmoid}, the form Myelin's kernels evaluate (opset 17 has no {@code Gelu}; it came in opset 20);</li>
  *   <li>Dropout: {@code Dropout(x, ratio)} without a training mode, which ONNX defines as the identity (the ratio is
- *       kept for {@code OnnxImport});</li>
+ *       kept for {@link OnnxImport});</li>
  *   <li>Standardize: {@code Div(Sub(x, mean), std)}, the statistics a scalar or one per element;</li>
  *   <li>Conv2D: {@code Conv} with the filters converted to ONNX's {@code (K, C, R, S)}; MaxPool2D: {@code MaxPool};
  *       AvgPool2D: {@code AveragePool} with {@code count_include_pad = 1} (Myelin divides by the whole window);</li>
