@@ -54,7 +54,8 @@ import java.util.function.Supplier;
  *   <li>{@code Gemm} ({@code alpha = beta = 1}, {@code transA = 0}, either {@code transB}), and {@code MatMul} by a
  *       constant with or without a following {@code Add} of a constant bias: Dense;</li>
  *   <li>{@code Conv} (2-D, one group, no dilation, symmetric padding): Conv2D; {@code MaxPool} (square window, no
- *       padding), {@code AveragePool} (square window, symmetric padding counted in the divisor or none),
+ *       padding), {@code AveragePool} (square window, symmetric padding counted in the divisor or none; or after a
+ *       {@code Pad} of zeros, as PyTorch writes a padded average pooling),
  *       {@code GlobalAveragePool} (square images): MaxPool2D and AvgPool2D;</li>
  *   <li>{@code BatchNormalization} (inference) right after a Conv or a Dense: folded into its weights and bias (the
  *       imported model has no BatchNorm layer, and predicts within rounding of the original);</li>
@@ -441,7 +442,8 @@ public final class OnnxImport {
                 case "Gemm" -> gemm(n);
                 case "MatMul" -> matmul(n);
                 case "Conv" -> conv(n);
-                case "MaxPool", "AveragePool" -> pool(n);
+                case "MaxPool", "AveragePool" -> pool(n, 0);
+                case "Pad" -> pad(n);
                 case "GlobalAveragePool" -> globalPool(n);
                 case "BatchNormalization" -> batchNorm(n);
                 case "Relu" -> activation(n, Activation::relu);
@@ -626,7 +628,35 @@ public final class OnnxImport {
             current = output(n);
         }
 
-        private void pool(NodeProto n) throws InvalidDataException {
+        /**
+         * {@code Pad} with zeros, the same on every side of the image, then {@code AveragePool} without padding: how
+         * PyTorch writes an average pooling with padding (which counts the padded zeros, as Myelin's does).
+         */
+        private void pad(NodeProto n) throws InvalidDataException {
+            requireImage(n);
+            String mode = stringAttr(n, "mode", "constant");
+            Constant pads = constant(n, 1, "pads");
+            double[] p = pads.values();
+            boolean zero = n.getInputCount() < 3 || n.getInput(2).isEmpty() || constant(n, 2, "constant_value").size() == 1
+                    && constant(n, 2, "constant_value").values()[0] == 0;
+            String end = output(n);
+            List<NodeProto> next = consumers.getOrDefault(end, List.of());
+            if (!mode.equals("constant") || !zero || n.getInputCount() > 3 || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0
+                    || p[5] != 0 || p[2] != p[3] || p[2] != p[6] || p[2] != p[7] || p[2] < 0 || p[2] > MAX_DIM
+                    || next.size() != 1 || !next.get(0).getOpType().equals("AveragePool")) {
+                throw bad(n, "mode " + mode + ", pads " + java.util.Arrays.toString(p) + "; only zeros, the same on every side of "
+                        + "the image, before an AveragePool, are supported");
+            }
+            NodeProto pool = next.get(0);
+            long[] own = pads(pool);
+            if (own[0] != 0 || own[1] != 0) {
+                throw bad(pool, "padding after a Pad node is not supported");
+            }
+            used.add(pool);
+            pool(pool, (int) p[2]);
+        }
+
+        private void pool(NodeProto n, int padded) throws InvalidDataException {
             requireImage(n);
             checkAutoPad(n);
             long[] ks = intsAttr(n, "kernel_shape", null);
@@ -653,16 +683,17 @@ public final class OnnxImport {
             }
             int window = (int) ks[0];
             int stride = (int) st[0];
-            int pad = (int) pads[0];
+            int pad = (int) pads[0] + padded;
             boolean max = n.getOpType().equals("MaxPool");
             if (max && pad != 0) {
                 throw bad(n, "padding " + pad + "; max pooling is supported without padding");
             }
-            if (!max && pad != 0 && intAttr(n, "count_include_pad", 0) != 1) {
+            if (!max && pads[0] != 0 && intAttr(n, "count_include_pad", 0) != 1) {
                 throw bad(n, "count_include_pad 0 with padding; Myelin's average pooling counts the padded cells");
             }
-            if (pad >= window) {
-                throw bad(n, "padding " + pad + " for a window of " + window + "; it must be smaller");
+            if (pad >= window || pad > shape.dim(0) || pad > shape.dim(1)) {
+                throw bad(n, "padding " + pad + " for a window of " + window + " on a " + shape.dim(0) + "x" + shape.dim(1)
+                        + " image; it must be smaller than both");
             }
             if (max && n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
                 throw bad(n, "the Indices output is not supported");
