@@ -435,6 +435,10 @@ public final class OnnxImport {
 
         /** One node that is a layer on its own (or the first of a known pair). */
         private void step(NodeProto n) throws InvalidDataException {
+            if (n.getInputCount() == 0 || !n.getInput(0).equals(current)) {
+                throw bad(n, "takes '" + current + "' as an input other than its first; Myelin models are a chain of layers, "
+                        + "each reading the one before it as its first input");
+            }
             used.add(n);
             String op = n.getOpType();
             switch (op) {
