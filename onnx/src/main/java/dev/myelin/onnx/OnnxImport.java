@@ -33,6 +33,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -425,10 +426,10 @@ public final class OnnxImport {
             }
         }
 
+        /** Operators that only ever start an element-wise function here (Add, Sub and Div may be a bias or a standardisation). */
         private static boolean isElementwise(NodeProto n) {
             return switch (n.getOpType()) {
-                case "Mul", "Pow", "Erf", "Cast" -> true;
-                case "Add", "Sub", "Div" -> false;    // decided in step: a bias, a standardisation, or a function
+                case "Mul", "Pow", "Erf", "Cast", "Sqrt", "Neg" -> true;
                 default -> false;
             };
         }
@@ -481,7 +482,7 @@ public final class OnnxImport {
                     if (s.size() != 2 || !(s.values()[1] == -1 || s.values()[1] == shape.size())
                             || !(s.values()[0] == -1 || s.values()[0] == 0 || s.values()[0] >= 1)
                             || s.values()[0] == -1 && s.values()[1] == -1) {
-                        throw bad(n, "the shape " + java.util.Arrays.toString(s.values()) + "; only a reshape to (batch, -1) "
+                        throw bad(n, "the shape " + Arrays.toString(s.values()) + "; only a reshape to (batch, -1) "
                                 + "(a flatten) is supported");
                     }
                     if (intAttr(n, "allowzero", 0) != 0 && s.values()[0] == 0) {
@@ -491,8 +492,8 @@ public final class OnnxImport {
                 }
                 case "Transpose" -> {
                     long[] perm = intsAttr(n, "perm", null);
-                    if (layout != Layout.CHANNELS_FIRST || perm == null || !java.util.Arrays.equals(perm, new long[] {0, 2, 3, 1})) {
-                        throw bad(n, "perm " + java.util.Arrays.toString(perm) + "; only a transpose of an NCHW image to NHWC "
+                    if (layout != Layout.CHANNELS_FIRST || perm == null || !Arrays.equals(perm, new long[] {0, 2, 3, 1})) {
+                        throw bad(n, "perm " + Arrays.toString(perm) + "; only a transpose of an NCHW image to NHWC "
                                 + "(perm [0, 2, 3, 1]) before a flatten is supported");
                     }
                     layout = Layout.CHANNELS_LAST;
@@ -527,7 +528,7 @@ public final class OnnxImport {
             boolean transB = intAttr(n, "transB", 0) != 0;
             Constant w = constant(n, 1, "B");
             if (w.dims().length != 2) {
-                throw bad(n, "B has dims " + java.util.Arrays.toString(w.dims()) + "; a matrix is needed");
+                throw bad(n, "B has dims " + Arrays.toString(w.dims()) + "; a matrix is needed");
             }
             int in = (int) (transB ? w.dims()[1] : w.dims()[0]);
             int out = (int) (transB ? w.dims()[0] : w.dims()[1]);
@@ -547,7 +548,7 @@ public final class OnnxImport {
             requireVector(n);
             Constant w = constant(n, 1, "B");
             if (w.dims().length != 2) {
-                throw bad(n, "B has dims " + java.util.Arrays.toString(w.dims()) + "; a matrix is needed");
+                throw bad(n, "B has dims " + Arrays.toString(w.dims()) + "; a matrix is needed");
             }
             int in = (int) w.dims()[0];
             int out = (int) w.dims()[1];
@@ -588,7 +589,7 @@ public final class OnnxImport {
             requireImage(n);
             Constant w = constant(n, 1, "W");
             if (w.dims().length != 4) {
-                throw bad(n, "W has dims " + java.util.Arrays.toString(w.dims()) + "; a 2-D convolution's are (K, C, R, S)");
+                throw bad(n, "W has dims " + Arrays.toString(w.dims()) + "; a 2-D convolution's are (K, C, R, S)");
             }
             int filters = (int) w.dims()[0];
             int channels = (int) w.dims()[1];
@@ -603,11 +604,11 @@ public final class OnnxImport {
             checkAutoPad(n);
             long[] ks = intsAttr(n, "kernel_shape", new long[] {kh, kw});
             if (ks.length != 2 || ks[0] != kh || ks[1] != kw) {
-                throw bad(n, "kernel_shape " + java.util.Arrays.toString(ks) + " does not match W " + kh + "x" + kw);
+                throw bad(n, "kernel_shape " + Arrays.toString(ks) + " does not match W " + kh + "x" + kw);
             }
             long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
             if (dil.length != 2 || dil[0] != 1 || dil[1] != 1) {
-                throw bad(n, "dilations " + java.util.Arrays.toString(dil) + "; only 1 is supported");
+                throw bad(n, "dilations " + Arrays.toString(dil) + "; only 1 is supported");
             }
             long[] st = intsAttr(n, "strides", new long[] {1, 1});
             long[] pads = pads(n);
@@ -648,7 +649,7 @@ public final class OnnxImport {
             if (!mode.equals("constant") || !zero || n.getInputCount() > 3 || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0
                     || p[5] != 0 || p[2] != p[3] || p[2] != p[6] || p[2] != p[7] || p[2] < 0 || p[2] > MAX_DIM
                     || next.size() != 1 || !next.get(0).getOpType().equals("AveragePool")) {
-                throw bad(n, "mode " + mode + ", pads " + java.util.Arrays.toString(p) + "; only zeros, the same on every side of "
+                throw bad(n, "mode " + mode + ", pads " + Arrays.toString(p) + "; only zeros, the same on every side of "
                         + "the image, before an AveragePool, are supported");
             }
             NodeProto pool = next.get(0);
@@ -665,11 +666,11 @@ public final class OnnxImport {
             checkAutoPad(n);
             long[] ks = intsAttr(n, "kernel_shape", null);
             if (ks == null || ks.length != 2 || ks[0] != ks[1]) {
-                throw bad(n, "kernel_shape " + java.util.Arrays.toString(ks) + "; only a square 2-D window is supported");
+                throw bad(n, "kernel_shape " + Arrays.toString(ks) + "; only a square 2-D window is supported");
             }
             long[] st = intsAttr(n, "strides", new long[] {1, 1});
             if (st.length != 2 || st[0] != st[1]) {
-                throw bad(n, "strides " + java.util.Arrays.toString(st) + "; only the same stride on both axes is supported");
+                throw bad(n, "strides " + Arrays.toString(st) + "; only the same stride on both axes is supported");
             }
             checkPositive(n, "kernel_shape", ks);
             checkPositive(n, "strides", st);
@@ -678,11 +679,11 @@ public final class OnnxImport {
             }
             long[] dil = intsAttr(n, "dilations", new long[] {1, 1});
             if (dil.length != 2 || dil[0] != 1 || dil[1] != 1) {
-                throw bad(n, "dilations " + java.util.Arrays.toString(dil) + "; only 1 is supported");
+                throw bad(n, "dilations " + Arrays.toString(dil) + "; only 1 is supported");
             }
             long[] pads = pads(n);
             if (pads[0] != pads[1]) {
-                throw bad(n, "pads " + java.util.Arrays.toString(intsAttr(n, "pads", null)) + "; only the same padding on every "
+                throw bad(n, "pads " + Arrays.toString(intsAttr(n, "pads", null)) + "; only the same padding on every "
                         + "side is supported");
             }
             int window = (int) ks[0];
@@ -850,7 +851,7 @@ public final class OnnxImport {
 
         private static float[] filled(float v, int n) {
             float[] r = new float[n];
-            java.util.Arrays.fill(r, v);
+            Arrays.fill(r, v);
             return r;
         }
 
@@ -860,7 +861,7 @@ public final class OnnxImport {
                 return c.floats();
             }
             if (c.size() != shape.size() || permutation != null) {
-                throw bad(n, "a constant of dims " + java.util.Arrays.toString(c.dims()) + " against a tensor of shape " + shape
+                throw bad(n, "a constant of dims " + Arrays.toString(c.dims()) + " against a tensor of shape " + shape
                         + "; a standardisation needs one value or one per element");
             }
             return layout == Layout.CHANNELS_FIRST ? Layouts.imageFromOnnx(c.floats(), shape.dim(0), shape.dim(1), shape.dim(2))
@@ -1006,7 +1007,7 @@ public final class OnnxImport {
         private long[] pads(NodeProto n) throws InvalidDataException {
             long[] p = intsAttr(n, "pads", new long[] {0, 0, 0, 0});
             if (p.length != 4 || p[0] != p[2] || p[1] != p[3] || p[0] < 0 || p[1] < 0 || p[0] > MAX_DIM || p[1] > MAX_DIM) {
-                throw bad(n, "pads " + java.util.Arrays.toString(p) + "; only the same padding before and after, per axis, "
+                throw bad(n, "pads " + Arrays.toString(p) + "; only the same padding before and after, per axis, "
                         + "is supported");
             }
             return new long[] {p[0], p[1]};
@@ -1014,7 +1015,7 @@ public final class OnnxImport {
 
         private void checkPositive(NodeProto n, String name, long[] v) throws InvalidDataException {
             if (v.length != 2 || v[0] < 1 || v[1] < 1 || v[0] > MAX_DIM || v[1] > MAX_DIM) {
-                throw bad(n, name + " " + java.util.Arrays.toString(v) + "; two values from 1 to " + MAX_DIM + " are needed");
+                throw bad(n, name + " " + Arrays.toString(v) + "; two values from 1 to " + MAX_DIM + " are needed");
             }
         }
 
@@ -1171,7 +1172,7 @@ public final class OnnxImport {
                 default -> t.getInt64DataCount();
             };
             if (count != held || t.hasRawData() && t.getRawData().size() % width != 0) {
-                throw bad(what + " declares dims " + java.util.Arrays.toString(dims) + " (" + (count == Long.MAX_VALUE ? "too many"
+                throw bad(what + " declares dims " + Arrays.toString(dims) + " (" + (count == Long.MAX_VALUE ? "too many"
                         : Long.toString(count)) + " values) but holds " + (t.hasRawData() ? t.getRawData().size() + " bytes" : held
                         + " values") + " (truncated or corrupt)");
             }

@@ -65,6 +65,55 @@ class OnnxImportTest {
         }
     }
 
+    /**
+     * Other spellings PyTorch and other exporters use import as the same layers, so the predictions keep every bit:
+     * {@code MatMul} then {@code Add} for a Gemm, {@code Reshape(x, [0, -1])} for a Flatten, and opset 20's {@code Gelu}
+     * operator for the spelled-out GELU.
+     */
+    @Test
+    void otherSpellingsImportAsTheSameLayers() throws Exception {
+        try (Model m = Models.mlp(Loss.SOFTMAX_CROSS_ENTROPY); Matrix x = Models.inputs(16, 20, 6)) {
+            ModelProto.Builder p = OnnxExport.proto(m).toBuilder();
+            int i = indexOf(p, "Gemm");
+            NodeProto gemm = p.getGraph().getNode(i);
+            p.getGraphBuilder().setNode(i, NodeProto.newBuilder().setName("mm").setOpType("MatMul").addInput(gemm.getInput(0))
+                    .addInput(gemm.getInput(1)).addOutput("mm"));
+            p.getGraphBuilder().addNode(i + 1, NodeProto.newBuilder().setName("bias").setOpType("Add").addInput("mm")
+                    .addInput(gemm.getInput(2)).addOutput(gemm.getOutput(0)));
+            samePredictions(m, p, x);
+        }
+        try (Model m = Models.cnn(); Matrix x = Models.inputs(8, 10 * 9 * 3, 7)) {
+            ModelProto.Builder p = OnnxExport.proto(m).toBuilder();
+            int i = indexOf(p, "Flatten");
+            NodeProto flatten = p.getGraph().getNode(i);
+            p.getGraphBuilder().addInitializer(TensorProto.newBuilder().setName("shape").setDataType(TensorProto.DataType.INT64_VALUE)
+                    .addDims(2).addInt64Data(0).addInt64Data(-1));
+            p.getGraphBuilder().setNode(i, NodeProto.newBuilder().setName("reshape").setOpType("Reshape")
+                    .addInput(flatten.getInput(0)).addInput("shape").addOutput(flatten.getOutput(0)));
+            samePredictions(m, p, x);
+        }
+        try (Model m = Model.of(Backends.get(), Shape.of(6), Loss.SOFTMAX_CROSS_ENTROPY, 8, new Dense(12), Activation.gelu(),
+                new Dense(3)); Matrix x = Models.inputs(8, 6, 8)) {
+            ModelProto.Builder p = OnnxExport.proto(m).toBuilder();
+            List<NodeProto> kept = p.getGraph().getNodeList().stream().filter(n -> !n.getName().startsWith("layer1")).toList();
+            p.getGraphBuilder().clearNode().addAllNode(kept);
+            p.getGraphBuilder().addNode(1, NodeProto.newBuilder().setName("gelu").setOpType("Gelu").addInput("layer0")
+                    .addOutput("layer1").addAttribute(AttributeProto.newBuilder().setName("approximate")
+                            .setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("tanh"))));
+            p.setOpsetImport(0, p.getOpsetImport(0).toBuilder().setVersion(20));
+            samePredictions(m, p, x);
+        }
+    }
+
+    private void samePredictions(Model m, ModelProto.Builder p, Matrix x) throws Exception {
+        Path file = dir.resolve("respelled.onnx");
+        Files.write(file, p.build().toByteArray());
+        try (Model back = OnnxImport.read(file); Matrix a = m.predict(x); Matrix b = back.predict(x)) {
+            assertEquals(m.toString(), back.toString());
+            assertArrayEquals(a.toArray(), b.toArray(), back.toString());
+        }
+    }
+
     /** Fine-tuning: an imported model trains like any other (a few epochs lower its loss on new labels). */
     @Test
     void anImportedModelTrains() throws Exception {
