@@ -14,8 +14,12 @@ import java.util.List;
  */
 public final class KernelProbe {
 
-    /** Rows of every operand: enough elements that a function's differences show (EXP's: 1 lane in 28). */
-    static final int ROWS = 64;
+    /**
+     * Rows of every operand: enough elements that a function's differences show (EXP's: 1 lane in 28, so about 9 of
+     * the 24 x (L + 3) elements at L = 8). 24, not 64: the compiled child's 20,000 warm-up calls of every kernel took
+     * 96 s at 64 rows on a Zen 3, the longest test of the module.
+     */
+    static final int ROWS = 24;
 
     private KernelProbe() {
     }
