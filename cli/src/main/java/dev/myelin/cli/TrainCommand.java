@@ -4,10 +4,10 @@ import dev.myelin.trainer.Checkpoint;
 import dev.myelin.trainer.EarlyStopping;
 import dev.myelin.trainer.EpochResult;
 import dev.myelin.trainer.Evaluation;
-import dev.myelin.trainer.Layer;
 import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Node;
 import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Schedule;
 import dev.myelin.trainer.Standardize;
@@ -266,21 +266,22 @@ final class TrainCommand implements Callable<Integer> {
     private Model model(Options.Chosen backend, Dataset train) {
         boolean images = train.shape().rank() > 1;
         int outputs = regression ? 1 : train.classes();
-        List<Layer> all = new ArrayList<>();
+        Node x = Node.input();
         if (images) {
             Dataset.Stats s = train.featureStats();
-            all.add(new Standardize((float) s.mean(), (float) s.std()));
+            x = x.then(new Standardize((float) s.mean(), (float) s.std()));
         } else if (standardize) {
             float[][] s = train.featureStatistics();
-            all.add(Standardize.perFeature(s[0], s[1]));
+            x = x.then(Standardize.perFeature(s[0], s[1]));
         }
+        Node output;
         try {
-            all.addAll(Layers.parse(layers, train.shape(), outputs));
+            output = Layers.parse(layers, x, train.shape(), outputs);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("--layers: " + e.getMessage());
         }
         Model model = Model.of(backend.kernels(), train.shape(), regression ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, seed,
-                all.toArray(Layer[]::new));
+                output);
         if (train.featureNames() != null) {
             model.featureNames(train.featureNames());
         }

@@ -98,11 +98,16 @@ public final class OnnxExport {
      *
      * @param model the model; it stays open and unchanged
      * @return the serialized {@code ModelProto}
-     * @throws IllegalArgumentException if the model has a layer this version cannot express in ONNX (named)
+     * @throws IllegalArgumentException if the model is a graph (not a chain: {@link Model#isChain}), or has a layer this
+     *                                  version cannot express in ONNX (named)
      */
     public static byte[] toBytes(Model model) {
         if (model == null) {
             throw new NullPointerException("model is null");
+        }
+        if (!model.isChain()) {
+            throw new IllegalArgumentException("this version exports a chain of layers to ONNX; the model is a graph (" + model
+                    + ")");
         }
         return proto(model).toByteArray();
     }

@@ -2,10 +2,10 @@ package dev.myelin.spark;
 
 import dev.myelin.core.Backends;
 import dev.myelin.core.Matrix;
-import dev.myelin.trainer.Layer;
 import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Node;
 import dev.myelin.trainer.Optimizer;
 import dev.myelin.trainer.Replica;
 import dev.myelin.trainer.Shape;
@@ -665,19 +665,18 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
         return sum;
     }
 
-    private Layer[] layers(Checked data, String scaling) {
-        List<Layer> all = new ArrayList<>();
+    private Node layers(Checked data, String scaling) {
+        Node x = Node.input();
         if (scaling.equals("global")) {
-            all.add(new Standardize((float) data.mean(), (float) data.std()));
+            x = x.then(new Standardize((float) data.mean(), (float) data.std()));
         } else if (scaling.equals("feature")) {
-            all.add(Standardize.perFeature(data.featureMean(), data.featureStd()));
+            x = x.then(Standardize.perFeature(data.featureMean(), data.featureStd()));
         }
         try {
-            all.addAll(Layers.parse(getOrDefault(layers), Shape.of(data.width()), data.classes()));
+            return Layers.parse(getOrDefault(layers), x, Shape.of(data.width()), data.classes());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layers: " + e.getMessage(), e);
         }
-        return all.toArray(Layer[]::new);
     }
 
     private int intValue(IntParam p) {

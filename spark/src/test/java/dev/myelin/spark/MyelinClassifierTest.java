@@ -9,10 +9,10 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.EpochResult;
-import dev.myelin.trainer.Layer;
 import dev.myelin.trainer.Layers;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
+import dev.myelin.trainer.Node;
 import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.data.Dataset;
@@ -92,7 +92,7 @@ class MyelinClassifierTest {
         }
         try (Dataset data = Dataset.classification("blobs", flat, WIDTH, labels, CLASSES);
              Model model = Model.of(Backends.get(), Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, 11,
-                     Layers.parse("16:relu", Shape.of(WIDTH), CLASSES).toArray(Layer[]::new));
+                     Layers.parse("16:relu", Node.input(), Shape.of(WIDTH), CLASSES));
              Trainer t = new Trainer(model, Adam.adam(0.01f)).batchSize(32).seed(11)) {
             List<EpochResult> h = t.fit(data, 3);
             assertArrayEquals(model.values().toArray(), parameters(spark1), "weights, k = " + syncEvery);

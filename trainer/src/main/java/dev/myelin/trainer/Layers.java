@@ -32,6 +32,8 @@ public final class Layers {
         return switch (type) {
             case "dense" -> Dense.of(config);
             case "flatten" -> new Flatten();
+            case "add" -> new Add();
+            case "concat" -> new Concat();
             case "dropout" -> Dropout.of(config);
             case "standardize" -> Standardize.of(config);
             case "conv2d" -> Conv2D.of(config);
@@ -54,129 +56,267 @@ public final class Layers {
      *   <li>{@code conv:F:KxK} (or {@code conv:F:K}): a Conv2D of F filters of K x K, then any of {@code strideN},
      *       {@code padN} (default 1 and 0), an activation and an initialisation (default He). {@code maxpool:K} and
      *       {@code avgpool:K}, then optionally {@code strideN} (default K) and, for average pooling, {@code padN}.</li>
+     *   <li>{@code res(ITEMS)}: a residual block, {@code x + block(x)} where {@code block} is the items inside (any of
+     *       the above, nested blocks too) applied to x. Where the block changes the shape of an image (more channels,
+     *       a stride), the shortcut is a 1x1 convolution with that stride and channel count, with the settings of
+     *       the block's first convolution (initialisation, bias), followed by a copy of the block's first batch
+     *       normalization if it has one. E.g. {@code res(conv:32:3x3:stride2:pad1,relu,conv:32:3x3:pad1),relu}.</li>
      * </ul>
-     * A Flatten is put in before the first Dense layer when the input has more than one dimension. Unless the
+     * A Flatten is put in before a Dense layer whose input has more than one dimension. Unless the
      * description ends with a Dense layer of exactly {@code outputs} units and no activation, that output layer
      * (Xavier) is appended. E.g. {@code "128:relu"} and {@code "128:relu,10"} both give, for 10 outputs,
      * {@code Dense(128) ReLU Dense(10)}. A bad item is an {@link IllegalArgumentException} that quotes it.
      *
      * @param description the items, comma-separated, e.g. {@code "conv:32:3x3:pad1:relu,maxpool:2,128:relu"}
-     * @param input       the shape of one input sample (decides whether a Flatten is needed)
+     * @param from        the node the first item is applied to (the model's input, or a layer after it)
+     * @param input       the shape of one sample at {@code from}
      * @param outputs     the units of the output layer
-     * @return the layers, not yet built
+     * @return the output node; its layers are new, not yet built
+     * @throws IllegalArgumentException quoting the item, if an item is malformed or does not fit the shape before it
      */
-    public static List<Layer> parse(String description, Shape input, int outputs) {
+    public static Node parse(String description, Node from, Shape input, int outputs) {
         if (description == null) {
             throw new NullPointerException("description is null");
         }
-        List<Layer> layers = new ArrayList<>();
-        boolean flat = input.rank() == 1;
-        boolean endsWithOutput = false;
-        String text = description.strip();
-        String[] items = text.isEmpty() ? new String[0] : text.split(",", -1);
-        for (String raw : items) {
-            String item = raw.strip().toLowerCase(Locale.ROOT);
-            String[] parts = item.split(":", -1);
-            endsWithOutput = false;
-            try {
-                if (parts[0].matches("\\d+")) {
-                    int units = Integer.parseInt(parts[0]);
-                    String act = null;
-                    Init init = null;
-                    for (int i = 1; i < parts.length; i++) {
-                        if (ACTIVATIONS.contains(parts[i]) && act == null && init == null) {
-                            act = parts[i];
-                        } else if (init(parts[i]) != null && init == null) {
-                            init = init(parts[i]);
-                        } else {
-                            throw new IllegalArgumentException("expected N[:ACTIVATION][:INIT] with ACTIVATION one of " + ACTIVATIONS
-                                    + " and INIT one of " + INITS);
+        Parser p = new Parser(description, from, input);
+        p.items(description.strip(), outputs);
+        if (!p.endsWithOutput) {
+            if (p.shape.rank() > 1) {
+                p.add(new Flatten());
+            }
+            p.add(new Dense(outputs, Init.XAVIER));
+        }
+        return p.node;
+    }
+
+    /** The state of a parse: the node so far and its shape. */
+    private static final class Parser {
+        final String description;
+        Node node;
+        Shape shape;
+        boolean endsWithOutput;
+        final List<Layer> added = new ArrayList<>();    // every layer, in order, for a block's shortcut settings
+
+        Parser(String description, Node from, Shape input) {
+            this.description = description;
+            this.node = from;
+            this.shape = input;
+        }
+
+        /** Applies {@code l} and follows the shape, building a copy of it (the node's layer stays unbuilt). */
+        void add(Layer l) {
+            shape = Layers.create(l.type(), l.config()).build(shape, new ShapeContext());
+            node = node.then(l);
+            added.add(l);
+        }
+
+        /** The items of {@code text} (a whole description, or a block's inside) applied in order. */
+        void items(String text, int outputs) {
+            Parser p = this;
+            for (String raw : Layers.items(text)) {
+                String item = raw.strip().toLowerCase(Locale.ROOT);
+                String[] parts = item.split(":", -1);
+                p.endsWithOutput = false;
+                try {
+                    if (item.startsWith("res(") && item.endsWith(")")) {
+                        p.residual(raw.strip().substring(4, raw.strip().length() - 1));
+                    } else if (parts[0].matches("\\d+")) {
+                        int units = Integer.parseInt(parts[0]);
+                        String act = null;
+                        Init init = null;
+                        for (int i = 1; i < parts.length; i++) {
+                            if (ACTIVATIONS.contains(parts[i]) && act == null && init == null) {
+                                act = parts[i];
+                            } else if (init(parts[i]) != null && init == null) {
+                                init = init(parts[i]);
+                            } else {
+                                throw new IllegalArgumentException("expected N[:ACTIVATION][:INIT] with ACTIVATION one of " + ACTIVATIONS
+                                        + " and INIT one of " + INITS);
+                            }
                         }
-                    }
-                    if (!flat) {
-                        layers.add(new Flatten());
-                        flat = true;
-                    }
-                    boolean reluLike = "relu".equals(act) || "leaky_relu".equals(act) || "gelu".equals(act);
-                    layers.add(new Dense(units, init != null ? init : reluLike ? Init.HE : Init.XAVIER));
-                    if (act != null) {
-                        layers.add(activation(act));
-                    }
-                    endsWithOutput = act == null && units == outputs;
-                } else if (parts[0].equals("conv")) {
-                    if (parts.length < 3 || !parts[1].matches("\\d+")) {
-                        throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]");
-                    }
-                    int[] kernel = kernel(parts[2]);
-                    int stride = 1;
-                    int pad = 0;
-                    String act = null;
-                    Init init = Init.HE;
-                    boolean initGiven = false;
-                    for (int i = 3; i < parts.length; i++) {
-                        if (parts[i].matches("stride\\d+")) {
-                            stride = Integer.parseInt(parts[i].substring(6));
-                        } else if (parts[i].matches("pad\\d+")) {
-                            pad = Integer.parseInt(parts[i].substring(3));
-                        } else if (ACTIVATIONS.contains(parts[i]) && act == null) {
-                            act = parts[i];
-                        } else if (init(parts[i]) != null && !initGiven) {
-                            init = init(parts[i]);
-                            initGiven = true;
-                        } else {
-                            throw new IllegalArgumentException("expected strideN, padN, an activation or an initialisation "
-                                    + INITS + ", got '" + parts[i] + "'");
+                        if (p.shape.rank() > 1) {
+                            p.add(new Flatten());
                         }
-                    }
-                    layers.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, init));
-                    if (act != null) {
-                        layers.add(activation(act));
-                    }
-                } else if (parts[0].equals("maxpool") || parts[0].equals("avgpool")) {
-                    if (parts.length < 2 || !parts[1].matches("\\d+")) {
-                        throw new IllegalArgumentException("expected " + parts[0] + ":K[:strideN]" + (parts[0].equals("avgpool")
-                                ? "[:padN]" : ""));
-                    }
-                    int window = Integer.parseInt(parts[1]);
-                    int stride = window;
-                    int pad = 0;
-                    for (int i = 2; i < parts.length; i++) {
-                        if (parts[i].matches("stride\\d+")) {
-                            stride = Integer.parseInt(parts[i].substring(6));
-                        } else if (parts[i].matches("pad\\d+") && parts[0].equals("avgpool")) {
-                            pad = Integer.parseInt(parts[i].substring(3));
-                        } else {
-                            throw new IllegalArgumentException("unexpected '" + parts[i] + "'");
+                        boolean reluLike = "relu".equals(act) || "leaky_relu".equals(act) || "gelu".equals(act);
+                        p.add(new Dense(units, init != null ? init : reluLike ? Init.HE : Init.XAVIER));
+                        if (act != null) {
+                            p.add(activation(act));
                         }
+                        p.endsWithOutput = act == null && units == outputs;
+                    } else if (parts[0].equals("conv")) {
+                        if (parts.length < 3 || !parts[1].matches("\\d+")) {
+                            throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]");
+                        }
+                        int[] kernel = kernel(parts[2]);
+                        int stride = 1;
+                        int pad = 0;
+                        String act = null;
+                        Init init = Init.HE;
+                        boolean initGiven = false;
+                        for (int i = 3; i < parts.length; i++) {
+                            if (parts[i].matches("stride\\d+")) {
+                                stride = Integer.parseInt(parts[i].substring(6));
+                            } else if (parts[i].matches("pad\\d+")) {
+                                pad = Integer.parseInt(parts[i].substring(3));
+                            } else if (ACTIVATIONS.contains(parts[i]) && act == null) {
+                                act = parts[i];
+                            } else if (init(parts[i]) != null && !initGiven) {
+                                init = init(parts[i]);
+                                initGiven = true;
+                            } else {
+                                throw new IllegalArgumentException("expected strideN, padN, an activation or an initialisation "
+                                        + INITS + ", got '" + parts[i] + "'");
+                            }
+                        }
+                        p.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, init));
+                        if (act != null) {
+                            p.add(activation(act));
+                        }
+                    } else if (parts[0].equals("maxpool") || parts[0].equals("avgpool")) {
+                        if (parts.length < 2 || !parts[1].matches("\\d+")) {
+                            throw new IllegalArgumentException("expected " + parts[0] + ":K[:strideN]" + (parts[0].equals("avgpool")
+                                    ? "[:padN]" : ""));
+                        }
+                        int window = Integer.parseInt(parts[1]);
+                        int stride = window;
+                        int pad = 0;
+                        for (int i = 2; i < parts.length; i++) {
+                            if (parts[i].matches("stride\\d+")) {
+                                stride = Integer.parseInt(parts[i].substring(6));
+                            } else if (parts[i].matches("pad\\d+") && parts[0].equals("avgpool")) {
+                                pad = Integer.parseInt(parts[i].substring(3));
+                            } else {
+                                throw new IllegalArgumentException("unexpected '" + parts[i] + "'");
+                            }
+                        }
+                        p.add(parts[0].equals("maxpool") ? new MaxPool2D(window, stride) : new AvgPool2D(window, stride, pad));
+                    } else if (parts[0].equals("dropout")) {
+                        if (parts.length != 2) {
+                            throw new IllegalArgumentException("expected dropout:RATE");
+                        }
+                        p.add(new Dropout(Float.parseFloat(parts[1])));
+                    } else if (parts[0].equals("flatten") && parts.length == 1) {
+                        p.add(new Flatten());
+                    } else if (ACTIVATIONS.contains(parts[0]) && parts.length == 1) {
+                        p.add(activation(parts[0]));
+                    } else {
+                        throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
+                                + "maxpool:K, avgpool:K or res(...)");
                     }
-                    layers.add(parts[0].equals("maxpool") ? new MaxPool2D(window, stride) : new AvgPool2D(window, stride, pad));
-                } else if (parts[0].equals("dropout")) {
-                    if (parts.length != 2) {
-                        throw new IllegalArgumentException("expected dropout:RATE");
-                    }
-                    layers.add(new Dropout(Float.parseFloat(parts[1])));
-                } else if (parts[0].equals("flatten") && parts.length == 1) {
-                    layers.add(new Flatten());
-                    flat = true;
-                } else if (ACTIVATIONS.contains(parts[0]) && parts.length == 1) {
-                    layers.add(activation(parts[0]));
-                } else {
-                    throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                            + "maxpool:K or avgpool:K");
+                } catch (NumberFormatException e) {
+                    throw new ItemException("layer '" + raw.strip() + "' in '" + p.description + "': not a number", e);
+                } catch (ItemException e) {
+                    throw e;            // an item inside a block, already quoted
+                } catch (IllegalArgumentException e) {
+                    throw new ItemException("layer '" + raw.strip() + "' in '" + p.description + "': " + e.getMessage(), e);
                 }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("layer '" + raw.strip() + "' in '" + description + "': not a number");
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("layer '" + raw.strip() + "' in '" + description + "': " + e.getMessage(), e);
             }
         }
-        if (!endsWithOutput) {
-            if (!flat) {
-                layers.add(new Flatten());
+
+        /** {@code x + block(x)}, the block being {@code inner}'s items; see {@link Layers#parse}. */
+        void residual(String inner) {
+            Node x = node;
+            Shape in = shape;
+            int first = added.size();
+            if (inner.isBlank()) {
+                throw new IllegalArgumentException("a residual block needs at least one item: res(ITEMS)");
             }
-            layers.add(new Dense(outputs, Init.XAVIER));
+            items(inner.strip(), -1);
+            List<Layer> block = added.subList(first, added.size());
+            Node shortcut = x;
+            if (!shape.equals(in)) {
+                Layer conv = block.stream().filter(l -> l != null && l.type().equals("conv2d")).findFirst().orElse(null);
+                int stride = in.rank() == 3 && shape.rank() == 3 ? stride(in, shape) : 0;
+                if (conv == null || stride == 0) {
+                    throw new IllegalArgumentException("the block changes the shape from " + in + " to " + shape + ", which a "
+                            + "1x1 convolution on the shortcut " + (conv == null ? "(of the block's first convolution: it has "
+                            + "none) " : "") + "cannot match");
+                }
+                Map<String, String> c = new java.util.TreeMap<>(conv.config());
+                c.put("filters", Integer.toString(shape.dim(2)));
+                c.put("kernel_height", "1");
+                c.put("kernel_width", "1");
+                c.put("stride_height", Integer.toString(stride));
+                c.put("stride_width", Integer.toString(stride));
+                c.put("pad_height", "0");
+                c.put("pad_width", "0");
+                shortcut = x.then(create("conv2d", c));
+                for (Layer l : block) {
+                    if (l != null && l.type().equals("batch_norm")) {
+                        shortcut = shortcut.then(create(l.type(), l.config()));
+                        break;
+                    }
+                }
+            }
+            node = Node.add(node, shortcut);
+            added.add(null);    // the Add: no settings to copy
+            endsWithOutput = false;
         }
-        return List.copyOf(layers);
+    }
+
+    /** A bad item, quoted with its description: passed up through the blocks around it unchanged. */
+    private static final class ItemException extends IllegalArgumentException {
+        ItemException(String message, Exception cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The stride of a 1x1 convolution taking {@code in}'s height and width to {@code out}'s, or 0 if none does. */
+    private static int stride(Shape in, Shape out) {
+        for (int s = 1; s <= Math.max(in.dim(0), in.dim(1)); s++) {
+            if ((in.dim(0) - 1) / s + 1 == out.dim(0) && (in.dim(1) - 1) / s + 1 == out.dim(1)) {
+                return s;
+            }
+        }
+        return 0;
+    }
+
+    /** The context of a layer built only to learn its output shape. */
+    private record ShapeContext() implements Layer.Context {
+        @Override
+        public dev.myelin.core.Kernels kernels() {
+            return null;
+        }
+
+        @Override
+        public int index() {
+            return 0;
+        }
+
+        @Override
+        public long passKey() {
+            return 0;
+        }
+    }
+
+    /**
+     * The items of a description: split at the commas outside parentheses.
+     *
+     * @throws IllegalArgumentException if the parentheses do not pair up
+     */
+    private static List<String> items(String text) {
+        List<String> items = new ArrayList<>();
+        if (text.isEmpty()) {
+            return items;
+        }
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth < 0) {
+                throw new IllegalArgumentException("'" + text + "' has a ')' without its '(' at character " + (i + 1));
+            } else if (c == ',' && depth == 0) {
+                items.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        if (depth != 0) {
+            throw new IllegalArgumentException("'" + text + "' has a '(' without its ')'");
+        }
+        items.add(text.substring(start));
+        return items;
     }
 
     /** The initialisation a part of an item names ({@code he}, {@code xavier}, {@code fan_in_uniform}), else null. */

@@ -15,8 +15,10 @@ import java.util.SplittableRandom;
 import java.util.StringJoiner;
 
 /**
- * A sequential model: layers applied in order to samples of an input {@link Shape}, and the {@link Loss}
- * that says what its outputs mean. Build one with {@link #of}, train it with a {@link Trainer}, use it with
+ * A model: layers applied to samples of an input {@link Shape}, in a chain or a graph, and the {@link Loss}
+ * that says what its outputs mean. Build one with {@link #of(Kernels, Shape, Loss, long, Layer...)} (a chain:
+ * each layer takes the previous one's output) or {@link #of(Kernels, Shape, Loss, long, Node)} (a graph: skip
+ * connections, branches joined by {@link Add} or {@link Concat}), train it with a {@link Trainer}, use it with
  * {@link #predict} and {@link #evaluate}, keep it with {@link #save} and {@link #load}.
  *
  * <pre>{@code
@@ -32,7 +34,10 @@ import java.util.StringJoiner;
  * both, starting on a 64-byte boundary (the gaps between parameters are zero and stay zero). An optimizer
  * keeps its state in blocks of the same layout, so one kernel call updates the whole model, and a
  * synchronisation step (an all-reduce across machines) works on one buffer. Activations live in per-layer
- * buffers sized for the largest batch seen so far; they grow on demand, so no preparation call is needed.
+ * buffers sized for the largest batch seen so far; they grow on demand, so no preparation call is needed. Each
+ * layer owns its output and its input gradient (a layer read by several others also a buffer for the sum of their
+ * gradients): nothing is shared between layers, since training keeps almost every layer's input for its backward
+ * pass; {@link #summary} prints the bytes a sample takes.
  *
  * <p>A model is not thread-safe: one thread at a time may predict, evaluate or train it.
  */
@@ -47,10 +52,17 @@ public final class Model implements AutoCloseable {
     private final Shape input;
     private final Loss loss;
     private final long seed;
-    private final Layer[] layers;
+    private final Graph graph;
+    private final Layer[] layers;              // the graph's layers, each after its inputs, the output last
+    private final int[][] inputs;              // the inputs of each layer: earlier layers, or Graph.INPUT
     private final Shape[] shapes;              // output shape of each layer
     private final List<Parameter> parameters;
-    private final int firstTrainable;          // backward computes dX only for layers after this one
+    private final boolean[] needsGradient;     // whether the backward pass reaches a parameter through this layer
+    private final int[] readers;               // the later layers' inputs that read each layer's output
+    private final Matrix[] outputs;            // each layer's output of the running forward pass
+    private final Matrix[] grads;              // dLoss/d(each layer's output) during a backward pass
+    private final List<Matrix> mergeInputs = new ArrayList<>();
+    private Buffer[] gradientSums;             // for a layer read more than once: the sum of its readers' gradients
     private final Arena parameterArena = Arena.ofShared();
     private final Matrix values;
     private final Matrix gradients;
@@ -70,41 +82,33 @@ public final class Model implements AutoCloseable {
     private Matrix outputScale;                // (1, outputs): std
     private Matrix outputShift;                // (1, outputs): mean
 
-    private Model(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers, boolean initialize) {
+    private Model(Kernels kernels, Shape input, Loss loss, long seed, Graph graph, boolean initialize) {
         if (kernels == null || input == null || loss == null) {
             throw new NullPointerException((kernels == null ? "kernels" : input == null ? "input" : "loss") + " is null");
-        }
-        if (layers.length == 0) {
-            throw new IllegalArgumentException("a model needs at least one layer");
         }
         this.kernels = kernels;
         this.input = input;
         this.loss = loss;
         this.seed = seed;
-        this.layers = layers.clone();
-        this.shapes = new Shape[layers.length];
+        this.graph = graph;
+        this.layers = graph.layers();
+        this.inputs = new int[layers.length][];
+        this.needsGradient = new boolean[layers.length];
+        this.readers = graph.readers();
+        this.outputs = new Matrix[layers.length];
+        this.grads = new Matrix[layers.length];
         try {
-            Shape shape = input;
+            this.shapes = graph.build(input, LayerContext::new);
             List<Parameter> all = new ArrayList<>();
-            int first = layers.length;
             for (int i = 0; i < layers.length; i++) {
-                Layer l = this.layers[i];
-                if (l == null) {
-                    throw new NullPointerException("layer " + i + " is null");
-                }
-                try {
-                    shape = l.build(shape, new LayerContext(i));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("layer " + i + " (" + l + "): " + e.getMessage(), e);
-                }
-                shapes[i] = shape;
-                if (!l.parameters().isEmpty()) {
-                    all.addAll(l.parameters());
-                    first = Math.min(first, i);
+                inputs[i] = graph.inputs(i);
+                all.addAll(layers[i].parameters());
+                needsGradient[i] = !layers[i].parameters().isEmpty();
+                for (int j : inputs[i]) {
+                    needsGradient[i] |= j != Graph.INPUT && needsGradient[j];
                 }
             }
             this.parameters = List.copyOf(all);
-            this.firstTrainable = first;
             long total = 0;
             for (Parameter p : parameters) {
                 total += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
@@ -150,12 +154,42 @@ public final class Model implements AutoCloseable {
      *                                  than one slab holds
      */
     public static Model of(Kernels kernels, Shape input, Loss loss, long seed, Layer... layers) {
-        return new Model(kernels, input, loss, seed, layers, true);
+        return new Model(kernels, input, loss, seed, Graph.chain(layers), true);
+    }
+
+    /**
+     * A model of the graph that ends in {@code output} ({@link Node}): every node it depends on, back to one
+     * {@link Node#input()}, laid out in an order where each layer comes after its inputs (depth first, inputs in
+     * order); layer {@code i} of that order names its parameters {@code layer<i>.<name>}. The graph is checked as
+     * it is built: each layer on the shapes of its inputs, with an error naming the layer, its inputs and their
+     * shapes. A node read by several others gets the sum of their gradients in the backward pass.
+     *
+     * <pre>{@code
+     * Node x = Node.input();
+     * Node h = x.then(new Dense(64, Init.HE), Activation.relu());
+     * Node y = Node.add(h, h.then(new Dense(64, Init.HE), Activation.relu())).then(new Dense(10));
+     * Model model = Model.of(Backends.get(), Shape.of(20), Loss.SOFTMAX_CROSS_ENTROPY, 42, y);
+     * }</pre>
+     *
+     * @param kernels the backend every pass runs on
+     * @param input   the shape of one input sample
+     * @param loss    what the outputs mean and how they are scored
+     * @param seed    the seed of the initial parameter values (layers draw in the order above)
+     * @param output  the output node
+     * @return the model, initialised; close it to free its memory
+     * @throws IllegalArgumentException if the nodes come from more than one input node, the output is the input, or a
+     *                                  layer does not fit its inputs' shapes
+     */
+    public static Model of(Kernels kernels, Shape input, Loss loss, long seed, Node output) {
+        if (output == null) {
+            throw new NullPointerException("output is null");
+        }
+        return new Model(kernels, input, loss, seed, Graph.of(output), true);
     }
 
     /** A model with uninitialised (zero) parameters, for a file's values to be copied in. */
-    static Model empty(Kernels kernels, Shape input, Loss loss, long seed, Layer[] layers) {
-        return new Model(kernels, input, loss, seed, layers, false);
+    static Model empty(Kernels kernels, Shape input, Loss loss, long seed, Graph graph) {
+        return new Model(kernels, input, loss, seed, graph, false);
     }
 
     /**
@@ -458,21 +492,69 @@ public final class Model implements AutoCloseable {
     Matrix forward(Matrix x, boolean training) {
         checkOpen();
         reserve(x.rows());
-        for (Layer l : layers) {
-            x = l.forward(x, training);
+        for (int i = 0; i < layers.length; i++) {
+            int[] in = inputs[i];
+            if (layers[i] instanceof Merge m) {
+                mergeInputs.clear();
+                for (int j : in) {
+                    mergeInputs.add(j == Graph.INPUT ? x : outputs[j]);
+                }
+                outputs[i] = m.forward(mergeInputs, training);
+            } else {
+                outputs[i] = layers[i].forward(in[0] == Graph.INPUT ? x : outputs[in[0]], training);
+            }
         }
-        return x;
+        return outputs[layers.length - 1];
     }
 
     /**
      * Backpropagates {@code dOut = dLoss/dOutput} of the last training pass: writes every parameter gradient,
-     * or adds to it when {@code accumulate}.
+     * or adds to it when {@code accumulate}. Layers run last to first; a layer through which no parameter is
+     * reached gets no call, and one whose inputs lead to no parameter is not asked for dX. A layer read by
+     * several later ones gets the sum of their gradients, added in the order they arrive (last reader first).
      */
     void backward(Matrix dOut, boolean accumulate) {
-        Matrix d = dOut;
-        for (int i = layers.length - 1; i >= firstTrainable; i--) {
-            d = layers[i].backward(d, i > firstTrainable, accumulate);
+        grads[layers.length - 1] = dOut;
+        for (int i = layers.length - 1; i >= 0; i--) {
+            Matrix d = grads[i];
+            grads[i] = null;
+            if (!needsGradient[i]) {
+                continue;
+            }
+            int[] in = inputs[i];
+            if (layers[i] instanceof Merge m) {
+                for (int k = 0; k < in.length; k++) {
+                    if (in[k] != Graph.INPUT && needsGradient[in[k]]) {
+                        receive(in[k], m.backward(d, k));
+                    }
+                }
+            } else {
+                boolean needInput = in[0] != Graph.INPUT && needsGradient[in[0]];
+                Matrix dx = layers[i].backward(d, needInput, accumulate);
+                if (needInput) {
+                    receive(in[0], dx);
+                }
+            }
         }
+    }
+
+    /**
+     * Adds {@code dx}, one reader's gradient with respect to layer {@code j}'s output, to what {@code j} has
+     * received. The first is kept as given (the reader's memory, which nothing writes before {@code j}'s backward
+     * runs); the second and later are summed into {@code j}'s own buffer, so no reader's memory is written.
+     */
+    private void receive(int j, Matrix dx) {
+        Matrix g = grads[j];
+        if (g == null) {
+            grads[j] = dx;
+            return;
+        }
+        Matrix sum = gradientSums[j].rows(dx.rows());
+        if (g != sum) {
+            kernels.copy(sum, g);
+        }
+        kernels.axpy(sum, 1f, dx);
+        grads[j] = sum;
     }
 
     /**
@@ -488,9 +570,7 @@ public final class Model implements AutoCloseable {
         checkBatch(rows, 0);
         Arena arena = Arena.ofShared();
         try {
-            for (Layer l : layers) {
-                l.reserve(arena, rows);
-            }
+            reserveLayers(arena, rows);
             batch = new Batch(arena, rows, input.size(), outputs());
             scratch = new Buffer(arena, rows, outputs());
         } catch (RuntimeException | Error e) {
@@ -539,9 +619,7 @@ public final class Model implements AutoCloseable {
         long[] bytes = new long[2];
         for (int rows = 1; rows <= 2; rows++) {
             try (CountingArena a = new CountingArena()) {
-                for (Layer l : layers) {
-                    l.reserve(a, rows);
-                }
+                reserveLayers(a, rows);
                 new Batch(a, rows, input.size(), outputs());
                 new Buffer(a, rows, outputs());
                 bytes[rows - 1] = a.bytes;
@@ -549,6 +627,34 @@ public final class Model implements AutoCloseable {
         }
         releaseBatch();
         return new long[] {2 * bytes[0] - bytes[1], bytes[1] - bytes[0]};
+    }
+
+    /**
+     * The bytes a row of every layer's batch buffers takes (reserving 1 and 2 rows in an arena that counts them);
+     * frees the current buffers, as {@link #measureBatchBytes} does.
+     */
+    private long activationBytesPerSample() {
+        long[] bytes = new long[2];
+        for (int rows = 1; rows <= 2; rows++) {
+            try (CountingArena a = new CountingArena()) {
+                reserveLayers(a, rows);
+                bytes[rows - 1] = a.bytes;
+            }
+        }
+        releaseBatch();
+        return bytes[1] - bytes[0];
+    }
+
+    /** Every layer's buffers, and the gradient sums of the layers read more than once. */
+    private void reserveLayers(Arena arena, int rows) {
+        Buffer[] sums = new Buffer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i].reserve(arena, rows);
+            if (readers[i] > 1 && needsGradient[i]) {
+                sums[i] = new Buffer(arena, rows, shapes[i].size());
+            }
+        }
+        gradientSums = sums;
     }
 
     /** An arena that adds up the bytes asked of it. */
@@ -735,9 +841,27 @@ public final class Model implements AutoCloseable {
         return gradients;
     }
 
-    /** {@return the layers, in order} */
+    /**
+     * {@return the layers, in order: for a graph, each after its inputs ({@link #inputsOf}), the output last}
+     */
     public List<Layer> layers() {
         return List.of(layers);
+    }
+
+    /**
+     * The layers whose outputs layer {@code i} takes, in order; -1 stands for the model's input. A chain's layer
+     * {@code i} takes {@code {i - 1}}.
+     *
+     * @param i the layer's index, from 0
+     * @return the inputs' indices (a copy): one for a layer, two or more for a {@link Merge}
+     */
+    public int[] inputsOf(int i) {
+        return inputs[i].clone();
+    }
+
+    /** {@return whether every layer takes the previous one's output (the model a list of layers builds)} */
+    public boolean isChain() {
+        return graph.isChain();
     }
 
     /**
@@ -790,25 +914,31 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * A table of the layers, each with its output shape and parameter count, then the totals:
+     * A table of the layers, each with its output shape and parameter count, then the totals and the activation
+     * memory of one sample (every layer's batch buffers per row: outputs, input gradients, what backward keeps):
      * <pre>
      * layer            output shape      parameters
      * Flatten          (784)                      0
      * Dense(784->128)  (128)                100,480
      * ...
      * </pre>
+     * For a graph, each layer is numbered and followed by the numbers of its inputs ({@code <- 3, 7}; the input is
+     * {@code in}). Measuring the activation memory frees the batch buffers: the next pass reserves them again.
      *
      * @return the table, one line per layer
      */
     public String summary() {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"input", input.toString(), ""});
+        boolean chain = graph.isChain();
         for (int i = 0; i < layers.length; i++) {
             long n = 0;
             for (Parameter p : layers[i].parameters()) {
                 n += p.size();
             }
-            rows.add(new String[] {layers[i].toString(), shapes[i].toString(), String.format(Locale.ROOT, "%,d", n)});
+            String name = chain ? layers[i].toString() : i + " " + layers[i] + " <- " + String.join(", ",
+                    java.util.Arrays.stream(inputs[i]).mapToObj(j -> j == Graph.INPUT ? "in" : Integer.toString(j)).toList());
+            rows.add(new String[] {name, shapes[i].toString(), String.format(Locale.ROOT, "%,d", n)});
         }
         rows.add(new String[] {"total", "", String.format(Locale.ROOT, "%,d", size())});
         int a = "layer".length();
@@ -824,7 +954,8 @@ public final class Model implements AutoCloseable {
         for (String[] r : rows) {
             sb.append(String.format(Locale.ROOT, format, (Object[]) r));
         }
-        sb.append(String.format(Locale.ROOT, "loss %s; outputs %s", loss.id(), outputShape()));
+        sb.append(String.format(Locale.ROOT, "loss %s; outputs %s; activation memory %,d bytes a sample", loss.id(),
+                outputShape(), activationBytesPerSample()));
         return sb.toString();
     }
 
@@ -858,12 +989,17 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** The layers, e.g. {@code Flatten(28, 28, 1) -> Dense(784->128) -> ReLU -> Dense(128->10)}. */
+    /**
+     * The layers, e.g. {@code Flatten(28, 28, 1) -> Dense(784->128) -> ReLU -> Dense(128->10)}; for a graph, each
+     * layer that does not take the previous one's output is followed by its inputs' numbers, e.g. {@code Add<-3,1}.
+     */
     @Override
     public String toString() {
         StringJoiner j = new StringJoiner(" -> ");
-        for (Layer l : layers) {
-            j.add(l.toString());
+        for (int i = 0; i < layers.length; i++) {
+            boolean previous = inputs[i].length == 1 && inputs[i][0] == i - 1;
+            j.add(previous ? layers[i].toString() : layers[i] + "<-" + String.join(",",
+                    java.util.Arrays.stream(inputs[i]).mapToObj(k -> k == Graph.INPUT ? "in" : Integer.toString(k)).toList()));
         }
         return j.toString();
     }

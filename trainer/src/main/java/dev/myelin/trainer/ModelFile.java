@@ -45,6 +45,9 @@ import java.util.TreeMap;
  *     "target scaling" 4 count K, int32 (the outputs); then K means, then K standard deviations, float32 each
  *                      (written only for a model with {@link Model#standardizeTargets}; each mean finite, each
  *                      deviation finite and > 0)
+ *     "graph"          4 count L, int32 (the layers); per layer: 4 input count k, int32, then k int32 indices of
+ *                      earlier layers, -1 for the model's input (written only for a model that is not a chain,
+ *                      {@link Model#isChain}; without it, layer i takes layer i - 1's output)
  * </pre>
  */
 public final class ModelFile {
@@ -101,10 +104,12 @@ public final class ModelFile {
      * @param tensors    the parameters, in the model's order
      * @param featureNames the input's feature names, or an empty list (the optional section "feature names")
      * @param targetScaling the target standardisation, or null (the optional section "target scaling")
+     * @param graph      the inputs of each layer ({@link Model#inputsOf}), or null for a chain (the optional section
+     *                   "graph")
      */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
                            List<String> classNames, List<Tensor> tensors, List<String> featureNames,
-                           TargetScaling targetScaling) {
+                           TargetScaling targetScaling, List<int[]> graph) {
 
         /**
          * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
@@ -120,7 +125,7 @@ public final class ModelFile {
             checkFits(file, tensors, declared(kernels), "in the layers it declares");
             Model model;
             try {
-                model = Model.empty(kernels, input, loss, seed, newLayers());
+                model = Model.empty(kernels, input, loss, seed, newGraph());
             } catch (IllegalArgumentException e) {
                 throw new InvalidDataException(file, "holds a model this version cannot build: " + printable(e.getMessage()), e);
             }
@@ -148,8 +153,11 @@ public final class ModelFile {
             }
         }
 
-        /** New layers from the specs; a spec this version cannot build is named. */
-        private Layer[] newLayers() {
+        /**
+         * New layers from the specs, in the stored graph (a chain without one), checked ({@link Graph}); a spec this
+         * version cannot build, or a graph that breaks a rule, is named.
+         */
+        private Graph newGraph() {
             Layer[] ls = new Layer[layers.size()];
             for (int i = 0; i < ls.length; i++) {
                 LayerSpec s = layers.get(i);
@@ -159,7 +167,7 @@ public final class ModelFile {
                     throw new IllegalArgumentException("layer " + i + " (" + s + "): " + e.getMessage(), e);
                 }
             }
-            return ls;
+            return graph == null ? Graph.chain(ls) : Graph.of(ls, graph.toArray(int[][]::new));
         }
 
         /**
@@ -168,33 +176,11 @@ public final class ModelFile {
          */
         private List<Parameter> declared(Kernels kernels) throws InvalidDataException {
             try {
-                Layer[] ls = newLayers();
+                Graph g = newGraph();
+                g.build(input, i -> new DeclaringContext(kernels, i));
                 List<Parameter> all = new ArrayList<>();
-                Shape shape = input;
-                for (int i = 0; i < ls.length; i++) {
-                    int index = i;
-                    Layer.Context context = new Layer.Context() {
-                        @Override
-                        public Kernels kernels() {
-                            return kernels;
-                        }
-
-                        @Override
-                        public int index() {
-                            return index;
-                        }
-
-                        @Override
-                        public long passKey() {
-                            return 0;
-                        }
-                    };
-                    try {
-                        shape = ls[i].build(shape, context);
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("layer " + i + " (" + ls[i] + "): " + e.getMessage(), e);
-                    }
-                    for (Parameter p : ls[i].parameters()) {
+                for (int i = 0; i < g.size(); i++) {
+                    for (Parameter p : g.layer(i).parameters()) {
                         all.add(new Parameter("layer" + i + "." + p.name(), p.rows(), p.cols()));
                     }
                 }
@@ -204,7 +190,16 @@ public final class ModelFile {
             }
         }
 
-        /** True if {@code model} has this architecture: input shape, loss, layer types and settings. */
+        /** The context of a layer built only to learn its parameters' shapes (no pass runs). */
+        private record DeclaringContext(Kernels kernels, int index) implements Layer.Context {
+            @Override
+            public long passKey() {
+                return 0;
+            }
+        }
+
+        /** Null if {@code model} has this architecture (input shape, loss, layer types and settings, graph), else how
+         * it differs. */
         String difference(Model model) {
             if (!input.equals(model.inputShape())) {
                 return "the input shape is " + input + " in the file, " + model.inputShape() + " in this model";
@@ -219,6 +214,11 @@ public final class ModelFile {
                 if (theirs == null || !theirs.equals(ours)) {
                     return "layer " + i + " is " + (theirs == null ? "missing" : theirs) + " in the file, "
                             + (ours == null ? "missing" : ours) + " in this model";
+                }
+                int[] stored = graph == null ? new int[] {i - 1} : graph.get(i);
+                if (!java.util.Arrays.equals(stored, model.inputsOf(i))) {
+                    return "layer " + i + " takes " + java.util.Arrays.toString(stored) + " in the file, "
+                            + java.util.Arrays.toString(model.inputsOf(i)) + " in this model";
                 }
             }
             return null;
@@ -280,6 +280,7 @@ public final class ModelFile {
             writeTensors(out, model.parameters(), "");
             writeFeatureNames(out, model.featureNames());
             writeTargetScaling(out, model.targetMean(), model.targetStd());
+            writeGraph(out, model);
         });
     }
 
@@ -335,6 +336,7 @@ public final class ModelFile {
             field = "the optional sections";
             List<String> featureNames = List.of();
             TargetScaling targetScaling = null;
+            List<int[]> graph = null;
             while (in.available() > 0) {
                 String section = in.readUTF();
                 field = "the section '" + section + "'";
@@ -342,13 +344,15 @@ public final class ModelFile {
                     featureNames = readFeatureNames(in, file);
                 } else if (section.equals(TARGET_SCALING) && targetScaling == null) {
                     targetScaling = readTargetScaling(in, file);
+                } else if (section.equals(GRAPH) && graph == null) {
+                    graph = readGraph(in, file, layers.size());
                 } else {
                     throw new InvalidDataException(file, "malformed: an unknown or repeated section '" + section
                             + "' after the last tensor");
                 }
             }
             return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors,
-                    featureNames, targetScaling);
+                    featureNames, targetScaling, graph);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw malformed(file, field, e);
@@ -470,6 +474,56 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new InvalidDataException(file, "malformed target scaling: " + e.getMessage(), e);
         }
+    }
+
+    /** The name of the optional section of a graph's inputs. */
+    private static final String GRAPH = "graph";
+
+    /** The optional section "graph", if the model is not a chain. */
+    private static void writeGraph(DataOutputStream out, Model model) throws IOException {
+        if (model.isChain()) {
+            return;
+        }
+        out.writeUTF(GRAPH);
+        int n = model.layers().size();
+        out.writeInt(n);
+        for (int i = 0; i < n; i++) {
+            int[] in = model.inputsOf(i);
+            out.writeInt(in.length);
+            for (int j : in) {
+                out.writeInt(j);
+            }
+        }
+    }
+
+    /**
+     * The content of the section "graph" (after its name): one input list per layer, each index of an earlier
+     * layer or -1, checked here (so a crafted file cannot describe a cycle or a forward reference); the rest of
+     * {@link Graph}'s rules (a merge's two or more inputs, every layer reaching the output) when it is built.
+     */
+    private static List<int[]> readGraph(DataInputStream in, Path file, int layers) throws IOException {
+        int count = in.readInt();
+        if (count != layers) {
+            throw new InvalidDataException(file, "malformed: a graph of " + count + " layers for " + layers);
+        }
+        List<int[]> graph = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int k = in.readInt();
+            if (k < 1 || k > in.available() / Integer.BYTES) {
+                throw new InvalidDataException(file, "malformed: layer " + i + " has " + k + " inputs in the graph, with "
+                        + in.available() + " bytes left");
+            }
+            int[] inputs = new int[k];
+            for (int j = 0; j < k; j++) {
+                inputs[j] = in.readInt();
+                if (inputs[j] < Graph.INPUT || inputs[j] >= i) {
+                    throw new InvalidDataException(file, "malformed: layer " + i + " takes the output of layer " + inputs[j]
+                            + "; a layer takes the model's input (-1) or an earlier layer's output");
+                }
+            }
+            graph.add(inputs);
+        }
+        return List.copyOf(graph);
     }
 
     /** A stream over the body of a checked frame. */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class LayersTest {
 
     private static String parse(String spec, Shape input, int outputs) {
-        return Layers.parse(spec, input, outputs).stream().map(l -> l.type() + (l.config().isEmpty() ? "" : ModelFile.spec(l)
+        return List.of(Graph.of(Layers.parse(spec, Node.input(), input, outputs)).layers()).stream().map(l -> l.type() + (l.config().isEmpty() ? "" : ModelFile.spec(l)
                 .config().toString())).toList().toString();
     }
 
@@ -35,13 +35,13 @@ class LayersTest {
                 parse("conv:32:3x3:pad1:relu, maxpool:2, conv:64:3x5:stride2, avgpool:3:stride1:pad1, 128:relu",
                         Shape.image(28, 28, 1), 10));
         assertEquals("layer 'conv:8' in 'conv:8': expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("conv:8", Shape.image(4, 4, 1), 2)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> parse("conv:8", Shape.image(4, 4, 1), 2)).getMessage());
         assertEquals("layer 'conv:8:3:he:xavier' in 'conv:8:3:he:xavier': expected strideN, padN, an activation or an "
                 + "initialisation [he, xavier, fan_in_uniform], got 'xavier'",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("conv:8:3:he:xavier", Shape.image(4, 4, 1), 2))
+                assertThrows(IllegalArgumentException.class, () -> parse("conv:8:3:he:xavier", Shape.image(4, 4, 1), 2))
                         .getMessage());
         assertEquals("layer 'maxpool:2:pad1' in 'maxpool:2:pad1': unexpected 'pad1'",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("maxpool:2:pad1", Shape.image(4, 4, 1), 2))
+                assertThrows(IllegalArgumentException.class, () -> parse("maxpool:2:pad1", Shape.image(4, 4, 1), 2))
                         .getMessage());
     }
 
@@ -55,7 +55,7 @@ class LayersTest {
         assertEquals("[dense{init=xavier, units=8}, relu, dense{init=xavier, units=2}]", parse("8:relu:xavier", Shape.of(3), 2));
         assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
                 + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("8:he:relu", Shape.of(3), 2)).getMessage(),
+                assertThrows(IllegalArgumentException.class, () -> parse("8:he:relu", Shape.of(3), 2)).getMessage(),
                 "the activation comes before the initialisation");
     }
 
@@ -63,13 +63,13 @@ class LayersTest {
     void aBadItemIsQuoted() {
         assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
                 + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("12:swish", Shape.of(3), 2)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> parse("12:swish", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'dropout:x' in 'dropout:x': not a number",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("dropout:x", Shape.of(3), 2)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> parse("dropout:x", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'convolve' in '8,convolve': expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                + "maxpool:K or avgpool:K",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("8,convolve", Shape.of(3), 2)).getMessage());
+                + "maxpool:K, avgpool:K or res(...)",
+                assertThrows(IllegalArgumentException.class, () -> parse("8,convolve", Shape.of(3), 2)).getMessage());
         assertEquals("layer '0' in '0': outputs must be > 0, got 0",
-                assertThrows(IllegalArgumentException.class, () -> Layers.parse("0", Shape.of(3), 2)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> parse("0", Shape.of(3), 2)).getMessage());
     }
 }

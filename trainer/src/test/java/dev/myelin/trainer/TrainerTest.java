@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fit loop: reproducible to the bit, resumable to the bit, and allocation-free once warm. */
@@ -64,6 +66,17 @@ class TrainerTest {
     static Model dropoutModel(Kernels k, long seed) {
         return Model.of(k, Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, seed, new Dense(16, Init.HE), Activation.relu(),
                 new Dropout(0.2f), new Dense(CLASSES, Init.XAVIER));
+    }
+
+    /**
+     * A graph with fan-out, a residual sum and a concatenation: h = relu(Dense(16) x); s = h + relu(Dense(16) h);
+     * y = Dense(CLASSES) dropout(concat(s, h)).
+     */
+    static Model graphModel(Kernels k, long seed) {
+        Node h = Node.input().then(new Dense(16, Init.HE), Activation.relu());
+        Node s = Node.add(h, h.then(new Dense(16, Init.HE), Activation.relu()));
+        return Model.of(k, Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, seed,
+                Node.concat(s, h).then(new Dropout(0.2f), new Dense(CLASSES, Init.XAVIER)));
     }
 
     private static Run train(Kernels k, long seed, int epochs, TrainingListener... listeners) throws IOException {
@@ -144,11 +157,12 @@ class TrainerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"reference", "simd"})
-    void resumingFromACheckpointContinuesBitForBit(String backend) throws IOException {
+    @CsvSource({"reference, chain", "simd, chain", "reference, graph", "simd, graph"})
+    void resumingFromACheckpointContinuesBitForBit(String backend, String kind) throws IOException {
         Kernels k = Backends.get(backend);
         Path file = dir.resolve("after3.ckpt");
-        Run whole = train(TrainerTest::dropoutModel, k, 21, 6, new TrainingListener() {
+        BiFunction<Kernels, Long, Model> build = kind.equals("graph") ? TrainerTest::graphModel : TrainerTest::dropoutModel;
+        Run whole = train(build, k, 21, 6, new TrainingListener() {
             @Override
             public void onEpochEnd(EpochResult r, Trainer t) throws IOException {
                 if (r.epoch() == 3) {
@@ -158,7 +172,7 @@ class TrainerTest {
         });
         // A fresh process: other initial weights (seed 99) and fresh optimizer state, all replaced by the checkpoint;
         // the dropout masks of epochs 4 to 6 come from the restored seed.
-        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = dropoutModel(k, 99);
+        try (Dataset train = blobs(200, 7); Dataset validation = blobs(50, 8); Model m = build.apply(k, 99L);
              Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(BATCH).seed(99)) {
             Checkpoint.load(file, t);
             assertEquals(3, t.epochs());
@@ -179,7 +193,13 @@ class TrainerTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adam", "adamw"})
     void aWarmStepOfTheTrainerAloneAllocatesNothing(String optimizer) throws IOException {
-        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), optimizer));
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), optimizer, TrainerTest::model));
+    }
+
+    /** The same for a graph model: the walk over the graph, the gradient sums, Add and Concat's views. */
+    @Test
+    void aWarmStepOfAGraphModelAllocatesNothingInTheTrainer() throws IOException {
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), "adam", TrainerTest::graphModel));
     }
 
     /**
@@ -189,18 +209,19 @@ class TrainerTest {
     @ParameterizedTest
     @ValueSource(strings = {"reference", "simd"})
     void aWarmTrainingStepAllocatesNothing(String backend) throws IOException {
-        assertEquals(0, warmStepAllocation(Backends.get(backend), "adam"));
+        assertEquals(0, warmStepAllocation(Backends.get(backend), "adam", TrainerTest::model));
     }
 
     /** The least heap bytes that 1000 warm steps (full and partial batches) allocate, over up to five windows. */
-    private static long warmStepAllocation(Kernels k, String optimizer) throws IOException {
+    private static long warmStepAllocation(Kernels k, String optimizer, BiFunction<Kernels, Long, Model> build)
+            throws IOException {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Optimizer opt = switch (optimizer) {
             case "sgd" -> new Sgd(1e-3f, 0.9f);
             case "adamw" -> Adam.adamw(1e-3f, 0.01f);
             default -> Adam.adam(1e-3f);
         };
-        try (Dataset data = blobs(200, 7); Model m = model(k, 3);
+        try (Dataset data = blobs(200, 7); Model m = build.apply(k, 3L);
              Trainer t = new Trainer(m, opt).batchSize(BATCH).seed(3)) {
             int[] order = new int[data.size()];
             Trainer.shuffle(order, 3, 0);
