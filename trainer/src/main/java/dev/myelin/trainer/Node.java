@@ -12,9 +12,9 @@ import java.util.Objects;
  * it depends on.
  *
  * <pre>{@code
- * Node x = Node.input();
- * Node f = x.then(new Conv2D(16, 3, 1, 1, Init.HE), new BatchNorm(), Activation.relu(),
- *                 new Conv2D(16, 3, 1, 1, Init.HE), new BatchNorm());
+ * Node x = Node.input();                                        // images of 16 channels, say
+ * Node f = x.then(new Conv2D(16, 3, 3, 1, 1, 1, 1, Init.HE), Activation.relu(),
+ *                 new Conv2D(16, 3, 3, 1, 1, 1, 1, Init.HE));
  * Node y = Node.add(f, x).then(Activation.relu());            // relu(x + f(x))
  * }</pre>
  */
