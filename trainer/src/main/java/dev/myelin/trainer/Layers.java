@@ -37,6 +37,7 @@ public final class Layers {
             case "conv2d" -> Conv2D.of(config);
             case "max_pool2d" -> MaxPool2D.of(config);
             case "avg_pool2d" -> AvgPool2D.of(config);
+            case "batch_norm" -> BatchNorm.of(config);
             case "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu" -> Activation.of(type, config);
             default -> throw new IllegalArgumentException("unknown layer type '" + type + "'");
         };
