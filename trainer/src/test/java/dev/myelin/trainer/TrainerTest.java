@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -179,7 +180,18 @@ class TrainerTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adam", "adamw"})
     void aWarmStepOfTheTrainerAloneAllocatesNothing(String optimizer) throws IOException {
-        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), optimizer));
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), optimizer, TrainerTest::model));
+    }
+
+    /**
+     * The same with the normalization layers, a convolution without a bias and global pooling, whose channel views
+     * and scratch rows are made once per batch size: a full batch and the epoch's last, partial one.
+     */
+    @Test
+    void aWarmStepThroughTheNormalizationLayersAllocatesNothing() throws IOException {
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), "adam", (k, seed) -> Model.of(k,
+                Shape.image(1, WIDTH, 1), Loss.SOFTMAX_CROSS_ENTROPY, seed, new Conv2D(4, 1, 1, 0, Init.HE, false), new BatchNorm(), new LayerNorm(),
+                Activation.relu(), new GlobalAvgPool(), new Dense(CLASSES, Init.XAVIER))));
     }
 
     /**
@@ -189,18 +201,19 @@ class TrainerTest {
     @ParameterizedTest
     @ValueSource(strings = {"reference", "simd"})
     void aWarmTrainingStepAllocatesNothing(String backend) throws IOException {
-        assertEquals(0, warmStepAllocation(Backends.get(backend), "adam"));
+        assertEquals(0, warmStepAllocation(Backends.get(backend), "adam", TrainerTest::model));
     }
 
     /** The least heap bytes that 1000 warm steps (full and partial batches) allocate, over up to five windows. */
-    private static long warmStepAllocation(Kernels k, String optimizer) throws IOException {
+    private static long warmStepAllocation(Kernels k, String optimizer, BiFunction<Kernels, Long, Model> build)
+            throws IOException {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Optimizer opt = switch (optimizer) {
             case "sgd" -> new Sgd(1e-3f, 0.9f);
             case "adamw" -> Adam.adamw(1e-3f, 0.01f);
             default -> Adam.adam(1e-3f);
         };
-        try (Dataset data = blobs(200, 7); Model m = model(k, 3);
+        try (Dataset data = blobs(200, 7); Model m = build.apply(k, 3L);
              Trainer t = new Trainer(m, opt).batchSize(BATCH).seed(3)) {
             int[] order = new int[data.size()];
             Trainer.shuffle(order, 3, 0);
