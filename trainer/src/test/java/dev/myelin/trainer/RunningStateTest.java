@@ -266,4 +266,29 @@ class RunningStateTest {
             assertTrue(!Arrays.equals(snapshots[1], snapshots[2]), "epoch 2 moved the statistics");
         }
     }
+
+    /**
+     * Statistics that overflow stop the fit, as diverged parameters do, rather than leaving a model whose predictions
+     * are NaN and whose file would be refused: a feature of +-3e38 has a variance of 9e76, finite in the kernel's
+     * double sums and infinite once rounded to float; its rstd is then 0, so the outputs, the loss and the parameters
+     * stay finite, and only the running variance shows it.
+     */
+    @Test
+    void runningStatisticsThatOverflowStopTheFit() {
+        int n = 64;
+        float[] x = new float[2 * n];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[2 * i] = i % 2 == 0 ? 3e38f : -3e38f;
+            x[2 * i + 1] = i % 3;
+            labels[i] = i % 2;
+        }
+        try (Dataset data = Dataset.classification("huge", x, 2, labels, 2);
+             Model m = Model.of(Backends.reference(), Shape.of(2), Loss.SOFTMAX_CROSS_ENTROPY, 1, new BatchNorm(), new Dense(2));
+             Trainer t = new Trainer(m, Adam.adam(0.01f)).batchSize(n)) {
+            String message = assertThrows(DivergenceException.class, () -> t.fit(data, 1)).getMessage();
+            assertTrue(message.contains("the running statistics (model state) are NaN or infinite after it"), message);
+            assertTrue(Float.isInfinite(m.runningStateTensors().get(1).value().get(0, 0)));
+        }
+    }
 }
