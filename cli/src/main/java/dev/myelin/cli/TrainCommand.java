@@ -84,10 +84,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--layers", paramLabel = "SPEC", defaultValue = "128:relu",
             description = "The layers, comma-separated: N (Dense of N units), N:ACT (with an activation: relu, leaky_relu, "
-                    + "sigmoid, tanh, gelu), ACT, dropout:RATE, flatten, conv:F:KxK[:strideN][:padN][:ACT], maxpool:K[:strideN], "
-                    + "avgpool:K[:strideN][:padN]; a Dense or conv item may end with an initialisation (he, xavier, "
-                    + "fan_in_uniform). The output layer is added to fit the classes (default: ${DEFAULT-VALUE}). Images are "
-                    + "standardised first and flattened before the first Dense layer.")
+                    + "sigmoid, tanh, gelu), ACT, dropout:RATE, flatten, conv:F:KxK[:strideN][:padN][:nobias][:ACT], "
+                    + "maxpool:K[:strideN], avgpool:K[:strideN][:padN], gap (global average pooling), bn[:momentumM][:epsE] "
+                    + "(batch normalization), ln[:epsE] (layer normalization), res(ITEMS) (a residual block x + f(x), a 1x1 "
+                    + "convolution on the shortcut where f changes the shape); a Dense or conv item may end with an "
+                    + "initialisation (he, xavier, fan_in_uniform). The output layer is added to fit the classes (default: "
+                    + "${DEFAULT-VALUE}). Images are standardised first and flattened before a Dense layer.")
     String layers;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Epochs to train (default: ${DEFAULT-VALUE}).")

@@ -49,7 +49,8 @@ import java.util.Map;
  *   <li>Dropout: {@code Dropout(x, ratio)} without a training mode, which ONNX defines as the identity (the ratio is
  *       kept for {@link OnnxImport});</li>
  *   <li>Standardize: {@code Div(Sub(x, mean), std)}, the statistics a scalar or one per element;</li>
- *   <li>Conv2D: {@code Conv} with the filters converted to ONNX's {@code (K, C, R, S)}; MaxPool2D: {@code MaxPool};
+ *   <li>Conv2D: {@code Conv} with the filters converted to ONNX's {@code (K, C, R, S)} (and no B input for a layer without a
+ *       bias); MaxPool2D: {@code MaxPool};
  *       AvgPool2D: {@code AveragePool} with {@code count_include_pad = 1} (Myelin divides by the whole window);</li>
  *   <li>Flatten: {@code Flatten(axis = 1)}, after a {@code Transpose} to channels-last when it flattens an image.</li>
  * </ul>
@@ -227,12 +228,16 @@ public final class OnnxExport {
                 int pw = Integer.parseInt(c.get("pad_width"));
                 int channels = x.shape.dim(2);
                 Parameter w = conv.parameters().get(0);
-                Parameter b = conv.parameters().get(1);
                 int filters = w.cols();
                 g.initializer(w.name(), new long[] {filters, channels, kh, kw},
                         Layouts.filtersToOnnx(w.value().toArray(), filters, channels, kh, kw));
-                g.initializer(b.name(), new long[] {filters}, b.value().toArray());
-                g.node("Conv", p, List.of(x.name, w.name(), b.name()), List.of(p))
+                List<String> inputs = List.of(x.name, w.name());
+                if (conv.hasBias()) {               // ONNX's Conv takes B as an optional third input
+                    Parameter b = conv.parameters().get(1);
+                    g.initializer(b.name(), new long[] {filters}, b.value().toArray());
+                    inputs = List.of(x.name, w.name(), b.name());
+                }
+                g.node("Conv", p, inputs, List.of(p))
                         .addAttribute(intsAttr("kernel_shape", kh, kw))
                         .addAttribute(intsAttr("strides", Integer.parseInt(c.get("stride_height")),
                                 Integer.parseInt(c.get("stride_width"))))

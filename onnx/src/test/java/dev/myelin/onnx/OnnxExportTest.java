@@ -13,7 +13,10 @@ import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.Activation;
 import dev.myelin.trainer.AtomicFile;
+import dev.myelin.trainer.Conv2D;
 import dev.myelin.trainer.Dense;
+import dev.myelin.trainer.Flatten;
+import dev.myelin.trainer.Init;
 import dev.myelin.trainer.Loss;
 import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Shape;
@@ -50,6 +53,20 @@ class OnnxExportTest {
     @Test
     void cnnMatchesOnnxRuntime() throws Exception {
         try (Model m = Models.cnn(); Matrix x = Models.inputs(32, 10 * 9 * 3, 2)) {
+            compareWithOnnxRuntime(m, x);
+        }
+    }
+
+    /** A convolution without a bias is a {@code Conv} without its optional B input, and ONNX Runtime agrees with it. */
+    @Test
+    void aConvolutionWithoutBiasHasNoBInput() throws Exception {
+        try (Model m = Model.of(Backends.get(), Shape.image(6, 5, 2), Loss.SOFTMAX_CROSS_ENTROPY, 3,
+                new Conv2D(3, 3, 1, 1, Init.HE, false), Activation.relu(), new Flatten(), new Dense(4));
+             Matrix x = Models.inputs(8, 6 * 5 * 2, 3)) {
+            ModelProto p = OnnxExport.proto(m);
+            var conv = p.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv")).findFirst().orElseThrow();
+            assertEquals(2, conv.getInputCount());
+            assertEquals("layer0.W", conv.getInput(1));
             compareWithOnnxRuntime(m, x);
         }
     }

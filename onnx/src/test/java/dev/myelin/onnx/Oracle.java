@@ -115,7 +115,7 @@ final class Oracle {
         int q = outShape.dim(1);
         int k = outShape.dim(2);
         float[] w = c.parameters().get(0).value().toArray();
-        float[] b = c.parameters().get(1).value().toArray();
+        float[] b = c.hasBias() ? c.parameters().get(1).value().toArray() : new float[k];
         double g = ErrorBounds.gamma(kh * kw * ch + 2);
         double gd = ErrorBounds.gammaD(kh * kw * ch + 2);
         double[] y = new double[p * q * k];

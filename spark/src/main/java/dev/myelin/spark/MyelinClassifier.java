@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -608,7 +609,8 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
                         st[i] = state.get(i).toArray();
                     }
                 }
-                Broadcast<Round.In> in = sc.broadcast(new Round.In(round, e, from, to, global, model.values().toArray(), st));
+                Broadcast<Round.In> in = sc.broadcast(new Round.In(round, e, from, to, global, model.values().toArray(), st,
+                        model.runningState().toArray()));
                 List<Round.Out> outs = blocks.map(b -> {
                     TaskContext t = TaskContext.get();
                     return Worker.run(shared.value(), in.value(), b, t.cpus(), t.attemptNumber());
@@ -621,14 +623,17 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
                 }
                 driver.progress(e, global, steps);
                 if (k == 1) {
-                    model.gradients().copyFrom(mean(outs, -1, w));
+                    model.gradients().copyFrom(mean(outs, Round.Out::values, w));
                     driver.update();
                 } else {
-                    model.values().copyFrom(mean(outs, -1, w));
+                    model.values().copyFrom(mean(outs, Round.Out::values, w));
                     for (int i = 0; i < state.size(); i++) {
-                        state.get(i).copyFrom(mean(outs, i, w));
+                        int block = i;
+                        state.get(i).copyFrom(mean(outs, o -> o.state()[block], w));
                     }
                 }
+                // the running statistics each worker's forward passes gathered, averaged as the parameters are
+                model.runningState().copyFrom(mean(outs, Round.Out::running, w));
                 global += to - from;
                 round++;
                 syncSeconds += (System.nanoTime() - combine) * 1e-9;
@@ -644,14 +649,14 @@ public final class MyelinClassifier extends Estimator<MyelinClassificationModel>
     }
 
     /**
-     * The mean over the workers of their values ({@code which} = -1) or of state block {@code which}: summed in
-     * partition order, starting from worker 0's own values (so one worker's values come back bit for bit), then
-     * multiplied by 1 / W.
+     * The mean over the workers of one part of their results ({@code part}: their values, a state block, their running
+     * state): summed in partition order, starting from worker 0's own values (so one worker's values come back bit for
+     * bit), then multiplied by 1 / W.
      */
-    static float[] mean(List<Round.Out> outs, int which, int w) {
-        float[] sum = (which < 0 ? outs.get(0).values() : outs.get(0).state()[which]).clone();
+    static float[] mean(List<Round.Out> outs, Function<Round.Out, float[]> part, int w) {
+        float[] sum = part.apply(outs.get(0)).clone();
         for (int p = 1; p < outs.size(); p++) {
-            float[] v = which < 0 ? outs.get(p).values() : outs.get(p).state()[which];
+            float[] v = part.apply(outs.get(p));
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += v[i];
             }

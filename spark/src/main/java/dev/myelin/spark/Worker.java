@@ -82,6 +82,7 @@ final class Worker {
         synchronized (r) {
             Model m = r.model;
             m.values().copyFrom(in.parameters());
+            m.runningState().copyFrom(in.running());
             List<Matrix> state = r.replica.optimizerState();
             if (in.state() != null) {
                 for (int i = 0; i < state.size(); i++) {
@@ -100,7 +101,7 @@ final class Worker {
                 int from = in.fromStep() * b;
                 int count = Math.min(b, s.rowsPerEpoch() - from);
                 loss = (double) r.replica.gradient(r.data, r.order, from, count) * count;
-                return new Round.Out(block.partition, m.gradients().toArray(), null, loss, count);
+                return new Round.Out(block.partition, m.gradients().toArray(), null, m.runningState().toArray(), loss, count);
             }
             for (int step = in.fromStep(); step < in.toStep(); step++) {
                 int from = step * b;
@@ -112,7 +113,7 @@ final class Worker {
             for (int i = 0; i < out.length; i++) {
                 out[i] = state.get(i).toArray();
             }
-            return new Round.Out(block.partition, m.values().toArray(), out, loss, samples);
+            return new Round.Out(block.partition, m.values().toArray(), out, m.runningState().toArray(), loss, samples);
         }
     }
 

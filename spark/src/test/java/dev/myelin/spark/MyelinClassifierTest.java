@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The estimator on a local Spark in this JVM: exactness, reproducibility, retries, transform, bad input. */
@@ -80,11 +81,14 @@ class MyelinClassifierTest {
      * driver applies the one worker's gradient (the mean of one, copied, not added to zero: a -0.0 stays -0.0) with
      * the same Adam kernel; with k = 3 the worker takes the steps itself and the driver takes its parameters and
      * moments as they are. The same kernels on the same numbers: the weights and the epoch losses agree to the bit.
+     * With batch normalization, the running statistics too: the worker's forward passes gather them, and the driver
+     * takes the mean of one worker's (for k = 1 the driver's model runs no forward pass at all, so they reach it only
+     * that way).
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3})
-    void oneWorkerTrainsExactlyAsTheSingleMachineTrainer(int syncEvery) throws IOException {
-        MyelinClassificationModel spark1 = classifier().setWorkers(1).setSyncEvery(syncEvery)
+    @CsvSource(delimiter = ';', value = {"1; 16:relu", "3; 16:relu", "1; 16,bn,relu", "3; 16,bn,relu"})
+    void oneWorkerTrainsExactlyAsTheSingleMachineTrainer(int syncEvery, String layers) throws IOException {
+        MyelinClassificationModel spark1 = classifier().setLayers(layers).setWorkers(1).setSyncEvery(syncEvery)
                 .fit(SparkTraining.frame(spark, x, labels));
         float[] flat = new float[N * WIDTH];
         for (int i = 0; i < N; i++) {
@@ -92,10 +96,15 @@ class MyelinClassifierTest {
         }
         try (Dataset data = Dataset.classification("blobs", flat, WIDTH, labels, CLASSES);
              Model model = Model.of(Backends.get(), Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, 11,
-                     Layers.parse("16:relu", Node.input(), Shape.of(WIDTH), CLASSES));
+                     Layers.parse(layers, Node.input(), Shape.of(WIDTH), CLASSES));
              Trainer t = new Trainer(model, Adam.adam(0.01f)).batchSize(32).seed(11)) {
             List<EpochResult> h = t.fit(data, 3);
             assertArrayEquals(model.values().toArray(), parameters(spark1), "weights, k = " + syncEvery);
+            try (Model trained = spark1.model()) {
+                assertArrayEquals(model.runningState().toArray(), trained.runningState().toArray(), "running state, k = "
+                        + syncEvery);
+                assertEquals(layers.contains("bn") ? 2 : 0, trained.runningStateTensors().size());
+            }
             for (int e = 0; e < 3; e++) {
                 assertEquals(h.get(e).trainLoss(), spark1.history().get(e).loss(), "epoch " + (e + 1) + " loss");
             }

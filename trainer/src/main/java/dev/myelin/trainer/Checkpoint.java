@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * A training run's state, so that a resumed run continues bit for bit like an uninterrupted one: the
- * model file (architecture and weights), the optimizer's rule and state, the schedule, the options that fix
+ * model file (architecture, weights and running state), the optimizer's rule and state, the schedule, the options that fix
  * the data order (seed, batch size, accumulation, validation split, shard), and the progress (epochs and
  * optimizer steps). A model for inference needs only the model file ({@link Model#save}); a checkpoint is
  * for continuing training.
@@ -160,8 +160,10 @@ public final class Checkpoint {
                     + model.classNames());
         }
         ModelFile.checkFits(file, c.model().tensors(), model.parameters(), "in this model");
+        ModelFile.checkRunningState(file, c.model().runningState(), model.runningStateTensors(), "in this model");
         ModelFile.applyTargetScaling(file, c.model().targetScaling(), model);   // checks all before it changes the model
         ModelFile.copyInto(file, c.model().tensors(), model.parameters());
+        ModelFile.copyInto(file, c.model().runningState(), model.runningStateTensors());
         if (!names.isEmpty()) {
             model.classNames(names);
         }

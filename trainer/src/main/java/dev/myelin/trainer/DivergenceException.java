@@ -1,8 +1,8 @@
 package dev.myelin.trainer;
 
 /**
- * Training diverged: a step's loss, the parameters after an epoch's last update, or the validation loss after an
- * epoch is NaN or infinite. {@link Trainer#fit} throws it at the first such step or epoch end, before any listener
+ * Training diverged: a step's loss, the parameters after an epoch's last update, the model's running state (batch
+ * normalization's statistics) or the validation loss after an epoch is NaN or infinite. {@link Trainer#fit} throws it at the first such step or epoch end, before any listener
  * hears of it (so no checkpoint of the diverged state is written); the model's parameters are then unusable.
  * The usual cause is a learning rate too high for the data (unstandardised features make it likelier).
  *

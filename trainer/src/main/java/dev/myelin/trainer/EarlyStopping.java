@@ -8,7 +8,9 @@ import java.lang.foreign.ValueLayout;
  * training loss) has not improved by more than {@code minDelta} for {@code patience} epochs in a row, and then
  * puts back the parameters of the best epoch (the one with the lowest monitored loss), unless told to
  * {@link #keepLastWeights() keep the last}. It keeps a copy of the parameters (on the heap, the size of the model's
- * value slab) taken at the end of each epoch that improves. Only the parameters go back: the optimizer's state and
+ * value slab) taken at the end of each epoch that improves, with the model's running state (batch normalization's
+ * statistics, {@link Model#runningState()}), which goes back with them: the statistics belong to the parameters
+ * they were gathered under. Only these go back: the optimizer's state and
  * the trainer's counters stay those of the last epoch, so a listener after this one (a checkpoint) sees the restored
  * parameters, and one before it the last.
  */
@@ -21,6 +23,7 @@ public final class EarlyStopping implements TrainingListener {
     private int bestEpoch;
     private int waited;
     private float[] bestValues;     // the value slab at the end of the best epoch
+    private float[] bestState;      // and the running-state slab
     private boolean restored;
 
     /**
@@ -50,13 +53,15 @@ public final class EarlyStopping implements TrainingListener {
     public EarlyStopping keepLastWeights() {
         this.keepLast = true;
         this.bestValues = null;
+        this.bestState = null;
         return this;
     }
 
     @Override
     public void onEpochEnd(EpochResult r, Trainer trainer) {
         double loss = Double.isNaN(r.validationLoss()) ? r.trainLoss() : r.validationLoss();
-        MemorySegment values = slab(trainer.model());
+        MemorySegment values = slab(trainer.model().values());
+        MemorySegment state = slab(trainer.model().runningState());
         if (loss < best - minDelta) {
             best = loss;
             bestEpoch = r.epoch();
@@ -66,19 +71,23 @@ public final class EarlyStopping implements TrainingListener {
                     bestValues = new float[(int) (values.byteSize() / Float.BYTES)];
                 }
                 MemorySegment.copy(values, ValueLayout.JAVA_FLOAT, 0, bestValues, 0, bestValues.length);
+                if (bestState == null) {
+                    bestState = new float[(int) (state.byteSize() / Float.BYTES)];
+                }
+                MemorySegment.copy(state, ValueLayout.JAVA_FLOAT, 0, bestState, 0, bestState.length);
             }
         } else if (++waited >= patience) {
             trainer.stop();
             if (bestValues != null) {
                 MemorySegment.copy(bestValues, 0, values, ValueLayout.JAVA_FLOAT, 0, bestValues.length);
+                MemorySegment.copy(bestState, 0, state, ValueLayout.JAVA_FLOAT, 0, bestState.length);
                 restored = true;
             }
         }
     }
 
-    /** The model's value slab as one segment. */
-    private static MemorySegment slab(Model model) {
-        var v = model.values();
+    /** One of the model's slabs, {@code (1, S)}, as one segment. */
+    private static MemorySegment slab(dev.myelin.core.Matrix v) {
         return v.segment().asSlice(v.offset() * Float.BYTES, (long) v.cols() * Float.BYTES);
     }
 

@@ -58,7 +58,21 @@ public interface Layer {
     }
 
     /**
-     * Writes initial parameter values, drawing from {@code rnd}; called once the parameters have memory.
+     * The model state created by {@link #build}, in a fixed order (empty for layers without any): tensors made with
+     * {@link Parameter#state}, such as batch normalization's running mean and variance. A training {@link #forward}
+     * may update them; nothing trains them (no gradient, unseen by the optimizer and weight decay). The model lays
+     * them out in its running-state slab ({@link Model#runningState()}) before {@link #initialize}, which writes
+     * their initial values; the model file and checkpoints keep them, and data-parallel training averages them
+     * across replicas as it does the parameters.
+     *
+     * @return the state tensors, in a fixed order
+     */
+    default List<Parameter> runningState() {
+        return List.of();
+    }
+
+    /**
+     * Writes initial parameter (and running-state) values, drawing from {@code rnd}; called once they have memory.
      *
      * @param rnd the model's generator, seeded from its seed; layers draw from it in model order
      */

@@ -39,6 +39,9 @@ public final class Layers {
             case "conv2d" -> Conv2D.of(config);
             case "max_pool2d" -> MaxPool2D.of(config);
             case "avg_pool2d" -> AvgPool2D.of(config);
+            case "batch_norm" -> BatchNorm.of(config);
+            case "layer_norm" -> LayerNorm.of(config);
+            case "global_avg_pool" -> new GlobalAvgPool();
             case "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu" -> Activation.of(type, config);
             default -> throw new IllegalArgumentException("unknown layer type '" + type + "'");
         };
@@ -54,8 +57,13 @@ public final class Layers {
      *       {@code fan_in_uniform}: {@link Init}) ends the item, as in {@code 128:relu:fan_in_uniform};</li>
      *   <li>{@code ACT}: an activation alone; {@code dropout:R}: dropout of rate R; {@code flatten}.</li>
      *   <li>{@code conv:F:KxK} (or {@code conv:F:K}): a Conv2D of F filters of K x K, then any of {@code strideN},
-     *       {@code padN} (default 1 and 0), an activation and an initialisation (default He). {@code maxpool:K} and
-     *       {@code avgpool:K}, then optionally {@code strideN} (default K) and, for average pooling, {@code padN}.</li>
+     *       {@code padN} (default 1 and 0), {@code nobias} (no bias: before a batch normalization), an activation and
+     *       an initialisation (default He). {@code maxpool:K} and {@code avgpool:K}, then optionally {@code strideN}
+     *       (default K) and, for average pooling, {@code padN}. {@code gap}: global average pooling, an image
+     *       {@code (H, W, C)} to its channels' means {@code (C)}.</li>
+     *   <li>{@code bn}: batch normalization over the last axis (the channels), then optionally {@code momentumM} and
+     *       {@code epsE} (defaults 0.1 and 1e-5, as PyTorch), e.g. {@code bn:momentum0.01:eps1e-3}; {@code ln}: layer
+     *       normalization over the last axis, optionally {@code epsE}.</li>
      *   <li>{@code res(ITEMS)}: a residual block, {@code x + block(x)} where {@code block} is the items inside (any of
      *       the above, nested blocks too) applied to x. Where the block changes the shape of an image (more channels,
      *       a stride), the shortcut is a 1x1 convolution with that stride and channel count, with the settings of
@@ -67,7 +75,8 @@ public final class Layers {
      * (Xavier) is appended. E.g. {@code "128:relu"} and {@code "128:relu,10"} both give, for 10 outputs,
      * {@code Dense(128) ReLU Dense(10)}. A bad item is an {@link IllegalArgumentException} that quotes it.
      *
-     * @param description the items, comma-separated, e.g. {@code "conv:32:3x3:pad1:relu,maxpool:2,128:relu"}
+     * @param description the items, comma-separated, e.g. {@code "conv:32:3x3:pad1:relu,maxpool:2,128:relu"} or
+     *                    {@code "conv:16:3x3:pad1:nobias,bn,relu,res(conv:16:3x3:pad1:nobias,bn),relu,gap"}
      * @param from        the node the first item is applied to (the model's input, or a layer after it)
      * @param input       the shape of one sample at {@code from}
      * @param outputs     the units of the output layer
@@ -145,7 +154,7 @@ public final class Layers {
                         p.endsWithOutput = act == null && units == outputs;
                     } else if (parts[0].equals("conv")) {
                         if (parts.length < 3 || !parts[1].matches("\\d+")) {
-                            throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:ACTIVATION][:INIT]");
+                            throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:nobias][:ACTIVATION][:INIT]");
                         }
                         int[] kernel = kernel(parts[2]);
                         int stride = 1;
@@ -153,22 +162,25 @@ public final class Layers {
                         String act = null;
                         Init init = Init.HE;
                         boolean initGiven = false;
+                        boolean bias = true;
                         for (int i = 3; i < parts.length; i++) {
                             if (parts[i].matches("stride\\d+")) {
                                 stride = Integer.parseInt(parts[i].substring(6));
                             } else if (parts[i].matches("pad\\d+")) {
                                 pad = Integer.parseInt(parts[i].substring(3));
+                            } else if (parts[i].equals("nobias") && bias) {
+                                bias = false;
                             } else if (ACTIVATIONS.contains(parts[i]) && act == null) {
                                 act = parts[i];
                             } else if (init(parts[i]) != null && !initGiven) {
                                 init = init(parts[i]);
                                 initGiven = true;
                             } else {
-                                throw new IllegalArgumentException("expected strideN, padN, an activation or an initialisation "
-                                        + INITS + ", got '" + parts[i] + "'");
+                                throw new IllegalArgumentException("expected strideN, padN, nobias, an activation or an "
+                                        + "initialisation " + INITS + ", got '" + parts[i] + "'");
                             }
                         }
-                        p.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, init));
+                        p.add(new Conv2D(Integer.parseInt(parts[1]), kernel[0], kernel[1], stride, stride, pad, pad, init, bias));
                         if (act != null) {
                             p.add(activation(act));
                         }
@@ -195,13 +207,34 @@ public final class Layers {
                             throw new IllegalArgumentException("expected dropout:RATE");
                         }
                         p.add(new Dropout(Float.parseFloat(parts[1])));
+                    } else if (parts[0].equals("bn") || parts[0].equals("ln")) {
+                        boolean batch = parts[0].equals("bn");
+                        float momentum = BatchNorm.MOMENTUM;
+                        float eps = BatchNorm.EPS;
+                        boolean momentumGiven = false;
+                        boolean epsGiven = false;
+                        for (int i = 1; i < parts.length; i++) {
+                            if (batch && parts[i].startsWith("momentum") && !momentumGiven) {
+                                momentum = Float.parseFloat(parts[i].substring(8));
+                                momentumGiven = true;
+                            } else if (parts[i].startsWith("eps") && !epsGiven) {
+                                eps = Float.parseFloat(parts[i].substring(3));
+                                epsGiven = true;
+                            } else {
+                                throw new IllegalArgumentException("unexpected '" + parts[i] + "'; expected " + (batch
+                                        ? "bn[:momentumM][:epsE]" : "ln[:epsE]"));
+                            }
+                        }
+                        p.add(batch ? new BatchNorm(momentum, eps) : new LayerNorm(eps));
+                    } else if (parts[0].equals("gap") && parts.length == 1) {
+                        p.add(new GlobalAvgPool());
                     } else if (parts[0].equals("flatten") && parts.length == 1) {
                         p.add(new Flatten());
                     } else if (ACTIVATIONS.contains(parts[0]) && parts.length == 1) {
                         p.add(activation(parts[0]));
                     } else {
                         throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                                + "maxpool:K, avgpool:K or res(...)");
+                                + "maxpool:K, avgpool:K, gap, bn, ln or res(...)");
                     }
                 } catch (NumberFormatException e) {
                     throw new ItemException("layer '" + raw.strip() + "' in '" + p.description + "': not a number", e);

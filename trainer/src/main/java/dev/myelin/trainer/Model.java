@@ -66,6 +66,8 @@ public final class Model implements AutoCloseable {
     private final Arena parameterArena = Arena.ofShared();
     private final Matrix values;
     private final Matrix gradients;
+    private List<Parameter> stateTensors = List.of();
+    private Matrix runningState;               // (1, S): every layer's model state (bindRunningState)
     private Arena batchArena;
     private int capacity;                      // rows the batch buffers hold
     private Batch batch;                       // gathered samples for evaluate
@@ -127,6 +129,7 @@ public final class Model implements AutoCloseable {
                     offset += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
                 }
             }
+            bindRunningState();
             if (initialize) {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 for (Layer l : this.layers) {
@@ -256,6 +259,39 @@ public final class Model implements AutoCloseable {
     public void save(Path file) throws IOException {
         checkOpen();
         ModelFile.write(file, this);
+    }
+
+    /**
+     * Lays every layer's model state ({@link Layer#runningState()}) out in one more slab, {@code (1, S)}, as the
+     * parameters are laid out in theirs: in layer order, each tensor on a 64-byte boundary, the gaps zero; binds
+     * the views (no gradient). Called by the constructor once the layers are built, before they are initialised.
+     */
+    private void bindRunningState() {
+        List<Parameter> all = new ArrayList<>();
+        long total = 0;
+        for (Layer l : layers) {
+            for (Parameter p : l.runningState()) {
+                if (p.trainable()) {
+                    throw new IllegalArgumentException(l + " declares the trainable parameter " + p.name()
+                            + " as running state; state tensors are made with Parameter.state");
+                }
+                all.add(p);
+                total += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
+            }
+        }
+        if (total > Integer.MAX_VALUE - ALIGN) {
+            throw new IllegalArgumentException("the model has " + total + " values of running state; at most "
+                    + (Integer.MAX_VALUE - ALIGN) + " fit in one slab");
+        }
+        runningState = Matrix.allocate(parameterArena, 1, (int) Math.max(total, 1));
+        long offset = 0;
+        for (int i = 0; i < layers.length; i++) {
+            for (Parameter p : layers[i].runningState()) {
+                p.bind("layer" + i, offset, view(runningState, offset, p), null);
+                offset += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
+            }
+        }
+        stateTensors = List.copyOf(all);
     }
 
     private static Matrix view(Matrix slab, long offset, Parameter p) {
@@ -833,6 +869,24 @@ public final class Model implements AutoCloseable {
     public Matrix values() {
         checkOpen();
         return values;
+    }
+
+    /**
+     * The running-state slab, {@code (1, S)}: every layer's model state ({@link Layer#runningState()}, such as batch
+     * normalization's running mean and variance), in {@link #runningStateTensors()} order, each tensor starting on a
+     * 64-byte boundary; {@code (1, 1)} holding 0 for a model without state. Training passes update it; the optimizer
+     * never sees it; the model file keeps it; data-parallel training averages it across replicas.
+     *
+     * @return the running-state slab
+     */
+    public Matrix runningState() {
+        checkOpen();
+        return runningState;
+    }
+
+    /** {@return every layer's model state tensor, named {@code layer<i>.<name>}, in layer order (their slab order)} */
+    public List<Parameter> runningStateTensors() {
+        return stateTensors;
     }
 
     /** {@return the gradient slab: the same layout as {@link #values()}, written by each backward pass} */

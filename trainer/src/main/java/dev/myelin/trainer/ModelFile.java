@@ -48,6 +48,10 @@ import java.util.TreeMap;
  *     "graph"          4 count L, int32 (the layers); per layer: 4 input count k, int32, then k int32 indices of
  *                      earlier layers, -1 for the model's input (written only for a model that is not a chain,
  *                      {@link Model#isChain}; without it, layer i takes layer i - 1's output)
+ *     "running state"  the model's state tensors ({@link Model#runningStateTensors()}: batch normalization's running
+ *                      means and variances), as the tensors above: 4 count, then per tensor name, rows, cols, values;
+ *                      written only for a model with state, required for one (each value finite and at least its
+ *                      tensor's {@link Parameter#minimum()}: a variance is >= 0)
  * </pre>
  */
 public final class ModelFile {
@@ -106,10 +110,12 @@ public final class ModelFile {
      * @param targetScaling the target standardisation, or null (the optional section "target scaling")
      * @param graph      the inputs of each layer ({@link Model#inputsOf}), or null for a chain (the optional section
      *                   "graph")
+     * @param runningState the model state tensors, in the model's order, or an empty list (the optional section
+     *                     "running state")
      */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
                            List<String> classNames, List<Tensor> tensors, List<String> featureNames,
-                           TargetScaling targetScaling, List<int[]> graph) {
+                           TargetScaling targetScaling, List<int[]> graph, List<Tensor> runningState) {
 
         /**
          * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
@@ -122,7 +128,9 @@ public final class ModelFile {
             // The layers' declared parameters are checked against the stored tensors, whose sizes the reader checked
             // against the bytes present, before the model allocates: a header that declares more than the file holds
             // costs nothing.
-            checkFits(file, tensors, declared(kernels), "in the layers it declares");
+            List<Parameter> declaredState = new ArrayList<>();
+            checkFits(file, tensors, declared(kernels, declaredState), "in the layers it declares");
+            checkRunningState(file, runningState, declaredState, "in the layers it declares");
             Model model;
             try {
                 model = Model.empty(kernels, input, loss, seed, newGraph());
@@ -146,6 +154,7 @@ public final class ModelFile {
                 }
                 applyTargetScaling(file, targetScaling, model);
                 copyInto(file, tensors, model.parameters());
+                copyInto(file, runningState, model.runningStateTensors());
                 return model;
             } catch (InvalidDataException | RuntimeException e) {
                 model.close();
@@ -173,8 +182,9 @@ public final class ModelFile {
         /**
          * The parameters the stored layers declare, with their model-wide names and shapes, from layers built on the
          * input shape and then dropped: building a layer creates its parameters without memory ({@link Layer#build}).
+         * Their model state tensors ({@link Layer#runningState()}) are added to {@code state}, named likewise.
          */
-        private List<Parameter> declared(Kernels kernels) throws InvalidDataException {
+        private List<Parameter> declared(Kernels kernels, List<Parameter> state) throws InvalidDataException {
             try {
                 Graph g = newGraph();
                 g.build(input, i -> new DeclaringContext(kernels, i));
@@ -182,6 +192,9 @@ public final class ModelFile {
                 for (int i = 0; i < g.size(); i++) {
                     for (Parameter p : g.layer(i).parameters()) {
                         all.add(new Parameter("layer" + i + "." + p.name(), p.rows(), p.cols()));
+                    }
+                    for (Parameter p : g.layer(i).runningState()) {
+                        state.add(Parameter.state("layer" + i + "." + p.name(), p.rows(), p.cols(), p.minimum()));
                     }
                 }
                 return all;
@@ -281,6 +294,7 @@ public final class ModelFile {
             writeFeatureNames(out, model.featureNames());
             writeTargetScaling(out, model.targetMean(), model.targetStd());
             writeGraph(out, model);
+            writeRunningState(out, model.runningStateTensors());
         });
     }
 
@@ -337,6 +351,7 @@ public final class ModelFile {
             List<String> featureNames = List.of();
             TargetScaling targetScaling = null;
             List<int[]> graph = null;
+            List<Tensor> runningState = null;
             while (in.available() > 0) {
                 String section = in.readUTF();
                 field = "the section '" + section + "'";
@@ -346,13 +361,15 @@ public final class ModelFile {
                     targetScaling = readTargetScaling(in, file);
                 } else if (section.equals(GRAPH) && graph == null) {
                     graph = readGraph(in, file, layers.size());
+                } else if (section.equals(RUNNING_STATE) && runningState == null) {
+                    runningState = readRunningState(in, file);
                 } else {
                     throw new InvalidDataException(file, "malformed: an unknown or repeated section '" + section
                             + "' after the last tensor");
                 }
             }
             return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors,
-                    featureNames, targetScaling, graph);
+                    featureNames, targetScaling, graph, runningState == null ? List.of() : runningState);
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw malformed(file, field, e);
@@ -524,6 +541,64 @@ public final class ModelFile {
             graph.add(inputs);
         }
         return List.copyOf(graph);
+    }
+
+    /** The name of the optional section of the model state. */
+    private static final String RUNNING_STATE = "running state";
+
+    /** The optional section "running state", if the model has state tensors. */
+    private static void writeRunningState(DataOutputStream out, List<Parameter> state) throws IOException {
+        if (state.isEmpty()) {
+            return;
+        }
+        out.writeUTF(RUNNING_STATE);
+        writeTensors(out, state, "");
+    }
+
+    /**
+     * The content of the section "running state" (after its name): at least one tensor, each within the bytes present
+     * and every value finite. Names, shapes and each tensor's minimum are checked against the layers' declared state
+     * ({@link #checkRunningState}) before a model is built.
+     */
+    private static List<Tensor> readRunningState(DataInputStream in, Path file) throws IOException {
+        int count = in.readInt();
+        if (count < 1) {
+            throw new InvalidDataException(file, "malformed: a running state of " + count + " tensors");
+        }
+        List<Tensor> state = readTensors(in, count, file);
+        for (Tensor t : state) {
+            for (int i = 0; i < t.values().length; i++) {
+                if (!Float.isFinite(t.values()[i])) {
+                    throw new InvalidDataException(file, "malformed: element " + i + " of the running state "
+                            + printable(t.name()) + " is " + t.values()[i] + "; it must be finite");
+                }
+            }
+        }
+        return state;
+    }
+
+    /**
+     * Checks that the stored running state is exactly {@code targets} (count, names, shapes, as {@link #checkFits}),
+     * and every stored value at least its tensor's {@link Parameter#minimum()} (a variance is {@code >= 0}), naming
+     * the first that is not. A model with state needs the section: a file without it has no values to give.
+     */
+    static void checkRunningState(Path file, List<Tensor> stored, List<Parameter> targets, String where)
+            throws InvalidDataException {
+        if (stored.isEmpty() && !targets.isEmpty()) {
+            throw new InvalidDataException(file, "has no section '" + RUNNING_STATE + "', but the model has " + targets.size()
+                    + " state tensors " + where + ", " + targets.get(0) + " first");
+        }
+        checkFits(file, stored, targets, where);
+        for (int t = 0; t < stored.size(); t++) {
+            float[] v = stored.get(t).values();
+            float minimum = targets.get(t).minimum();
+            for (int i = 0; i < v.length; i++) {
+                if (!(v[i] >= minimum)) {
+                    throw new InvalidDataException(file, "malformed: element " + i + " of the running state "
+                            + targets.get(t).name() + " is " + v[i] + "; it must be at least " + minimum);
+                }
+            }
+        }
     }
 
     /** A stream over the body of a checked frame. */

@@ -3,10 +3,12 @@ package dev.myelin.trainer;
 import dev.myelin.core.Matrix;
 
 /**
- * A trainable tensor of a layer: its value and its gradient are views into the model's two slabs (one
- * block for every value, one of the same layout for every gradient; see {@link Model#values()}). A layer
- * creates its parameters in {@link Layer#build}; the model lays them out and binds the views before
- * {@link Layer#initialize} runs.
+ * A tensor of a layer that lives in its model's slabs. Most are trainable parameters: the value and the gradient
+ * are views into the model's two slabs (one block for every value, one of the same layout for every gradient;
+ * see {@link Model#values()}). The others are model state ({@link #state}, e.g. batch normalization's running
+ * statistics): a value in the model's running-state slab ({@link Model#runningState()}) and no gradient; the
+ * optimizer never sees them, the model file and checkpoints keep them. A layer creates both kinds in
+ * {@link Layer#build}; the model lays them out and binds the views before {@link Layer#initialize} runs.
  *
  * <p>The backward pass writes {@code grad} with {@code =} (the kernels' "writes" contract), or adds to it
  * when gradients accumulate over micro-batches, so it never needs zeroing between steps.
@@ -16,6 +18,8 @@ public final class Parameter {
     private String name;
     private final int rows;
     private final int cols;
+    private final boolean trainable;
+    private final float minimum;
     private long offset = -1;
     private Matrix value;
     private Matrix grad;
@@ -28,6 +32,29 @@ public final class Parameter {
      * @param cols the columns, {@code >= 1}
      */
     public Parameter(String name, int rows, int cols) {
+        this(name, rows, cols, true, Float.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * A {@code rows x cols} tensor of model state named {@code name} within its layer (e.g. {@code "running_var"}):
+     * not trained, without a gradient, laid out in {@link Model#runningState()} (see {@link Layer#runningState()}).
+     * A model file's value for it must be finite and at least {@code minimum}, or the file is refused.
+     *
+     * @param name    the name within its layer, not empty
+     * @param rows    the rows, {@code >= 1}
+     * @param cols    the columns, {@code >= 1}
+     * @param minimum the least value a stored element may have ({@code 0} for a variance; {@code -Infinity} for no
+     *                bound), not NaN
+     * @return the state tensor, not yet backed by memory
+     */
+    public static Parameter state(String name, int rows, int cols, float minimum) {
+        if (Float.isNaN(minimum)) {
+            throw new IllegalArgumentException("state tensor " + name + ": the minimum must not be NaN");
+        }
+        return new Parameter(name, rows, cols, false, minimum);
+    }
+
+    private Parameter(String name, int rows, int cols, boolean trainable, float minimum) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a parameter needs a name, got " + (name == null ? "null" : "\"\""));
         }
@@ -37,6 +64,18 @@ public final class Parameter {
         this.name = name;
         this.rows = rows;
         this.cols = cols;
+        this.trainable = trainable;
+        this.minimum = minimum;
+    }
+
+    /** {@return true for a trainable parameter, false for model state ({@link #state}), which has no gradient} */
+    public boolean trainable() {
+        return trainable;
+    }
+
+    /** {@return the least value a stored element of this state tensor may have; -Infinity for a parameter} */
+    public float minimum() {
+        return minimum;
     }
 
     /**
@@ -79,13 +118,19 @@ public final class Parameter {
     /**
      * {@return dLoss/dvalue of the last backward pass: a {@code (rows, cols)} view into the model's gradient slab}
      *
-     * @throws IllegalStateException if no model has laid the parameter out yet
+     * @throws IllegalStateException if no model has laid the parameter out yet, or this is model state (no gradient)
      */
     public Matrix grad() {
+        if (!trainable) {
+            throw new IllegalStateException(name + " is model state, not trained: it has no gradient");
+        }
         return bound(grad);
     }
 
-    /** Called once by the model: the layer's name ({@code "layer1"}) and where this parameter lives in the slabs. */
+    /**
+     * Called once by the model: the layer's name ({@code "layer1"}) and where this tensor lives in the slabs (for
+     * model state: in the running-state slab, {@code grad} null).
+     */
     void bind(String layer, long offset, Matrix value, Matrix grad) {
         if (this.value != null) {
             throw new IllegalStateException("parameter " + name + " already belongs to a model; a layer instance can be "

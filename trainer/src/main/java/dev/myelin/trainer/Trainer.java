@@ -318,6 +318,10 @@ public final class Trainer implements AutoCloseable {
                 throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
                         "the parameters are NaN or infinite after its update");
             }
+            if (!finite(model.runningState())) {
+                throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
+                        "the running statistics (model state) are NaN or infinite after it");
+            }
             Evaluation val = valData == null ? null : model.evaluate(valData, valRows, batchSize);
             if (val != null && !Double.isFinite(val.loss())) {
                 throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate, "the validation loss after it is "

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -200,6 +201,17 @@ class TrainerTest {
     @Test
     void aWarmStepOfAGraphModelAllocatesNothingInTheTrainer() throws IOException {
         assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), "adam", TrainerTest::graphModel));
+    }
+
+    /**
+     * The same with the normalization layers, a convolution without a bias and global pooling, whose channel views
+     * and scratch rows are made once per batch size: a full batch and the epoch's last, partial one.
+     */
+    @Test
+    void aWarmStepThroughTheNormalizationLayersAllocatesNothing() throws IOException {
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), "adam", (k, seed) -> Model.of(k,
+                Shape.image(1, WIDTH, 1), Loss.SOFTMAX_CROSS_ENTROPY, seed, new Conv2D(4, 1, 1, 0, Init.HE, false), new BatchNorm(), new LayerNorm(),
+                Activation.relu(), new GlobalAvgPool(), new Dense(CLASSES, Init.XAVIER))));
     }
 
     /**
