@@ -477,4 +477,47 @@ final class Check {
         disjoint(name, d, nameB, b);
         disjoint(name, d, "gamma", gamma);
     }
+    // ---------------------------------------------------------------- sequences: embeddings, self-attention
+
+    /** Every one of the first {@code count} ids lies in {@code [0, vocabulary)}; the array holds at least {@code count}. */
+    static void ids(int[] ids, int count, int vocabulary) {
+        if (ids == null) {
+            throw new NullPointerException("ids is null");
+        }
+        if (ids.length < count) {
+            throw new IllegalArgumentException("ids has length " + ids.length + ", needs at least " + count
+                    + " (one per row)");
+        }
+        for (int i = 0; i < count; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabulary) {
+                throw new IllegalArgumentException("id " + ids[i] + " at position " + i + " is outside [0, " + vocabulary
+                        + ") (the table's rows)");
+            }
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#embeddingForward}. */
+    static void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        matrix("Y", y);
+        matrix("table", table);
+        if (y.cols() != table.cols()) {
+            throw new IllegalArgumentException("Y is " + shape(y) + " but table is " + shape(table)
+                    + "; they need the same columns (the embedding width)");
+        }
+        ids(ids, y.rows(), table.rows());
+        disjoint("Y", y, "table", table);
+    }
+
+    /** Checks the arguments of {@link Kernels#embeddingBackward}. */
+    static void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        matrix("dTable", dTable);
+        matrix("dY", dY);
+        if (dY.cols() != dTable.cols()) {
+            throw new IllegalArgumentException("dY is " + shape(dY) + " but dTable is " + shape(dTable)
+                    + "; they need the same columns (the embedding width)");
+        }
+        ids(ids, dY.rows(), dTable.rows());
+        zeroOrOne("beta", beta);
+        disjoint("dTable", dTable, "dY", dY);
+    }
 }

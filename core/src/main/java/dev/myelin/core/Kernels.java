@@ -678,6 +678,40 @@ public final class Kernels {
         impl.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta);
     }
 
+    // ---------------------------------------------------------------- sequences: embeddings, causal self-attention
+
+    /**
+     * Embedding lookup: {@code Y[i][j] = table[ids[i]][j]} for each of Y's n rows. Y is (n, d), table is
+     * (vocabulary, d); ids has length at least n, every id in {@code [0, vocabulary)} (else its position and value
+     * are named in the error). An exact copy. Writes Y; Y must not overlap the table.
+     *
+     * @param y     Y, {@code (n, d)}: written
+     * @param table the embedding table, {@code (vocabulary, d)}: only read
+     * @param ids   the row of the table for each row of Y; length at least n
+     */
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Check.embeddingForward(y, table, ids);
+        impl.embeddingForward(y, table, ids);
+    }
+
+    /**
+     * The gradient of {@link #embeddingForward}, a scatter-add: {@code dTable[v] = beta * dTable[v] + sum over the i
+     * with ids[i] == v of dY[i]}. Each element of a table row is {@code t = beta == 0 ? +0 : dTable[v][j]}, then
+     * {@code t = t + dY[i][j]} for each such i in increasing order, one rounding per addition, so the result is the
+     * same bits whatever the backend or the number of threads; a row no id names is 0 ({@code beta == 0}) or kept.
+     * dY is (n, d), dTable is (vocabulary, d); ids as in {@link #embeddingForward}. With {@code beta == 0} dTable is
+     * overwritten without being read.
+     *
+     * @param dTable the gradient with respect to the table, {@code (vocabulary, d)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (n, d)}
+     * @param ids    the forward pass's ids; length at least n
+     * @param beta   0 overwrites dTable, 1 adds to it
+     */
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Check.embeddingBackward(dTable, dY, ids, beta);
+        impl.embeddingBackward(dTable, dY, ids, beta);
+    }
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

@@ -409,6 +409,27 @@ public interface UncheckedKernels {
     void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
                            Matrix gamma, float beta);
 
+    // ---------------------------------------------------------------- sequences: embeddings, causal self-attention
+
+    /**
+     * Embedding lookup; see {@link Kernels#embeddingForward}.
+     *
+     * @param y     Y, {@code (n, d)}: written
+     * @param table the embedding table, {@code (vocabulary, d)}
+     * @param ids   the row of the table for each row of Y, each in {@code [0, vocabulary)}
+     */
+    void embeddingForward(Matrix y, Matrix table, int[] ids);
+
+    /**
+     * Embedding gradient, a scatter-add in order of the ids' positions; see {@link Kernels#embeddingBackward}.
+     *
+     * @param dTable the gradient with respect to the table, {@code (vocabulary, d)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (n, d)}
+     * @param ids    the forward pass's ids
+     * @param beta   0 overwrites dTable, 1 adds to it
+     */
+    void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta);
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

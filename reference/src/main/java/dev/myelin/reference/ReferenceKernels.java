@@ -226,6 +226,16 @@ final class ReferenceKernels implements UncheckedKernels {
     }
 
     @Override
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Embedding.embeddingForward(y, table, ids);
+    }
+
+    @Override
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Embedding.embeddingBackward(dTable, dY, ids, beta);
+    }
+
+    @Override
     public float mseLoss(Matrix dP, Matrix p, Matrix t) {
         return Losses.mseLoss(dP, p, t);
     }

@@ -254,6 +254,16 @@ final class SimdKernels implements UncheckedKernels {
     }
 
     @Override
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Embedding.embeddingForward(y, table, ids, pool);
+    }
+
+    @Override
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Embedding.embeddingBackward(dTable, dY, ids, beta, pool);
+    }
+
+    @Override
     public float mseLoss(Matrix dP, Matrix p, Matrix t) {
         return Losses.mseLoss(dP, p, t, pool);
     }

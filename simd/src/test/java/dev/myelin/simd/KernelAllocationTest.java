@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, packed,
  * transposes, alpha = 0), SGD with and without momentum, the convolution and pooling kernels on small
  * images of as many rows (channels and filters that end in a partial vector, strides, dilation, padding,
- * overlapping windows).
+ * overlapping windows), the embedding kernels on a table of as many rows.
  *
  * <p>Measured: the heap bytes the calling thread allocates ({@code com.sun.management.ThreadMXBean}) over
  * windows of {@link #CALLS} calls, after {@link #WARM} warm-up calls. The bound is 0 bytes, with no
@@ -170,6 +170,13 @@ class KernelAllocationTest {
             }
         }
 
+        // embedding: a table of ROWS rows, ids repeating
+        int[] ids = new int[o.rows];
+        for (int i = 0; i < o.rows; i++) {
+            ids[i] = (i * 3) % 4;
+        }
+        Matrix table = o.matrix(o.rows, n);
+        Matrix dTable = o.matrix(o.rows, n);
         List<Call> list = new ArrayList<>();
         list.add(new Call("gemm", "narrow, op(A) = A, op(B) = B, beta 0", () -> k.gemm(z, a, Trans.N, b, Trans.N, 1f, 0f)));
         list.add(new Call("gemm", "packed, op(A) = A, op(B) = B, beta 0.5", () -> k.gemm(cWide, a, Trans.N, bWide, Trans.N, 1f, 0.5f)));
@@ -229,6 +236,9 @@ class KernelAllocationTest {
                 () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 0f)));
         list.add(new Call("layerNormBackward", "beta 1",
                 () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 1f)));
+        list.add(new Call("embeddingForward", "", () -> k.embeddingForward(z, table, ids)));
+        list.add(new Call("embeddingBackward", "beta 0", () -> k.embeddingBackward(dTable, y, ids, 0f)));
+        list.add(new Call("embeddingBackward", "beta 1", () -> k.embeddingBackward(dTable, y, ids, 1f)));
         list.add(new Call("mseLoss", "", () -> k.mseLoss(dX, x, y)));
         list.add(new Call("bceWithLogitsLoss", "", () -> k.bceWithLogitsLoss(dX, x, y)));
         list.add(new Call("softmaxCrossEntropyLoss", "", () -> k.softmaxCrossEntropyLoss(dX, x, labels)));

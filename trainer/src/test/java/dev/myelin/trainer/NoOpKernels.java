@@ -60,6 +60,8 @@ final class NoOpKernels implements UncheckedKernels {
                                            float eps) { }
     @Override public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean,
                                             Matrix rstd, Matrix gamma, float beta) { }
+    @Override public void embeddingForward(Matrix y, Matrix table, int[] ids) { }
+    @Override public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) { }
     @Override public float mseLoss(Matrix dP, Matrix p, Matrix t) { return 0; }
     @Override public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) { return 0; }
     @Override public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) { return 0; }
