@@ -520,4 +520,72 @@ final class Check {
         zeroOrOne("beta", beta);
         disjoint("dTable", dTable, "dY", dY);
     }
+
+    /** {@code m} is {@code (batch * length, heads * headSize)}. */
+    private static void tokens(String name, Matrix m, SelfAttention g) {
+        matrix(name, m);
+        if (m.rows() != g.rows() || m.cols() != g.cols()) {
+            throw new IllegalArgumentException(name + " must be " + g.rows() + "x" + g.cols() + " (batch " + g.batch()
+                    + " x length " + g.length() + " rows, heads " + g.heads() + " x headSize " + g.headSize()
+                    + " columns), got " + shape(m));
+        }
+    }
+
+    /** {@code p} is {@code (batch * heads * length, length)}. */
+    private static void probabilities(Matrix p, SelfAttention g) {
+        matrix("P", p);
+        if (p.rows() != g.probabilityRows() || p.cols() != g.length()) {
+            throw new IllegalArgumentException("P must be " + g.probabilityRows() + "x" + g.length() + " (batch "
+                    + g.batch() + " x heads " + g.heads() + " x length " + g.length() + " rows, length " + g.length()
+                    + " columns), got " + shape(p));
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#attentionForward}. */
+    static void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        geometry(g);
+        tokens("O", o, g);
+        probabilities(p, g);
+        tokens("Q", q, g);
+        tokens("K", k, g);
+        tokens("V", v, g);
+        finite("scale", scale);
+        disjoint("O", o, "Q", q);
+        disjoint("O", o, "K", k);
+        disjoint("O", o, "V", v);
+        disjoint("P", p, "Q", q);
+        disjoint("P", p, "K", k);
+        disjoint("P", p, "V", v);
+        notShared("O", o, "P", p);
+    }
+
+    /** Checks the arguments of {@link Kernels#attentionBackward}. */
+    static void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        geometry(g);
+        tokens("dQ", dQ, g);
+        tokens("dK", dK, g);
+        tokens("dV", dV, g);
+        tokens("dO", dO, g);
+        tokens("Q", q, g);
+        tokens("K", k, g);
+        tokens("V", v, g);
+        probabilities(p, g);
+        finite("scale", scale);
+        notShared("dQ", dQ, "dK", dK);
+        notShared("dQ", dQ, "dV", dV);
+        notShared("dK", dK, "dV", dV);
+        gradientReadsNothing("dQ", dQ, dO, q, k, v, p);
+        gradientReadsNothing("dK", dK, dO, q, k, v, p);
+        gradientReadsNothing("dV", dV, dO, q, k, v, p);
+    }
+
+    /** An attention gradient shares no memory with any input of the backward pass (no array: a warm call allocates nothing). */
+    private static void gradientReadsNothing(String name, Matrix out, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p) {
+        disjoint(name, out, "dO", dO);
+        disjoint(name, out, "Q", q);
+        disjoint(name, out, "K", k);
+        disjoint(name, out, "V", v);
+        disjoint(name, out, "P", p);
+    }
 }

@@ -712,6 +712,63 @@ public final class Kernels {
         impl.embeddingBackward(dTable, dY, ids, beta);
     }
 
+    /**
+     * Causal multi-head self-attention, forward, for each sequence b, head h and token t (shapes and layout:
+     * {@link SelfAttention}; {@code q_t}, {@code k_s}, {@code v_s}, {@code o_t} are the head's D columns of rows
+     * {@code b T + t} and {@code b T + s}, {@code p_t} is row {@code (b H + h) T + t} of P):
+     * <pre>
+     * S_ts = scale * (q_t . k_s)                  s &lt;= t; the dot product a float FMA chain from +0 in order of d
+     * p_ts = exp(S_ts - m_t) / sum_{s' &lt;= t} exp(S_ts' - m_t),  m_t = max_{s &lt;= t} S_ts    (as softmaxForward)
+     * p_ts = +0                                   s &gt; t: masked, exactly zero, never computed from K or V
+     * o_t  = sum_{s &lt;= t} p_ts v_s                a float FMA chain from +0 in order of s
+     * </pre>
+     * The row maximum is subtracted, so a row whose scores are all very negative (say -1e30) still has a finite
+     * softmax. Writes O and P (P is what {@link #attentionBackward} needs). O and P must not overlap each other or
+     * the inputs; Q, K and V may overlap each other (column views of one projection).
+     *
+     * @param o     O, {@code (B T, H D)}: written
+     * @param p     the probabilities P, {@code (B H T, T)}: written, zero above the diagonal of each block
+     * @param q     the queries Q, {@code (B T, H D)}
+     * @param k     the keys K, {@code (B T, H D)}
+     * @param v     the values V, {@code (B T, H D)}
+     * @param g     the shape: batch B, length T, heads H, headSize D
+     * @param scale the factor of the scores, finite; commonly {@code 1 / sqrt(D)}
+     */
+    public void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        Check.attentionForward(o, p, q, k, v, g, scale);
+        impl.attentionForward(o, p, q, k, v, g, scale);
+    }
+
+    /**
+     * The gradient of {@link #attentionForward} with respect to Q, K and V, from P and the forward inputs
+     * (notation as there; every sum a float FMA chain from +0 in the order of its index, only over the unmasked
+     * {@code s <= t}):
+     * <pre>
+     * dv_s  = sum_{t &gt;= s} p_ts do_t
+     * dP_ts = do_t . v_s                         (in order of d)
+     * r_t   = sum_{s &lt;= t} p_ts dP_ts
+     * dS_ts = p_ts * (dP_ts - r_t)                (two roundings, as softmaxBackward)
+     * dq_t  = scale * (sum_{s &lt;= t} dS_ts k_s)     dk_s = scale * (sum_{t &gt;= s} dS_ts q_t)
+     * </pre>
+     * Writes dQ, dK and dV ({@code =}); they must not overlap each other or any input.
+     *
+     * @param dQ    the gradient with respect to Q, {@code (B T, H D)}: written
+     * @param dK    the gradient with respect to K, {@code (B T, H D)}: written
+     * @param dV    the gradient with respect to V, {@code (B T, H D)}: written
+     * @param dO    the gradient with respect to O, {@code (B T, H D)}
+     * @param q     the forward pass's Q, {@code (B T, H D)}
+     * @param k     the forward pass's K, {@code (B T, H D)}
+     * @param v     the forward pass's V, {@code (B T, H D)}
+     * @param p     the forward pass's P, {@code (B H T, T)}
+     * @param g     the shape: batch B, length T, heads H, headSize D
+     * @param scale the forward pass's scale, finite
+     */
+    public void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        Check.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
+        impl.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
+    }
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

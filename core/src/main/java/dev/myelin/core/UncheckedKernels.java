@@ -430,6 +430,36 @@ public interface UncheckedKernels {
      */
     void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta);
 
+    /**
+     * Causal multi-head self-attention, forward; see {@link Kernels#attentionForward}.
+     *
+     * @param o     O, {@code (B T, H D)}: written
+     * @param p     the probabilities P, {@code (B H T, T)}: written
+     * @param q     the queries Q, {@code (B T, H D)}
+     * @param k     the keys K, {@code (B T, H D)}
+     * @param v     the values V, {@code (B T, H D)}
+     * @param g     the shape
+     * @param scale the factor of the scores
+     */
+    void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale);
+
+    /**
+     * Causal multi-head self-attention, backward; see {@link Kernels#attentionBackward}.
+     *
+     * @param dQ    the gradient with respect to Q, {@code (B T, H D)}: written
+     * @param dK    the gradient with respect to K, {@code (B T, H D)}: written
+     * @param dV    the gradient with respect to V, {@code (B T, H D)}: written
+     * @param dO    the gradient with respect to O, {@code (B T, H D)}
+     * @param q     the forward pass's Q
+     * @param k     the forward pass's K
+     * @param v     the forward pass's V
+     * @param p     the forward pass's P, {@code (B H T, T)}
+     * @param g     the shape
+     * @param scale the forward pass's scale
+     */
+    void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                           SelfAttention g, float scale);
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

@@ -6,6 +6,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Cases;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
+import dev.myelin.core.SelfAttention;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -13,10 +14,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The embedding gradient (a scatter-add) gives the same bits at 1, 2 and 7 threads (capped at
+ * The embedding gradient (a scatter-add) and the attention kernels give the same bits at 1, 2 and 7 threads (capped at
  * the processors the JVM sees: the {@code threads-8} execution runs this class with {@code -XX:ActiveProcessorCount=8},
  * so 7 threads run there on 2 cores, workers preempted mid-chunk). The sizes are large enough to split over the
- * pool ({@link Embedding#PARALLEL_MIN_ELEMENTS}); the ids repeat heavily (a
+ * pool ({@link Embedding#PARALLEL_MIN_ELEMENTS}, {@link Attention#PARALLEL_MIN_WORK}); the ids repeat heavily (a
  * vocabulary of 61 for 4096 positions, uniform), so every chunk of table rows gathers from all over the batch.
  * Each thread count runs three times on the same inputs.
  */
@@ -28,7 +29,9 @@ class SequenceThreadsTest {
     Stream<DynamicTest> theSameBitsAtAnyThreadCount() {
         return Stream.of(
                 DynamicTest.dynamicTest("embeddingBackward 4096 x 97 into 61 rows, beta 0 and 1 " + SimdTesting.setting(),
-                        SequenceThreadsTest::embedding));
+                        SequenceThreadsTest::embedding),
+                DynamicTest.dynamicTest("attention forward and backward " + new SelfAttention(3, 70, 4, 24) + " "
+                        + SimdTesting.setting(), () -> attention(new SelfAttention(3, 70, 4, 24))));
     }
 
     private static void embedding() {
@@ -58,6 +61,37 @@ class SequenceThreadsTest {
                         first = both;
                     } else {
                         exact("embeddingBackward at " + k, first, both, d);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void attention(SelfAttention g) {
+        SimdTesting.simd();
+        try (Arena arena = Arena.ofShared()) {
+            SplittableRandom rnd = Cases.random(94_000_000L);
+            Matrix q = Cases.matrix(arena, rnd, g.rows(), g.cols());
+            Matrix k = Cases.matrix(arena, rnd, g.rows(), g.cols());
+            Matrix v = Cases.matrix(arena, rnd, g.rows(), g.cols());
+            Matrix dO = Cases.matrix(arena, rnd, g.rows(), g.cols());
+            float scale = (float) (1 / Math.sqrt(g.headSize()));
+            float[] first = null;
+            for (int t : THREADS) {
+                Kernels kernels = Backends.get("simd", t);
+                for (int rep = 0; rep < 3; rep++) {
+                    Matrix o = Cases.layout(arena, rnd, g.rows(), g.cols());
+                    Matrix p = Cases.layout(arena, rnd, g.probabilityRows(), g.length());
+                    Matrix dQ = Cases.layout(arena, rnd, g.rows(), g.cols());
+                    Matrix dK = Cases.layout(arena, rnd, g.rows(), g.cols());
+                    Matrix dV = Cases.layout(arena, rnd, g.rows(), g.cols());
+                    kernels.attentionForward(o, p, q, k, v, g, scale);
+                    kernels.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
+                    float[] all = concat(concat(o.toArray(), p.toArray()), concat(dQ.toArray(), concat(dK.toArray(), dV.toArray())));
+                    if (first == null) {
+                        first = all;
+                    } else {
+                        exact("attention at " + kernels, first, all, 1);
                     }
                 }
             }
