@@ -477,4 +477,115 @@ final class Check {
         disjoint(name, d, nameB, b);
         disjoint(name, d, "gamma", gamma);
     }
+    // ---------------------------------------------------------------- sequences: embeddings, self-attention
+
+    /** Every one of the first {@code count} ids lies in {@code [0, vocabulary)}; the array holds at least {@code count}. */
+    static void ids(int[] ids, int count, int vocabulary) {
+        if (ids == null) {
+            throw new NullPointerException("ids is null");
+        }
+        if (ids.length < count) {
+            throw new IllegalArgumentException("ids has length " + ids.length + ", needs at least " + count
+                    + " (one per row)");
+        }
+        for (int i = 0; i < count; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabulary) {
+                throw new IllegalArgumentException("id " + ids[i] + " at position " + i + " is outside [0, " + vocabulary
+                        + ") (the table's rows)");
+            }
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#embeddingForward}. */
+    static void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        matrix("Y", y);
+        matrix("table", table);
+        if (y.cols() != table.cols()) {
+            throw new IllegalArgumentException("Y is " + shape(y) + " but table is " + shape(table)
+                    + "; they need the same columns (the embedding width)");
+        }
+        ids(ids, y.rows(), table.rows());
+        disjoint("Y", y, "table", table);
+    }
+
+    /** Checks the arguments of {@link Kernels#embeddingBackward}. */
+    static void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        matrix("dTable", dTable);
+        matrix("dY", dY);
+        if (dY.cols() != dTable.cols()) {
+            throw new IllegalArgumentException("dY is " + shape(dY) + " but dTable is " + shape(dTable)
+                    + "; they need the same columns (the embedding width)");
+        }
+        ids(ids, dY.rows(), dTable.rows());
+        zeroOrOne("beta", beta);
+        disjoint("dTable", dTable, "dY", dY);
+    }
+
+    /** {@code m} is {@code (batch * length, heads * headSize)}. */
+    private static void tokens(String name, Matrix m, SelfAttention g) {
+        matrix(name, m);
+        if (m.rows() != g.rows() || m.cols() != g.cols()) {
+            throw new IllegalArgumentException(name + " must be " + g.rows() + "x" + g.cols() + " (batch " + g.batch()
+                    + " x length " + g.length() + " rows, heads " + g.heads() + " x headSize " + g.headSize()
+                    + " columns), got " + shape(m));
+        }
+    }
+
+    /** {@code p} is {@code (batch * heads * length, length)}. */
+    private static void probabilities(Matrix p, SelfAttention g) {
+        matrix("P", p);
+        if (p.rows() != g.probabilityRows() || p.cols() != g.length()) {
+            throw new IllegalArgumentException("P must be " + g.probabilityRows() + "x" + g.length() + " (batch "
+                    + g.batch() + " x heads " + g.heads() + " x length " + g.length() + " rows, length " + g.length()
+                    + " columns), got " + shape(p));
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#attentionForward}. */
+    static void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        geometry(g);
+        tokens("O", o, g);
+        probabilities(p, g);
+        tokens("Q", q, g);
+        tokens("K", k, g);
+        tokens("V", v, g);
+        finite("scale", scale);
+        disjoint("O", o, "Q", q);
+        disjoint("O", o, "K", k);
+        disjoint("O", o, "V", v);
+        disjoint("P", p, "Q", q);
+        disjoint("P", p, "K", k);
+        disjoint("P", p, "V", v);
+        notShared("O", o, "P", p);
+    }
+
+    /** Checks the arguments of {@link Kernels#attentionBackward}. */
+    static void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        geometry(g);
+        tokens("dQ", dQ, g);
+        tokens("dK", dK, g);
+        tokens("dV", dV, g);
+        tokens("dO", dO, g);
+        tokens("Q", q, g);
+        tokens("K", k, g);
+        tokens("V", v, g);
+        probabilities(p, g);
+        finite("scale", scale);
+        notShared("dQ", dQ, "dK", dK);
+        notShared("dQ", dQ, "dV", dV);
+        notShared("dK", dK, "dV", dV);
+        gradientReadsNothing("dQ", dQ, dO, q, k, v, p);
+        gradientReadsNothing("dK", dK, dO, q, k, v, p);
+        gradientReadsNothing("dV", dV, dO, q, k, v, p);
+    }
+
+    /** An attention gradient shares no memory with any input of the backward pass (no array: a warm call allocates nothing). */
+    private static void gradientReadsNothing(String name, Matrix out, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p) {
+        disjoint(name, out, "dO", dO);
+        disjoint(name, out, "Q", q);
+        disjoint(name, out, "K", k);
+        disjoint(name, out, "V", v);
+        disjoint(name, out, "P", p);
+    }
 }

@@ -678,6 +678,97 @@ public final class Kernels {
         impl.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta);
     }
 
+    // ---------------------------------------------------------------- sequences: embeddings, causal self-attention
+
+    /**
+     * Embedding lookup: {@code Y[i][j] = table[ids[i]][j]} for each of Y's n rows. Y is (n, d), table is
+     * (vocabulary, d); ids has length at least n, every id in {@code [0, vocabulary)} (else its position and value
+     * are named in the error). An exact copy. Writes Y; Y must not overlap the table.
+     *
+     * @param y     Y, {@code (n, d)}: written
+     * @param table the embedding table, {@code (vocabulary, d)}: only read
+     * @param ids   the row of the table for each row of Y; length at least n
+     */
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Check.embeddingForward(y, table, ids);
+        impl.embeddingForward(y, table, ids);
+    }
+
+    /**
+     * The gradient of {@link #embeddingForward}, a scatter-add: {@code dTable[v] = beta * dTable[v] + sum over the i
+     * with ids[i] == v of dY[i]}. Each element of a table row is {@code t = beta == 0 ? +0 : dTable[v][j]}, then
+     * {@code t = t + dY[i][j]} for each such i in increasing order, one rounding per addition, so the result is the
+     * same bits whatever the backend or the number of threads; a row no id names is 0 ({@code beta == 0}) or kept.
+     * dY is (n, d), dTable is (vocabulary, d); ids as in {@link #embeddingForward}. With {@code beta == 0} dTable is
+     * overwritten without being read.
+     *
+     * @param dTable the gradient with respect to the table, {@code (vocabulary, d)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (n, d)}
+     * @param ids    the forward pass's ids; length at least n
+     * @param beta   0 overwrites dTable, 1 adds to it
+     */
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Check.embeddingBackward(dTable, dY, ids, beta);
+        impl.embeddingBackward(dTable, dY, ids, beta);
+    }
+
+    /**
+     * Causal multi-head self-attention, forward, for each sequence b, head h and token t (shapes and layout:
+     * {@link SelfAttention}; {@code q_t}, {@code k_s}, {@code v_s}, {@code o_t} are the head's D columns of rows
+     * {@code b T + t} and {@code b T + s}, {@code p_t} is row {@code (b H + h) T + t} of P):
+     * <pre>
+     * S_ts = scale * (q_t . k_s)                  s &lt;= t; the dot product a float FMA chain from +0 in order of d
+     * p_ts = exp(S_ts - m_t) / sum_{s' &lt;= t} exp(S_ts' - m_t),  m_t = max_{s &lt;= t} S_ts    (as softmaxForward)
+     * p_ts = +0                                   s &gt; t: masked, exactly zero, never computed from K or V
+     * o_t  = sum_{s &lt;= t} p_ts v_s                a float FMA chain from +0 in order of s
+     * </pre>
+     * The row maximum is subtracted, so a row whose scores are all very negative (say -1e30) still has a finite
+     * softmax. Writes O and P (P is what {@link #attentionBackward} needs). O and P must not overlap each other or
+     * the inputs; Q, K and V may overlap each other (column views of one projection).
+     *
+     * @param o     O, {@code (B T, H D)}: written
+     * @param p     the probabilities P, {@code (B H T, T)}: written, zero above the diagonal of each block
+     * @param q     the queries Q, {@code (B T, H D)}
+     * @param k     the keys K, {@code (B T, H D)}
+     * @param v     the values V, {@code (B T, H D)}
+     * @param g     the shape: batch B, length T, heads H, headSize D
+     * @param scale the factor of the scores, finite; commonly {@code 1 / sqrt(D)}
+     */
+    public void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        Check.attentionForward(o, p, q, k, v, g, scale);
+        impl.attentionForward(o, p, q, k, v, g, scale);
+    }
+
+    /**
+     * The gradient of {@link #attentionForward} with respect to Q, K and V, from P and the forward inputs
+     * (notation as there; every sum a float FMA chain from +0 in the order of its index, only over the unmasked
+     * {@code s <= t}):
+     * <pre>
+     * dv_s  = sum_{t &gt;= s} p_ts do_t
+     * dP_ts = do_t . v_s                         (in order of d)
+     * r_t   = sum_{s &lt;= t} p_ts dP_ts
+     * dS_ts = p_ts * (dP_ts - r_t)                (two roundings, as softmaxBackward)
+     * dq_t  = scale * (sum_{s &lt;= t} dS_ts k_s)     dk_s = scale * (sum_{t &gt;= s} dS_ts q_t)
+     * </pre>
+     * Writes dQ, dK and dV ({@code =}); they must not overlap each other or any input.
+     *
+     * @param dQ    the gradient with respect to Q, {@code (B T, H D)}: written
+     * @param dK    the gradient with respect to K, {@code (B T, H D)}: written
+     * @param dV    the gradient with respect to V, {@code (B T, H D)}: written
+     * @param dO    the gradient with respect to O, {@code (B T, H D)}
+     * @param q     the forward pass's Q, {@code (B T, H D)}
+     * @param k     the forward pass's K, {@code (B T, H D)}
+     * @param v     the forward pass's V, {@code (B T, H D)}
+     * @param p     the forward pass's P, {@code (B H T, T)}
+     * @param g     the shape: batch B, length T, heads H, headSize D
+     * @param scale the forward pass's scale, finite
+     */
+    public void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        Check.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
+        impl.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
+    }
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

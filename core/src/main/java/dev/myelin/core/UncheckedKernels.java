@@ -409,6 +409,57 @@ public interface UncheckedKernels {
     void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
                            Matrix gamma, float beta);
 
+    // ---------------------------------------------------------------- sequences: embeddings, causal self-attention
+
+    /**
+     * Embedding lookup; see {@link Kernels#embeddingForward}.
+     *
+     * @param y     Y, {@code (n, d)}: written
+     * @param table the embedding table, {@code (vocabulary, d)}
+     * @param ids   the row of the table for each row of Y, each in {@code [0, vocabulary)}
+     */
+    void embeddingForward(Matrix y, Matrix table, int[] ids);
+
+    /**
+     * Embedding gradient, a scatter-add in order of the ids' positions; see {@link Kernels#embeddingBackward}.
+     *
+     * @param dTable the gradient with respect to the table, {@code (vocabulary, d)}: written or accumulated into
+     * @param dY     the gradient with respect to Y, {@code (n, d)}
+     * @param ids    the forward pass's ids
+     * @param beta   0 overwrites dTable, 1 adds to it
+     */
+    void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta);
+
+    /**
+     * Causal multi-head self-attention, forward; see {@link Kernels#attentionForward}.
+     *
+     * @param o     O, {@code (B T, H D)}: written
+     * @param p     the probabilities P, {@code (B H T, T)}: written
+     * @param q     the queries Q, {@code (B T, H D)}
+     * @param k     the keys K, {@code (B T, H D)}
+     * @param v     the values V, {@code (B T, H D)}
+     * @param g     the shape
+     * @param scale the factor of the scores
+     */
+    void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale);
+
+    /**
+     * Causal multi-head self-attention, backward; see {@link Kernels#attentionBackward}.
+     *
+     * @param dQ    the gradient with respect to Q, {@code (B T, H D)}: written
+     * @param dK    the gradient with respect to K, {@code (B T, H D)}: written
+     * @param dV    the gradient with respect to V, {@code (B T, H D)}: written
+     * @param dO    the gradient with respect to O, {@code (B T, H D)}
+     * @param q     the forward pass's Q
+     * @param k     the forward pass's K
+     * @param v     the forward pass's V
+     * @param p     the forward pass's P, {@code (B H T, T)}
+     * @param g     the shape
+     * @param scale the forward pass's scale
+     */
+    void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                           SelfAttention g, float scale);
+
     // ---------------------------------------------------------------- losses fused with their gradient
 
     /**

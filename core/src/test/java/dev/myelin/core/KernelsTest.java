@@ -31,7 +31,7 @@ class KernelsTest {
 
     /** The kernels whose last float is beta, 0 (overwrite) or 1 (accumulate into the parameter gradients). */
     private static final Set<String> ACCUMULATING = Set.of("conv2dBackwardFilter", "batchNormBackward",
-            "layerNormBackward");
+            "layerNormBackward", "embeddingBackward");
 
     /** What the recording backend returns from a method that returns float. */
     private static final float RESULT = 0.25f;
@@ -72,7 +72,8 @@ class KernelsTest {
      * Valid arguments for any kernel: every matrix 1x1 in its own memory (so shapes agree whatever the
      * kernel asks, a row or a column included, and nothing overlaps), labels and indices {0}, Trans.N, 2 for
      * every int (an optimizer's step counts from 1; a running update's count is at least 2), a geometry of one
-     * 1x1 pixel of one channel with a 1x1 kernel or window (its images are 1x1 matrices), and 0.5 for every float
+     * 1x1 pixel of one channel with a 1x1 kernel or window (its images are 1x1 matrices), an attention shape of one
+     * token of one head of size 1 (its operands are 1x1 matrices), and 0.5 for every float
      * (finite, in [0, 1), positive: valid for every scalar check) but the ones that must be 0 or 1 (the last
      * float of the backward kernels that accumulate parameter gradients, beta), which are 1.
      */
@@ -105,6 +106,8 @@ class KernelsTest {
             return Conv2d.of(1, 1, 1, 1, 1, 1, 0);
         } else if (type == Pool2d.class) {
             return Pool2d.of(1, 1, 1, 1, 1, 0);
+        } else if (type == SelfAttention.class) {
+            return new SelfAttention(1, 1, 1, 1);
         }
         throw new AssertionError("no valid value for a kernel argument of type " + type);
     }

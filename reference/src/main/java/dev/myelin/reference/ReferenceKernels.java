@@ -3,6 +3,7 @@ package dev.myelin.reference;
 import dev.myelin.core.Conv2d;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
+import dev.myelin.core.SelfAttention;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
 
@@ -223,6 +224,27 @@ final class ReferenceKernels implements UncheckedKernels {
     public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
                                   Matrix gamma, float beta) {
         Normalization.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta);
+    }
+
+    @Override
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Embedding.embeddingForward(y, table, ids);
+    }
+
+    @Override
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Embedding.embeddingBackward(dTable, dY, ids, beta);
+    }
+
+    @Override
+    public void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        Attention.attentionForward(o, p, q, k, v, g, scale);
+    }
+
+    @Override
+    public void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        Attention.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.myelin.simd;
 import dev.myelin.core.Conv2d;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
+import dev.myelin.core.SelfAttention;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
 import java.lang.ref.Cleaner;
@@ -251,6 +252,27 @@ final class SimdKernels implements UncheckedKernels {
     public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean, Matrix rstd,
                                   Matrix gamma, float beta) {
         Normalization.layerNormBackward(dX, dGamma, dBeta, dY, x, mean, rstd, gamma, beta, pool);
+    }
+
+    @Override
+    public void embeddingForward(Matrix y, Matrix table, int[] ids) {
+        Embedding.embeddingForward(y, table, ids, pool);
+    }
+
+    @Override
+    public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) {
+        Embedding.embeddingBackward(dTable, dY, ids, beta, pool);
+    }
+
+    @Override
+    public void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g, float scale) {
+        Attention.attentionForward(o, p, q, k, v, g, scale, pool);
+    }
+
+    @Override
+    public void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v, Matrix p,
+                                  SelfAttention g, float scale) {
+        Attention.attentionBackward(dQ, dK, dV, dO, q, k, v, p, g, scale, pool);
     }
 
     @Override

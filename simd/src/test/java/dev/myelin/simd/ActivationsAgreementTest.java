@@ -290,7 +290,7 @@ class ActivationsAgreementTest {
      * result rounded once: u y + gamma_D(2n + 4) y + 2^-149 (n + 1 double exps within 1 ulp, n additions, one
      * division).
      */
-    private static double[] softmaxBound(float[] x, int rows, int n) {
+    static double[] softmaxBound(float[] x, int rows, int n) {
         double[] b = new double[rows * n];
         for (int i = 0; i < rows; i++) {
             RowExp r = rowExp(x, i, n);

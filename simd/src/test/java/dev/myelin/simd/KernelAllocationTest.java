@@ -6,6 +6,7 @@ import dev.myelin.core.Conv2d;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
+import dev.myelin.core.SelfAttention;
 import dev.myelin.core.Trans;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, packed,
  * transposes, alpha = 0), SGD with and without momentum, the convolution and pooling kernels on small
  * images of as many rows (channels and filters that end in a partial vector, strides, dilation, padding,
- * overlapping windows).
+ * overlapping windows), the embedding kernels on a table of as many rows, attention on one sequence of as many
+ * tokens with one head of {@code L + 3} and one of {@code 2L + 3} columns.
  *
  * <p>Measured: the heap bytes the calling thread allocates ({@code com.sun.management.ThreadMXBean}) over
  * windows of {@link #CALLS} calls, after {@link #WARM} warm-up calls. The bound is 0 bytes, with no
@@ -170,6 +172,24 @@ class KernelAllocationTest {
             }
         }
 
+        // embedding: a table of ROWS rows, ids repeating; attention: one sequence of ROWS tokens, one head of L + 3
+        // columns (a vector and a scalar tail) and one of 2L + 3 (the two-vector loop too)
+        int[] ids = new int[o.rows];
+        for (int i = 0; i < o.rows; i++) {
+            ids[i] = (i * 3) % 4;
+        }
+        Matrix table = o.matrix(o.rows, n);
+        Matrix dTable = o.matrix(o.rows, n);
+        SelfAttention narrowHead = new SelfAttention(1, o.rows, 1, n);
+        SelfAttention wideHead = new SelfAttention(1, o.rows, 1, 2 * Vectors.L + 3);
+        Matrix[] att = new Matrix[8];
+        Matrix[] wide = new Matrix[8];
+        for (int i = 0; i < 8; i++) {
+            att[i] = o.matrix(o.rows, n);
+            wide[i] = o.matrix(o.rows, 2 * Vectors.L + 3);
+        }
+        Matrix attP = o.matrix(o.rows, o.rows);
+        Matrix wideP = o.matrix(o.rows, o.rows);
         List<Call> list = new ArrayList<>();
         list.add(new Call("gemm", "narrow, op(A) = A, op(B) = B, beta 0", () -> k.gemm(z, a, Trans.N, b, Trans.N, 1f, 0f)));
         list.add(new Call("gemm", "packed, op(A) = A, op(B) = B, beta 0.5", () -> k.gemm(cWide, a, Trans.N, bWide, Trans.N, 1f, 0.5f)));
@@ -229,6 +249,17 @@ class KernelAllocationTest {
                 () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 0f)));
         list.add(new Call("layerNormBackward", "beta 1",
                 () -> k.layerNormBackward(dX, dGamma, dBeta, y, x, rowMean, rowRstd, gamma, 1f)));
+        list.add(new Call("embeddingForward", "", () -> k.embeddingForward(z, table, ids)));
+        list.add(new Call("embeddingBackward", "beta 0", () -> k.embeddingBackward(dTable, y, ids, 0f)));
+        list.add(new Call("embeddingBackward", "beta 1", () -> k.embeddingBackward(dTable, y, ids, 1f)));
+        list.add(new Call("attentionForward", "D = L + 3",
+                () -> k.attentionForward(att[0], attP, att[1], att[2], att[3], narrowHead, 0.25f)));
+        list.add(new Call("attentionForward", "D = 2L + 3",
+                () -> k.attentionForward(wide[0], wideP, wide[1], wide[2], wide[3], wideHead, 0.25f)));
+        list.add(new Call("attentionBackward", "D = L + 3",
+                () -> k.attentionBackward(att[4], att[5], att[6], att[7], att[1], att[2], att[3], attP, narrowHead, 0.25f)));
+        list.add(new Call("attentionBackward", "D = 2L + 3",
+                () -> k.attentionBackward(wide[4], wide[5], wide[6], wide[7], wide[1], wide[2], wide[3], wideP, wideHead, 0.25f)));
         list.add(new Call("mseLoss", "", () -> k.mseLoss(dX, x, y)));
         list.add(new Call("bceWithLogitsLoss", "", () -> k.bceWithLogitsLoss(dX, x, y)));
         list.add(new Call("softmaxCrossEntropyLoss", "", () -> k.softmaxCrossEntropyLoss(dX, x, labels)));

@@ -8,6 +8,7 @@ import dev.myelin.core.Conv2d;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
+import dev.myelin.core.SelfAttention;
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.stream.Stream;
@@ -73,6 +74,33 @@ class KernelValidationTest {
                         (k, a, out) -> k.rowArgmax(new int[2], m(a, 3, 4))),
                 new Bad("leaky slope", IllegalArgumentException.class, List.of("slope", "NaN"), 2, 2,
                         (k, a, out) -> k.leakyReluForward(out, m(a, 2, 2), Float.NaN)),
+                new Bad("embedding id out of range", IllegalArgumentException.class, List.of("id 4", "position 2", "[0, 4)"),
+                        3, 2, (k, a, out) -> k.embeddingForward(out, m(a, 4, 2), new int[] {0, 3, 4})),
+                new Bad("negative embedding id", IllegalArgumentException.class, List.of("id -1", "position 0", "[0, 4)"),
+                        4, 2, (k, a, out) -> k.embeddingBackward(out, m(a, 3, 2), new int[] {-1, 0, 1}, 0f)),
+                new Bad("embedding ids too short", IllegalArgumentException.class, List.of("ids has length 2", "at least 3"),
+                        3, 2, (k, a, out) -> k.embeddingForward(out, m(a, 4, 2), new int[] {0, 1})),
+                new Bad("embedding width", IllegalArgumentException.class, List.of("Y is 3x2", "table is 4x3"), 3, 2,
+                        (k, a, out) -> k.embeddingForward(out, m(a, 4, 3), new int[] {0, 1, 2})),
+                new Bad("embedding beta", IllegalArgumentException.class, List.of("beta", "0.5"), 4, 2,
+                        (k, a, out) -> k.embeddingBackward(out, m(a, 3, 2), new int[] {0, 1, 2}, 0.5f)),
+                new Bad("attention P shape", IllegalArgumentException.class, List.of("P must be 12x3", "heads 2", "got 6x3"),
+                        6, 8, (k, a, out) -> k.attentionForward(out, m(a, 6, 3), m(a, 6, 8), m(a, 6, 8), m(a, 6, 8),
+                                new SelfAttention(2, 3, 2, 4), 0.5f)),
+                new Bad("attention Q shape", IllegalArgumentException.class, List.of("Q must be 6x8", "headSize 4", "got 6x6"),
+                        6, 8, (k, a, out) -> k.attentionForward(out, m(a, 12, 3), m(a, 6, 6), m(a, 6, 8), m(a, 6, 8),
+                                new SelfAttention(2, 3, 2, 4), 0.5f)),
+                new Bad("attention scale", IllegalArgumentException.class, List.of("scale", "Infinity"), 6, 8,
+                        (k, a, out) -> k.attentionBackward(out, m(a, 6, 8), m(a, 6, 8), m(a, 6, 8), m(a, 6, 8), m(a, 6, 8),
+                                m(a, 6, 8), m(a, 12, 3), new SelfAttention(2, 3, 2, 4), Float.POSITIVE_INFINITY)),
+                new Bad("attention output overlaps an input", IllegalArgumentException.class, List.of("output dK", "input K"),
+                        6, 8, (k, a, out) -> {
+                            Matrix shared = m(a, 6, 8);
+                            k.attentionBackward(out, shared, m(a, 6, 8), m(a, 6, 8), m(a, 6, 8), shared, m(a, 6, 8),
+                                    m(a, 12, 3), new SelfAttention(2, 3, 2, 4), 0.5f);
+                        }),
+                new Bad("attention shape", IllegalArgumentException.class, List.of("heads must be >= 1", "got 0"), 1, 1,
+                        (k, a, out) -> new SelfAttention(1, 1, 0, 1)),
                 new Bad("label out of range", IllegalArgumentException.class, List.of("label 5", "row 1", "[0, 3)"), 2, 3,
                         (k, a, out) -> k.softmaxCrossEntropyLoss(out, m(a, 2, 3), new int[] {0, 5})),
                 new Bad("negative label", IllegalArgumentException.class, List.of("label -1", "row 0"), 2, 3,

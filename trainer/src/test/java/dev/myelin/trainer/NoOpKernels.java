@@ -3,6 +3,7 @@ package dev.myelin.trainer;
 import dev.myelin.core.Conv2d;
 import dev.myelin.core.Matrix;
 import dev.myelin.core.Pool2d;
+import dev.myelin.core.SelfAttention;
 import dev.myelin.core.Trans;
 import dev.myelin.core.UncheckedKernels;
 
@@ -60,6 +61,12 @@ final class NoOpKernels implements UncheckedKernels {
                                            float eps) { }
     @Override public void layerNormBackward(Matrix dX, Matrix dGamma, Matrix dBeta, Matrix dY, Matrix x, Matrix mean,
                                             Matrix rstd, Matrix gamma, float beta) { }
+    @Override public void embeddingForward(Matrix y, Matrix table, int[] ids) { }
+    @Override public void embeddingBackward(Matrix dTable, Matrix dY, int[] ids, float beta) { }
+    @Override public void attentionForward(Matrix o, Matrix p, Matrix q, Matrix k, Matrix v, SelfAttention g,
+                                           float scale) { }
+    @Override public void attentionBackward(Matrix dQ, Matrix dK, Matrix dV, Matrix dO, Matrix q, Matrix k, Matrix v,
+                                            Matrix p, SelfAttention g, float scale) { }
     @Override public float mseLoss(Matrix dP, Matrix p, Matrix t) { return 0; }
     @Override public float bceWithLogitsLoss(Matrix dX, Matrix x, Matrix y) { return 0; }
     @Override public float softmaxCrossEntropyLoss(Matrix dX, Matrix x, int[] labels) { return 0; }
