@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Backends;
-import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.io.IOException;
@@ -86,32 +85,10 @@ class ConvLayersTest {
             Supplier<Float> lossAt = () -> m.loss().compute(k, dOut, m.forward(x, true), null, labels);
             lossAt.get();
             m.backward(dOut, false);
-            float h = 1e-2f;
-            int checked = 0;
-            for (Parameter p : m.parameters()) {
-                float[] analytic = p.grad().toArray();
-                Matrix w = p.value();
-                for (int i = 0; i < w.rows(); i++) {
-                    for (int j = 0; j < w.cols(); j++) {
-                        float w0 = w.get(i, j);
-                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, h);
-                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, h / 2);
-                        w.set(i, j, w0);
-                        double loss0 = Math.abs(lossAt.get());
-                        // truncation: |d1 - d2| bounds d2's with a margin of 3 (GradientCheckTest); rounding: each loss
-                        // within 256 u |L| (a few hundred roundings through two convolutions, pooling and the loss)
-                        double tolerance = Math.abs(d1 - d2) + 256 * ErrorBounds.U * Math.max(loss0, 1) / (h / 2);
-                        double g = analytic[i * w.cols() + j];
-                        // max pooling has kinks where two window values tie or swap; skip where the two steps disagree
-                        if (Math.abs(d1 - d2) > 1e-2) {
-                            continue;
-                        }
-                        assertTrue(Math.abs(g - d2) <= tolerance, p.name() + "[" + i + "][" + j + "]: backprop " + g
-                                + ", finite difference " + d2 + ", tolerance " + tolerance);
-                        checked++;
-                    }
-                }
-            }
+            // Rounding: each loss within 256 u |L| (a few hundred roundings through two convolutions, pooling and the
+            // loss). Max pooling has kinks where two window values tie or swap: skipped where the two steps disagree.
+            int checked = FiniteDifferences.checkParameters(m.toString(), m.parameters(), lossAt, 1e-2f, 256,
+                    (p, i, j, d1, d2) -> Math.abs(d1 - d2) > 1e-2);
             int total = (int) m.size();
             assertTrue(checked >= total * 3 / 4, "only " + checked + " of " + total + " weights away from a kink");
         }

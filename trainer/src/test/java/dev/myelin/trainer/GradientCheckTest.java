@@ -3,7 +3,6 @@ package dev.myelin.trainer;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Backends;
-import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import java.lang.foreign.Arena;
@@ -76,35 +75,11 @@ class GradientCheckTest {
 
             lossAt.get();
             model.backward(dOut, false);
-            int checked = 0;
-            for (Parameter p : model.parameters()) {
-                float[] analytic = p.grad().toArray();
-                Matrix w = p.value();
-                for (int i = 0; i < w.rows(); i++) {
-                    for (int j = 0; j < w.cols(); j++) {
-                        float w0 = w.get(i, j);
-                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, H);
-                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, H / 2);
-                        w.set(i, j, w0);
-                        if (nearKink(kind, model, x, 2 * H)) {
-                            continue;       // a kink within reach of the step: finite differences do not apply
-                        }
-                        // Error of d2 = (L(w+h) - L(w-h)) / 2h with h = H/2:
-                        //  - truncation, c h^2: d1 - d2 = c (H^2 - H^2/4) = 3 c H^2/4 = 3 x (that of d2), so
-                        //    |d1 - d2| bounds it with a margin of 3;
-                        //  - rounding, 2 delta / 2h: each float loss is within delta = 64 u |L| of exact (a
-                        //    value of this net passes through at most ~20 roundings: two dot products of
-                        //    length <= 4, a bias, the activation (a few ULP), the loss terms and their mean of 6).
-                        double loss0 = Math.abs(lossAt.get());
-                        double tolerance = Math.abs(d1 - d2) + 64 * ErrorBounds.U * Math.max(loss0, 1) / (H / 2);
-                        double g = analytic[i * w.cols() + j];
-                        assertTrue(Math.abs(g - d2) <= tolerance, p.name() + "[" + i + "][" + j + "]: backprop " + g
-                                + ", finite difference " + d2 + " (h " + H / 2 + "; with h " + H + ": " + d1 + "), tolerance "
-                                + tolerance);
-                        checked++;
-                    }
-                }
-            }
+            // Rounding: each float loss is within 64 u |L| of exact (a value of this net passes through at most ~20
+            // roundings: two dot products of length <= 4, a bias, the activation (a few ULP), the loss terms and their
+            // mean of 6). A kink within reach of the step is skipped: finite differences do not apply there.
+            int checked = FiniteDifferences.checkParameters(model.toString(), model.parameters(), lossAt, H, 64,
+                    (p, i, j, d1, d2) -> nearKink(kind, model, x, 2 * H));
             int total = (IN + 1) * HIDDEN + (HIDDEN + 1) * OUT;
             assertTrue(checked >= total / 2, "only " + checked + " of " + total + " weights were away from a kink");
         }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.myelin.core.Backends;
-import dev.myelin.core.ErrorBounds;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.InvalidDataException;
@@ -63,28 +62,11 @@ class GraphModelTest {
             Supplier<Float> lossAt = () -> Loss.MSE.compute(k, dOut, model.forward(x, true), t, null);
             lossAt.get();
             model.backward(dOut, false);
-            int checked = 0;
-            for (Parameter p : model.parameters()) {
-                float[] analytic = p.grad().toArray();
-                Matrix w = p.value();
-                for (int i = 0; i < w.rows(); i++) {
-                    for (int j = 0; j < w.cols(); j++) {
-                        float w0 = w.get(i, j);
-                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, H);
-                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, H / 2);
-                        // As in GradientCheckTest: |d1 - d2| bounds d2's truncation error with a margin of 3, and each
-                        // float loss is within 128 u |L| of exact (a value passes through at most ~40 roundings here:
-                        // two dot products of length <= 8, biases, three activations of a few ulp, two sums of the
-                        // Add, the loss terms and their mean of 6), giving 2 * 128 u |L| / 2h from rounding.
-                        double loss0 = Math.abs(lossAt.get());
-                        double tolerance = Math.abs(d1 - d2) + 128 * ErrorBounds.U * Math.max(loss0, 1) / (H / 2);
-                        double g = analytic[i * w.cols() + j];
-                        assertTrue(Math.abs(g - d2) <= tolerance, p.name() + "[" + i + "][" + j + "]: backprop " + g
-                                + ", finite difference " + d2 + ", tolerance " + tolerance);
-                        checked++;
-                    }
-                }
-            }
+            // Rounding: each float loss is within 128 u |L| of exact (a value passes through at most ~40 roundings
+            // here: two dot products of length <= 8, biases, three activations of a few ulp, two sums of the Add, the loss
+            // terms and their mean of 6). Every activation is smooth: nothing is skipped.
+            int checked = FiniteDifferences.checkParameters(model.toString(), model.parameters(), lossAt, H, 128,
+                    FiniteDifferences.NONE);
             assertEquals((IN + 1) * 4 * 2 + (8 + 1) * 2, checked);
         }
     }
