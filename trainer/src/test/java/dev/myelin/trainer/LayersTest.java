@@ -53,7 +53,7 @@ class LayersTest {
                 parse("conv:4:3x3:pad1:relu:fan_in_uniform, 8:relu:fan_in_uniform, 2:fan_in_uniform", Shape.image(4, 4, 1), 2),
                 "an output layer with an initialisation and no activation is the output layer");
         assertEquals("[dense{init=xavier, units=8}, relu, dense{init=xavier, units=2}]", parse("8:relu:xavier", Shape.of(3), 2));
-        assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
+        assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT][:pp] with ACTIVATION one of "
                 + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform, gpt2]",
                 assertThrows(IllegalArgumentException.class, () -> parse("8:he:relu", Shape.of(3), 2)).getMessage(),
                 "the activation comes before the initialisation");
@@ -61,13 +61,13 @@ class LayersTest {
 
     @Test
     void aBadItemIsQuoted() {
-        assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
+        assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT][:pp] with ACTIVATION one of "
                 + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform, gpt2]",
                 assertThrows(IllegalArgumentException.class, () -> parse("12:swish", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'dropout:x' in 'dropout:x': not a number",
                 assertThrows(IllegalArgumentException.class, () -> parse("dropout:x", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'convolve' in '8,convolve': expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                + "maxpool:K, avgpool:K, gap, bn, ln or res(...)",
+                + "maxpool:K, avgpool:K, gap, bn, ln, embed:V:C, pos, attn:H or res(...)",
                 assertThrows(IllegalArgumentException.class, () -> parse("8,convolve", Shape.of(3), 2)).getMessage());
         assertEquals("layer '0' in '0': outputs must be > 0, got 0",
                 assertThrows(IllegalArgumentException.class, () -> parse("0", Shape.of(3), 2)).getMessage());
