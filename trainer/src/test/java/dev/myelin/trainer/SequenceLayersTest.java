@@ -248,6 +248,11 @@ class SequenceLayersTest {
         }
         assertThrows(IllegalArgumentException.class, () -> Model.of(k, Shape.of(4, 2), Loss.MSE, 1, new Dense(3)),
                 "a flat Dense layer still refuses a sequence");
+        assertEquals("the layer setting per_position=yes is not true or false", assertThrows(IllegalArgumentException.class,
+                () -> Layers.create("dense", java.util.Map.of("units", "3", "init", "xavier", "per_position", "yes")))
+                .getMessage());
+        assertTrue(((Dense) Layers.create("dense", java.util.Map.of("units", "3", "init", "gpt2", "per_position", "true")))
+                .isPerPosition());
     }
 
     /**
