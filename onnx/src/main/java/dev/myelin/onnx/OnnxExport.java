@@ -177,6 +177,8 @@ public final class OnnxExport {
     private static Cursor layer(Graph g, int i, Layer layer, Cursor x, Shape outShape) {
         String p = "layer" + i;
         return switch (layer) {
+            case Dense d when d.isPerPosition() -> throw new IllegalArgumentException("layer " + i + " (" + layer
+                    + ") acts on each position of its input; this version exports Dense layers on flat inputs only");
             case Dense d -> {
                 List<Parameter> ps = d.parameters();
                 Parameter w = ps.get(0);

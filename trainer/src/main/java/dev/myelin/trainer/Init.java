@@ -12,7 +12,16 @@ public enum Init {
      * Uniform by fan-in: {@code U(-a, a)}, {@code a = 1 / sqrt(fanIn)} (variance {@code 1 / (3 fanIn)}), the weight
      * initialisation of PyTorch's {@code Linear} and {@code Conv2d} (Kaiming uniform with {@code a = sqrt(5)}).
      */
-    FAN_IN_UNIFORM;
+    FAN_IN_UNIFORM,
+    /**
+     * Normal {@code N(0, 0.02^2)} whatever the fans: GPT-2's initialisation of its embeddings and linear layers (and
+     * nanoGPT's, which further scales the residual projections by {@code 1 / sqrt(2 layers)}, a factor no single
+     * layer knows). For transformers, whose layer normalization keeps the scale of the activations.
+     */
+    GPT2;
+
+    /** The standard deviation of {@link #GPT2}. */
+    static final double GPT2_STD = 0.02;
 
     /**
      * fanIn * fanOut values, row-major, drawn from {@code rnd}: a (fanIn, fanOut) dense weight matrix.
@@ -41,7 +50,11 @@ public enum Init {
         double std = Math.sqrt(2.0 / fanIn);
         double a = this == XAVIER ? Math.sqrt(6.0 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
         for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (this == HE ? std * rnd.nextGaussian() : rnd.nextDouble(-a, a));
+            w[i] = (float) switch (this) {
+                case HE -> std * rnd.nextGaussian();
+                case GPT2 -> GPT2_STD * rnd.nextGaussian();
+                case XAVIER, FAN_IN_UNIFORM -> rnd.nextDouble(-a, a);
+            };
         }
         return w;
     }

@@ -42,6 +42,9 @@ public final class Layers {
             case "batch_norm" -> BatchNorm.of(config);
             case "layer_norm" -> LayerNorm.of(config);
             case "global_avg_pool" -> new GlobalAvgPool();
+            case "embedding" -> Embedding.of(config);
+            case "position_embedding" -> PositionEmbedding.of(config);
+            case "causal_self_attention" -> CausalSelfAttention.of(config);
             case "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu" -> Activation.of(type, config);
             default -> throw new IllegalArgumentException("unknown layer type '" + type + "'");
         };
@@ -54,7 +57,7 @@ public final class Layers {
      *   <li>{@code N}: a Dense layer of N units; {@code N:ACT}: the same followed by an activation ({@code relu},
      *       {@code leaky_relu}, {@code sigmoid}, {@code tanh}, {@code gelu}, {@code identity}); He initialisation
      *       before a ReLU-like activation, Xavier otherwise, unless an initialisation ({@code he}, {@code xavier},
-     *       {@code fan_in_uniform}: {@link Init}) ends the item, as in {@code 128:relu:fan_in_uniform};</li>
+     *       {@code fan_in_uniform}, {@code gpt2}: {@link Init}) ends the item, as in {@code 128:relu:fan_in_uniform};</li>
      *   <li>{@code ACT}: an activation alone; {@code dropout:R}: dropout of rate R; {@code flatten}.</li>
      *   <li>{@code conv:F:KxK} (or {@code conv:F:K}): a Conv2D of F filters of K x K, then any of {@code strideN},
      *       {@code padN} (default 1 and 0), {@code nobias} (no bias: before a batch normalization), an activation and
@@ -64,6 +67,12 @@ public final class Layers {
      *   <li>{@code bn}: batch normalization over the last axis (the channels), then optionally {@code momentumM} and
      *       {@code epsE} (defaults 0.1 and 1e-5, as PyTorch), e.g. {@code bn:momentum0.01:eps1e-3}; {@code ln}: layer
      *       normalization over the last axis, optionally {@code epsE}.</li>
+     *   <li>{@code embed:V:C}: an {@link Embedding} of V token ids into C values, on samples of token ids
+     *       {@code (T)}, giving {@code (T, C)}; {@code pos}: a learned {@link PositionEmbedding} for the T positions of
+     *       its input; {@code attn:H}: {@link CausalSelfAttention} of H heads. On such a sequence {@code (T, C)} a
+     *       Dense item acts on each position ({@link Dense#perPosition}: {@code 512:gelu} gives {@code (T, 512)})
+     *       where a {@code pp} part ends it, as in {@code 512:gelu:pp}; without it the sequence is flattened first. A
+     *       GPT-2 block is {@code res(ln,attn:4),res(ln,512:gelu:pp,128:pp)}.</li>
      *   <li>{@code res(ITEMS)}: a residual block, {@code x + block(x)} where {@code block} is the items inside (any of
      *       the above, nested blocks too) applied to x. Where the block changes the shape of an image (more channels,
      *       a stride), the shortcut is a 1x1 convolution with that stride and channel count, with the settings of
@@ -133,25 +142,29 @@ public final class Layers {
                         int units = Integer.parseInt(parts[0]);
                         String act = null;
                         Init init = null;
+                        boolean perPosition = false;
                         for (int i = 1; i < parts.length; i++) {
-                            if (ACTIVATIONS.contains(parts[i]) && act == null && init == null) {
+                            if (ACTIVATIONS.contains(parts[i]) && act == null && init == null && !perPosition) {
                                 act = parts[i];
-                            } else if (init(parts[i]) != null && init == null) {
+                            } else if (init(parts[i]) != null && init == null && !perPosition) {
                                 init = init(parts[i]);
+                            } else if (parts[i].equals("pp") && !perPosition) {
+                                perPosition = true;
                             } else {
-                                throw new IllegalArgumentException("expected N[:ACTIVATION][:INIT] with ACTIVATION one of " + ACTIVATIONS
-                                        + " and INIT one of " + INITS);
+                                throw new IllegalArgumentException("expected N[:ACTIVATION][:INIT][:pp] with ACTIVATION one of "
+                                        + ACTIVATIONS + " and INIT one of " + INITS);
                             }
                         }
-                        if (p.shape.rank() > 1) {
+                        if (p.shape.rank() > 1 && !perPosition) {
                             p.add(new Flatten());
                         }
                         boolean reluLike = "relu".equals(act) || "leaky_relu".equals(act) || "gelu".equals(act);
-                        p.add(new Dense(units, init != null ? init : reluLike ? Init.HE : Init.XAVIER));
+                        Init chosen = init != null ? init : reluLike ? Init.HE : Init.XAVIER;
+                        p.add(perPosition ? Dense.perPosition(units, chosen) : new Dense(units, chosen));
                         if (act != null) {
                             p.add(activation(act));
                         }
-                        p.endsWithOutput = act == null && units == outputs;
+                        p.endsWithOutput = act == null && units == outputs && p.shape.rank() == 1;
                     } else if (parts[0].equals("conv")) {
                         if (parts.length < 3 || !parts[1].matches("\\d+")) {
                             throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:nobias][:ACTIVATION][:INIT]");
@@ -226,6 +239,22 @@ public final class Layers {
                             }
                         }
                         p.add(batch ? new BatchNorm(momentum, eps) : new LayerNorm(eps));
+                    } else if (parts[0].equals("embed")) {
+                        if (parts.length != 3 || !parts[1].matches("\\d+") || !parts[2].matches("\\d+")) {
+                            throw new IllegalArgumentException("expected embed:VOCABULARY:WIDTH");
+                        }
+                        p.add(new Embedding(Integer.parseInt(parts[1]), Integer.parseInt(parts[2])));
+                    } else if (parts[0].equals("pos") && parts.length == 1) {
+                        if (p.shape.rank() != 2) {
+                            throw new IllegalArgumentException("a position embedding takes sequences (length, channels), got "
+                                    + "shape " + p.shape);
+                        }
+                        p.add(new PositionEmbedding(p.shape.dim(0)));
+                    } else if (parts[0].equals("attn")) {
+                        if (parts.length != 2 || !parts[1].matches("\\d+")) {
+                            throw new IllegalArgumentException("expected attn:HEADS");
+                        }
+                        p.add(new CausalSelfAttention(Integer.parseInt(parts[1])));
                     } else if (parts[0].equals("gap") && parts.length == 1) {
                         p.add(new GlobalAvgPool());
                     } else if (parts[0].equals("flatten") && parts.length == 1) {
@@ -234,7 +263,7 @@ public final class Layers {
                         p.add(activation(parts[0]));
                     } else {
                         throw new IllegalArgumentException("expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                                + "maxpool:K, avgpool:K, gap, bn, ln or res(...)");
+                                + "maxpool:K, avgpool:K, gap, bn, ln, embed:V:C, pos, attn:H or res(...)");
                     }
                 } catch (NumberFormatException e) {
                     throw new ItemException("layer '" + raw.strip() + "' in '" + p.description + "': not a number", e);

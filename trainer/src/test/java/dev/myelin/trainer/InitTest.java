@@ -31,13 +31,14 @@ class InitTest {
             case HE -> 2.0 / FAN_IN;
             case XAVIER -> 6.0 / (FAN_IN + FAN_OUT) / 3;          // U(-a, a) has variance a^2 / 3
             case FAN_IN_UNIFORM -> 1.0 / FAN_IN / 3;
+            case GPT2 -> 0.02 * 0.02;
         };
         double bound = switch (init) {
-            case HE -> Double.POSITIVE_INFINITY;
+            case HE, GPT2 -> Double.POSITIVE_INFINITY;
             case XAVIER -> Math.sqrt(6.0 / (FAN_IN + FAN_OUT));
             case FAN_IN_UNIFORM -> 1 / Math.sqrt(FAN_IN);
         };
-        double kurtosis = init == Init.HE ? 3 : 1.8;
+        double kurtosis = init == Init.HE || init == Init.GPT2 ? 3 : 1.8;
         double sum = 0;
         double squares = 0;
         for (float v : w) {

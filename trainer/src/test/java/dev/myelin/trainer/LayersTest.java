@@ -37,7 +37,7 @@ class LayersTest {
         assertEquals("layer 'conv:8' in 'conv:8': expected conv:FILTERS:KxK[:strideN][:padN][:nobias][:ACTIVATION][:INIT]",
                 assertThrows(IllegalArgumentException.class, () -> parse("conv:8", Shape.image(4, 4, 1), 2)).getMessage());
         assertEquals("layer 'conv:8:3:he:xavier' in 'conv:8:3:he:xavier': expected strideN, padN, nobias, an activation or an "
-                + "initialisation [he, xavier, fan_in_uniform], got 'xavier'",
+                + "initialisation [he, xavier, fan_in_uniform, gpt2], got 'xavier'",
                 assertThrows(IllegalArgumentException.class, () -> parse("conv:8:3:he:xavier", Shape.image(4, 4, 1), 2))
                         .getMessage());
         assertEquals("layer 'maxpool:2:pad1' in 'maxpool:2:pad1': unexpected 'pad1'",
@@ -53,21 +53,21 @@ class LayersTest {
                 parse("conv:4:3x3:pad1:relu:fan_in_uniform, 8:relu:fan_in_uniform, 2:fan_in_uniform", Shape.image(4, 4, 1), 2),
                 "an output layer with an initialisation and no activation is the output layer");
         assertEquals("[dense{init=xavier, units=8}, relu, dense{init=xavier, units=2}]", parse("8:relu:xavier", Shape.of(3), 2));
-        assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
-                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
+        assertEquals("layer '8:he:relu' in '8:he:relu': expected N[:ACTIVATION][:INIT][:pp] with ACTIVATION one of "
+                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform, gpt2]",
                 assertThrows(IllegalArgumentException.class, () -> parse("8:he:relu", Shape.of(3), 2)).getMessage(),
                 "the activation comes before the initialisation");
     }
 
     @Test
     void aBadItemIsQuoted() {
-        assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT] with ACTIVATION one of "
-                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform]",
+        assertEquals("layer '12:swish' in '12:swish': expected N[:ACTIVATION][:INIT][:pp] with ACTIVATION one of "
+                + "[identity, relu, leaky_relu, sigmoid, tanh, gelu] and INIT one of [he, xavier, fan_in_uniform, gpt2]",
                 assertThrows(IllegalArgumentException.class, () -> parse("12:swish", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'dropout:x' in 'dropout:x': not a number",
                 assertThrows(IllegalArgumentException.class, () -> parse("dropout:x", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'convolve' in '8,convolve': expected N, N:ACTIVATION, ACTIVATION, dropout:RATE, flatten, conv:..., "
-                + "maxpool:K, avgpool:K, gap, bn, ln or res(...)",
+                + "maxpool:K, avgpool:K, gap, bn, ln, embed:V:C, pos, attn:H or res(...)",
                 assertThrows(IllegalArgumentException.class, () -> parse("8,convolve", Shape.of(3), 2)).getMessage());
         assertEquals("layer '0' in '0': outputs must be > 0, got 0",
                 assertThrows(IllegalArgumentException.class, () -> parse("0", Shape.of(3), 2)).getMessage());
@@ -93,7 +93,7 @@ class LayersTest {
         assertEquals("layer 'bn:epsx' in 'bn:epsx': not a number",
                 assertThrows(IllegalArgumentException.class, () -> parse("bn:epsx", Shape.of(3), 2)).getMessage());
         assertEquals("layer 'conv:8:3:nobias:nobias' in 'conv:8:3:nobias:nobias': expected strideN, padN, nobias, an "
-                + "activation or an initialisation [he, xavier, fan_in_uniform], got 'nobias'",
+                + "activation or an initialisation [he, xavier, fan_in_uniform, gpt2], got 'nobias'",
                 assertThrows(IllegalArgumentException.class, () -> parse("conv:8:3:nobias:nobias", Shape.image(4, 4, 1), 2))
                         .getMessage());
         assertEquals("the layer setting bias=maybe is not true or false",

@@ -215,6 +215,27 @@ class TrainerTest {
     }
 
     /**
+     * The same through the sequence layers (token embedding, position embedding, causal self-attention, per-position
+     * Dense layers, in pre-normalization residual blocks), whose views of their buffers are made once per batch size.
+     */
+    @Test
+    void aWarmStepThroughTheSequenceLayersAllocatesNothing() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] ids = new float[200 * WIDTH];
+        int[] labels = new int[200];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rnd.nextInt(7);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = rnd.nextInt(CLASSES);
+        }
+        assertEquals(0, warmStepAllocation(Kernels.of(new NoOpKernels()), "adam", (k, seed) -> Model.of(k,
+                Shape.of(WIDTH), Loss.SOFTMAX_CROSS_ENTROPY, seed, SequenceLayersTest.transformer(7, WIDTH, 8, 2, 16)
+                        .then(new Flatten(), new Dense(CLASSES, Init.XAVIER))),
+                Dataset.classification("token ids", ids, WIDTH, labels, CLASSES)));
+    }
+
+    /**
      * A whole warm step, kernels included, allocates nothing (the kernels one by one:
      * {@code KernelAllocationTest} in the simd module).
      */
@@ -227,13 +248,19 @@ class TrainerTest {
     /** The least heap bytes that 1000 warm steps (full and partial batches) allocate, over up to five windows. */
     private static long warmStepAllocation(Kernels k, String optimizer, BiFunction<Kernels, Long, Model> build)
             throws IOException {
+        return warmStepAllocation(k, optimizer, build, blobs(200, 7));
+    }
+
+    /** The same on {@code data} (200 samples of {@link #WIDTH} values, {@link #CLASSES} classes), which it closes. */
+    private static long warmStepAllocation(Kernels k, String optimizer, BiFunction<Kernels, Long, Model> build,
+                                           Dataset samples) throws IOException {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Optimizer opt = switch (optimizer) {
             case "sgd" -> new Sgd(1e-3f, 0.9f);
             case "adamw" -> Adam.adamw(1e-3f, 0.01f);
             default -> Adam.adam(1e-3f);
         };
-        try (Dataset data = blobs(200, 7); Model m = build.apply(k, 3L);
+        try (Dataset data = samples; Model m = build.apply(k, 3L);
              Trainer t = new Trainer(m, opt).batchSize(BATCH).seed(3)) {
             int[] order = new int[data.size()];
             Trainer.shuffle(order, 3, 0);
