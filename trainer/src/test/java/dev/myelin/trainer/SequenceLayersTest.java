@@ -302,26 +302,9 @@ class SequenceLayersTest {
             Supplier<Float> lossAt = () -> model.loss().compute(k, dOut, model.forward(x, true), target, null);
             lossAt.get();
             model.backward(dOut, false);
-            float h = 1e-2f;
-            int checked = 0;
-            for (Parameter p : model.parameters()) {
-                float[] analytic = p.grad().toArray();
-                Matrix w = p.value();
-                for (int i = 0; i < w.rows(); i++) {
-                    for (int j = 0; j < w.cols(); j++) {
-                        float w0 = w.get(i, j);
-                        double d1 = FiniteDifferences.central(lossAt, w, i, j, w0, h);
-                        double d2 = FiniteDifferences.central(lossAt, w, i, j, w0, h / 2);
-                        double loss0 = Math.abs(lossAt.get());
-                        double tolerance = Math.abs(d1 - d2) + 512 * U * Math.max(loss0, 1) / (h / 2);
-                        double g = analytic[i * w.cols() + j];
-                        assertTrue(Math.abs(g - d2) <= tolerance, p.name() + "[" + i + "][" + j + "]: backprop " + g
-                                + ", finite difference " + d2 + " (h " + h / 2 + "; with h " + h + ": " + d1 + "), tolerance "
-                                + tolerance);
-                        checked++;
-                    }
-                }
-            }
+            // the rounding bound, 512 u |L|, is derived in this test's comment
+            int checked = FiniteDifferences.checkParameters(model.toString(), model.parameters(), lossAt, 1e-2f, 512,
+                    FiniteDifferences.NONE);
             assertEquals(model.size(), checked);
             float[] table = model.parameters().get(0).grad().toArray();
             for (int j = 0; j < 4; j++) {
