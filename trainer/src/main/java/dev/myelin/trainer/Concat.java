@@ -18,6 +18,7 @@ public final class Concat implements Merge {
     private Kernels k;
     private int positions;       // P: the product of the leading dimensions
     private int[] channels;      // C_i
+    private int[] offsets;       // c_i: the sum of C_j for j < i
     private int total;           // the sum of C_i
     private Buffer y;
     private Buffer[] dX;
@@ -41,6 +42,7 @@ public final class Concat implements Merge {
         Shape first = inputs.get(0);
         int rank = first.rank();
         channels = new int[inputs.size()];
+        offsets = new int[inputs.size()];
         total = 0;
         for (int i = 0; i < inputs.size(); i++) {
             Shape s = inputs.get(i);
@@ -53,6 +55,7 @@ public final class Concat implements Merge {
                         + " (input 0) and " + s + " (input " + i + ")");
             }
             channels[i] = s.dim(rank - 1);
+            offsets[i] = total;
             total = Math.addExact(total, channels[i]);
         }
         this.k = context.kernels();
@@ -82,10 +85,10 @@ public final class Concat implements Merge {
     public Matrix forward(List<Matrix> inputs, boolean training) {
         int rows = inputs.get(0).rows();
         Matrix out = y.rows(rows);
-        for (int i = 0, c = 0; i < channels.length; c += channels[i], i++) {
+        for (int i = 0; i < channels.length; i++) {
             Matrix x = inputs.get(i);
             if (outBlocks[i][rows] == null) {
-                outBlocks[i][rows] = block(out, c, channels[i]);
+                outBlocks[i][rows] = block(out, offsets[i], channels[i]);
             }
             if (inSources[i][rows] != x) {
                 inViews[i][rows] = positions(x, channels[i], "input " + i);
@@ -98,17 +101,13 @@ public final class Concat implements Merge {
 
     @Override
     public Matrix backward(Matrix dY, int input) {
-        int c = 0;
-        for (int i = 0; i < input; i++) {
-            c += channels[i];
-        }
         int rows = dY.rows();
         Matrix dx = dX[input].rows(rows);
         if (dXViews[input][rows] == null) {
             dXViews[input][rows] = positions(dx, channels[input], "dX");
         }
         if (dYSources[input][rows] != dY) {
-            dYBlocks[input][rows] = block(dY, c, channels[input]);
+            dYBlocks[input][rows] = block(dY, offsets[input], channels[input]);
             dYSources[input][rows] = dY;
         }
         k.copy(dXViews[input][rows], dYBlocks[input][rows]);

@@ -652,33 +652,35 @@ public final class Model implements AutoCloseable {
      * reserves afresh.
      */
     private long[] measureBatchBytes() {
+        return measure(true);
+    }
+
+    /**
+     * The bytes a row of every layer's batch buffers takes; frees the current buffers, as {@link #measureBatchBytes}
+     * does.
+     */
+    private long activationBytesPerSample() {
+        return measure(false)[1];
+    }
+
+    /**
+     * {@code {fixed, per row}} bytes of every layer's batch buffers, and with {@code batch} of the gathered batch and
+     * the scratch too, from reserving 1 and 2 rows in an arena that counts them; frees the current buffers.
+     */
+    private long[] measure(boolean batch) {
         long[] bytes = new long[2];
         for (int rows = 1; rows <= 2; rows++) {
             try (CountingArena a = new CountingArena()) {
                 reserveLayers(a, rows);
-                new Batch(a, rows, input.size(), outputs());
-                new Buffer(a, rows, outputs());
+                if (batch) {
+                    new Batch(a, rows, input.size(), outputs());
+                    new Buffer(a, rows, outputs());
+                }
                 bytes[rows - 1] = a.bytes;
             }
         }
         releaseBatch();
         return new long[] {2 * bytes[0] - bytes[1], bytes[1] - bytes[0]};
-    }
-
-    /**
-     * The bytes a row of every layer's batch buffers takes (reserving 1 and 2 rows in an arena that counts them);
-     * frees the current buffers, as {@link #measureBatchBytes} does.
-     */
-    private long activationBytesPerSample() {
-        long[] bytes = new long[2];
-        for (int rows = 1; rows <= 2; rows++) {
-            try (CountingArena a = new CountingArena()) {
-                reserveLayers(a, rows);
-                bytes[rows - 1] = a.bytes;
-            }
-        }
-        releaseBatch();
-        return bytes[1] - bytes[0];
     }
 
     /** Every layer's buffers, and the gradient sums of the layers read more than once. */
