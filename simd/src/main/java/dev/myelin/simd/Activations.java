@@ -376,7 +376,8 @@ final class Activations {
      * reference (in a different order): the two halves of each vector of dY are loaded as half-width float
      * vectors and widened (F2D) into two double accumulators (a whole vector's parts 0 and 1 would need a
      * lane extraction for part 1), then the accumulators are added, then their lanes in lane order; the
-     * same pass takes the row's maximum Y ({@code MAX}, then Math.max over the lanes and the tail). A row
+     * same pass takes the row's maximum Y ({@code MAX}, then Math.max over the lanes; the tail's padding lanes are 0,
+     * which leaves the test below as it is). A row
      * whose Y are all {@code <= 0} (as every log-softmax output is, so exp(Y) <= 1) and whose s rounds to a
      * finite float takes the float path, {@code dX = fl(dY - fl(EXP(Y) fl(s)))}. Any other row (some Y > 0
      * or NaN, |s| past the float range, an infinite or NaN dY) is computed as the reference computes it
@@ -386,32 +387,31 @@ final class Activations {
     static void logSoftmaxBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
         MemorySegment t = tail();
         // No vector is live across a call that C2 might not inline (stage, sumDoubleLanes): it would be
-        // boxed on every row. So the tail of dY is staged before the loop, and the accumulators are stored
-        // (the sum in slot 0, the maximum in slot 1) before their lanes are read.
+        // boxed on every row. The tails of dY and Y are staged before the loop (slots 2 and 1, the other lanes 0),
+        // and the loop's last turn reads them there: one copy of the loop body, not a second one for the tail
+        // (docs/kernels.md, "Inlining and boxing": a repeated body took this kernel's graph past C2's inlining
+        // cutoffs). A zero lane adds 0 to the sum and leaves the maximum's test (all Y <= 0) as it is.
         int bound = F.loopBound(n);
-        long tailAt = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;   // the rest reads 0
+        long gTail = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;
+        long yTail = bound < n ? stage(t, 1, ys, y0 + bytes(bound), n - bound) : 0;
         DoubleVector acc0 = DoubleVector.zero(D);
         DoubleVector acc1 = DoubleVector.zero(D);
         FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
-        int j = 0;
-        for (; j < bound; j += L) {
-            long at = g0 + bytes(j);
-            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, gs, at + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
-            top = FloatVector.fromMemorySegment(F, ys, y0 + bytes(j), NATIVE).lanewise(VectorOperators.MAX, top);
-        }
-        float maxY = Float.NEGATIVE_INFINITY;
-        if (j < n) {
-            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, t, tailAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
-            for (int r = j; r < n; r++) {
-                maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(r)));
-            }
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            MemorySegment g = whole ? gs : t;
+            long gAt = whole ? g0 + bytes(j) : gTail;
+            MemorySegment y = whole ? ys : t;
+            long yAt = whole ? y0 + bytes(j) : yTail;
+            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, g, gAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
+            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, g, gAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
+            top = FloatVector.fromMemorySegment(F, y, yAt, NATIVE).lanewise(VectorOperators.MAX, top);
         }
         DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
         FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top)
                 .intoMemorySegment(t, F.vectorByteSize(), NATIVE);
         double s = sumDoubleLanes(t);
+        float maxY = Float.NEGATIVE_INFINITY;
         for (int l = 0; l < L; l++) {
             maxY = Math.max(maxY, t.get(FLOAT, F.vectorByteSize() + bytes(l)));
         }
@@ -425,28 +425,33 @@ final class Activations {
 
     /**
      * One row of log-softmax backward's float path, {@code dX = dY - exp(Y) sf}: a method of its own, so that C2
-     * compiles it apart from the row sums above. Inside one method with them (and VectorMath.exp inlined), its code
-     * was seen to box vectors on every call (KernelAllocationTest: 1,120-1,680 bytes per call, in some runs).
+     * compiles it apart from the row sums above when it can. Inside one method with them (and VectorMath.exp inlined
+     * twice, for the main loop and for a tail), its code was seen to box vectors on every call (KernelAllocationTest:
+     * 1,120-1,680 bytes per call in some runs, 336 in a CI run): so the tail is the loop's last turn, on staged
+     * copies, and exp's graph is in the loop once.
      */
     private static void logSoftmaxBackwardFloat(MemorySegment t, MemorySegment ds, long d0, MemorySegment gs, long g0,
                                                 MemorySegment ys, long y0, int n, float sf) {
-        // exp(Y) goes through the tail buffer, and dY is loaded after the call: no vector is live across
-        // VectorMath.exp, which C2 may compile apart (then a vector held across it is boxed on every call)
+        // exp(Y) goes through slot 0 of the tail buffer, and dY is loaded after the call: no vector is live across
+        // VectorMath.exp, which C2 may compile apart (then a vector held across it is boxed on every call). On the
+        // last turn of a row that ends in a partial vector, Y and dY come from slots 1 and 2 and the result goes to
+        // slot 0, whose first c lanes are copied out.
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            long at = d0 + bytes(j);
-            VectorMath.exp(t, 0, ys, y0 + bytes(j));
-            FloatVector g = FloatVector.fromMemorySegment(F, gs, g0 + bytes(j), NATIVE);
-            g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(ds, at, NATIVE);
-        }
-        if (j < n) {
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
             int c = n - j;
-            long gAt = stage(t, 2, gs, g0 + bytes(j), c);
-            VectorMath.exp(t, 0, t, stage(t, 1, ys, y0 + bytes(j), c));
-            FloatVector g = FloatVector.fromMemorySegment(F, t, gAt, NATIVE);
-            g.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(t, 0, NATIVE);
-            unstage(t, ds, d0 + bytes(j), c);
+            MemorySegment y = whole ? ys : t;
+            long yAt = whole ? y0 + bytes(j) : stage(t, 1, ys, y0 + bytes(j), c);
+            MemorySegment g = whole ? gs : t;
+            long gAt = whole ? g0 + bytes(j) : stage(t, 2, gs, g0 + bytes(j), c);
+            MemorySegment d = whole ? ds : t;
+            long dAt = whole ? d0 + bytes(j) : 0;
+            VectorMath.exp(t, 0, y, yAt);
+            FloatVector dy = FloatVector.fromMemorySegment(F, g, gAt, NATIVE);
+            dy.sub(FloatVector.fromMemorySegment(F, t, 0, NATIVE).mul(sf)).intoMemorySegment(d, dAt, NATIVE);
+            if (!whole) {
+                unstage(t, ds, d0 + bytes(j), c);
+            }
         }
     }
 
