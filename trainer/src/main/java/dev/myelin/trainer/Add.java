@@ -36,7 +36,7 @@ public final class Add implements Merge {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, width);
     }
 
@@ -48,6 +48,11 @@ public final class Add implements Merge {
             k.axpy(out, 1f, inputs.get(i));          // 1 * x_i + out: one rounding, the same as out + x_i
         }
         return out;
+    }
+
+    @Override
+    public boolean passesGradient() {
+        return true;
     }
 
     @Override

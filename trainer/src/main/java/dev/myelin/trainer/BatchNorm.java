@@ -114,9 +114,9 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, width);
-        dX = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(gradients, maxBatch, width);
         mean = Matrix.allocate(arena, 1, channels);
         var = Matrix.allocate(arena, 1, channels);
     }

@@ -101,7 +101,7 @@ public final class CausalSelfAttention implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         int tokens = Math.multiplyExact(maxBatch, length);
         qkv = new Buffer(arena, tokens, 3 * channels);
         p = new Buffer(arena, Math.multiplyExact(tokens, heads), length);
@@ -109,7 +109,7 @@ public final class CausalSelfAttention implements Layer {
         y = new Buffer(arena, maxBatch, length * channels);
         dQkv = new Buffer(arena, tokens, 3 * channels);
         dO = new Buffer(arena, tokens, channels);
-        dX = new Buffer(arena, maxBatch, length * channels);
+        dX = new Buffer(gradients, maxBatch, length * channels);
         views = new Views[maxBatch + 1];
     }
 

@@ -66,11 +66,11 @@ public final class Concat implements Merge {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, positions * total);
         dX = new Buffer[channels.length];
         for (int i = 0; i < channels.length; i++) {
-            dX[i] = new Buffer(arena, maxBatch, positions * channels[i]);
+            dX[i] = new Buffer(gradients, maxBatch, positions * channels[i]);
         }
         int n = channels.length;
         outBlocks = new Matrix[n][maxBatch + 1];

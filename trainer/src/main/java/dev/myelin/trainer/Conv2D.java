@@ -176,9 +176,9 @@ public final class Conv2D implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, g.outHeight() * g.outWidth() * filters);
-        dX = new Buffer(arena, maxBatch, g.height() * g.width() * g.channels());
+        dX = new Buffer(gradients, maxBatch, g.height() * g.width() * g.channels());
         if (!bias) {
             zeroBias = new Buffer(arena, 1, filters);       // zeroed on allocation, never written
             dbScratch = new Buffer(arena, 1, filters);

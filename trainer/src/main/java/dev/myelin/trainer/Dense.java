@@ -129,9 +129,9 @@ public final class Dense implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, Math.multiplyExact(positions, outputs));
-        dX = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(gradients, maxBatch, width);
     }
 
     @Override

@@ -58,10 +58,10 @@ public final class Dropout implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         mask = new Buffer(arena, maxBatch, width);
         y = new Buffer(arena, maxBatch, width);
-        dX = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(gradients, maxBatch, width);
     }
 
     @Override
@@ -74,6 +74,11 @@ public final class Dropout implements Layer {
         Matrix out = y.rows(x.rows());
         context.kernels().mul(out, x, m);
         return out;
+    }
+
+    @Override
+    public boolean passesGradient() {
+        return rate == 0f;      // backward hands dY on as dX when nothing is dropped
     }
 
     @Override

@@ -75,7 +75,7 @@ public final class Embedding implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, Math.multiplyExact(length, width));
         ids = new int[Math.multiplyExact(maxBatch, length)];
     }

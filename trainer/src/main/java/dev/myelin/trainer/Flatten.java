@@ -24,12 +24,17 @@ public final class Flatten implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
     }
 
     @Override
     public Matrix forward(Matrix x, boolean training) {
         return x;
+    }
+
+    @Override
+    public boolean passesGradient() {
+        return true;
     }
 
     @Override

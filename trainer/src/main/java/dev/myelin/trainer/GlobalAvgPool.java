@@ -37,9 +37,9 @@ public final class GlobalAvgPool implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, g.channels());
-        dX = new Buffer(arena, maxBatch, g.height() * g.width() * g.channels());
+        dX = new Buffer(gradients, maxBatch, g.height() * g.width() * g.channels());
     }
 
     @Override

@@ -80,12 +80,26 @@ public interface Layer {
     }
 
     /**
-     * Allocates the activation and gradient buffers for batches of up to {@code maxBatch} rows.
+     * Allocates the activation and gradient buffers for batches of up to {@code maxBatch} rows: what {@link #backward}
+     * returns (dX) from {@code gradients}, everything else from {@code arena}. The model hands each layer a
+     * {@code gradients} arena that other layers' dX share: memory written by this layer's backward and read until
+     * the backward of the layers it reads from has run, and free at any other time. So nothing else may go there:
+     * not what forward keeps for backward, not scratch that lives across calls.
      *
-     * @param arena    the arena the buffers come from (the model's; it frees them)
-     * @param maxBatch the most rows a batch will have
+     * @param arena     the arena the layer's own buffers come from (the model's; it frees them)
+     * @param gradients the arena dX comes from (the model's, shared as above; it frees it)
+     * @param maxBatch  the most rows a batch will have
      */
-    void reserve(Arena arena, int maxBatch);
+    void reserve(Arena arena, Arena gradients, int maxBatch);
+
+    /**
+     * Whether {@link #backward} may return dY itself (or a view of it) as dX instead of memory of its own from the
+     * {@code gradients} arena. The model keeps dY's memory unshared for as long as the layers that read it need it;
+     * a layer that returns dY without saying so here is stopped by an error at its first backward pass.
+     */
+    default boolean passesGradient() {
+        return false;
+    }
 
     /**
      * {@code y = f(x)}. With {@code training} it keeps what {@link #backward} needs and applies training-only

@@ -87,10 +87,10 @@ public final class LayerNorm implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         int positions = width / channels;
         y = new Buffer(arena, maxBatch, width);
-        dX = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(gradients, maxBatch, width);
         mean = new Buffer(arena, Math.multiplyExact(maxBatch, positions), 1);
         rstd = new Buffer(arena, Math.multiplyExact(maxBatch, positions), 1);
     }

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -63,6 +64,9 @@ public final class Model implements AutoCloseable {
     private final Matrix[] grads;              // dLoss/d(each layer's output) during a backward pass
     private final List<Matrix> mergeInputs = new ArrayList<>();
     private Buffer[] gradientSums;             // for a layer read more than once: the sum of its readers' gradients
+    private final int[] gradientColour;        // the shared memory each layer's dX comes from (colourGradients)
+    private final int colours;
+    private long[][] gradientBytes;            // each layer's dX memory: {fixed, per row, allocations}; measured once
     private final Arena parameterArena = Arena.ofShared();
     private final Matrix values;
     private final Matrix gradients;
@@ -111,6 +115,8 @@ public final class Model implements AutoCloseable {
                 }
             }
             this.parameters = List.copyOf(all);
+            this.gradientColour = colourGradients(layers, inputs);
+            this.colours = Arrays.stream(gradientColour).max().orElse(-1) + 1;
             long total = 0;
             for (Parameter p : parameters) {
                 total += (p.size() + ALIGN - 1) / ALIGN * ALIGN;
@@ -561,17 +567,69 @@ public final class Model implements AutoCloseable {
             if (layers[i] instanceof Merge m) {
                 for (int k = 0; k < in.length; k++) {
                     if (in[k] != Graph.INPUT && needsGradient[in[k]]) {
-                        receive(in[k], m.backward(d, k));
+                        receive(in[k], checkOwn(i, m.backward(d, k), d));
                     }
                 }
             } else {
                 boolean needInput = in[0] != Graph.INPUT && needsGradient[in[0]];
                 Matrix dx = layers[i].backward(d, needInput, accumulate);
                 if (needInput) {
-                    receive(in[0], dx);
+                    receive(in[0], checkOwn(i, dx, d));
                 }
             }
         }
+    }
+
+    /**
+     * {@code dx}, after checking that layer {@code i} returned memory of its own or said it may not
+     * ({@link Layer#passesGradient}): the gradient memory is shared on that word.
+     */
+    private Matrix checkOwn(int i, Matrix dx, Matrix dY) {
+        if (!layers[i].passesGradient()) {
+            MemorySegment a = dx.segment();
+            MemorySegment b = dY.segment();
+            if (a.address() < b.address() + b.byteSize() && b.address() < a.address() + a.byteSize()) {
+                throw new IllegalStateException("layer " + i + " (" + layers[i] + ") returned its dY's memory as dX but"
+                        + " does not say so (Layer.passesGradient)");
+            }
+        }
+        return dx;
+    }
+
+    /**
+     * Colours the layers' dX memory: two layers share memory only if their dX are never needed at the same time.
+     * The backward pass runs layers n-1 down to 0; layer i writes its dX at step i, and it is read as dY at the step
+     * of each layer i reads from, and on down through layers that hand their dY on as dX ({@link
+     * Layer#passesGradient}), which also covers a second reader's sum ({@link #receive} reads the first gradient
+     * between the two). So layer i's memory is busy from step i down to the lowest of those steps, both included.
+     * Colouring greedily in the order the memory is first written takes the fewest colours intervals can take.
+     */
+    static int[] colourGradients(Layer[] layers, int[][] inputs) {
+        int n = layers.length;
+        int[] lowest = new int[n];                 // the last step (lowest index) that reads layer i's dX
+        for (int i = 0; i < n; i++) {
+            lowest[i] = i;
+            for (int j : inputs[i]) {
+                if (j != Graph.INPUT) {
+                    lowest[i] = Math.min(lowest[i], layers[j].passesGradient() ? lowest[j] : j);
+                }
+            }
+        }
+        int[] colour = new int[n];
+        int[] busyDownTo = new int[n];             // per colour: the lowest step its current memory is read at
+        int used = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            int c = 0;
+            while (c < used && busyDownTo[c] <= i) {
+                c++;
+            }
+            if (c == used) {
+                used++;
+            }
+            colour[i] = c;
+            busyDownTo[c] = lowest[i];
+        }
+        return colour;
     }
 
     /**
@@ -683,11 +741,27 @@ public final class Model implements AutoCloseable {
         return new long[] {2 * bytes[0] - bytes[1], bytes[1] - bytes[0]};
     }
 
-    /** Every layer's buffers, and the gradient sums of the layers read more than once. */
+    /**
+     * Every layer's buffers, and the gradient sums of the layers read more than once. The layers' dX come from one
+     * region per colour ({@link #colourGradients}), as large as its largest member needs.
+     */
     private void reserveLayers(Arena arena, int rows) {
+        if (gradientBytes == null) {
+            gradientBytes = measureGradients();
+        }
+        long[] size = new long[colours];
+        for (int i = 0; i < layers.length; i++) {
+            long[] g = gradientBytes[i];
+            long need = Math.addExact(Math.addExact(g[0], Math.multiplyExact(g[1], rows)), g[2] * Slices.ALIGN);
+            size[gradientColour[i]] = Math.max(size[gradientColour[i]], need);
+        }
+        MemorySegment[] regions = new MemorySegment[colours];
+        for (int c = 0; c < colours; c++) {
+            regions[c] = arena.allocate(Math.max(1, size[c]), Slices.ALIGN);
+        }
         Buffer[] sums = new Buffer[layers.length];
         for (int i = 0; i < layers.length; i++) {
-            layers[i].reserve(arena, rows);
+            layers[i].reserve(arena, new Slices(regions[gradientColour[i]]), rows);
             if (readers[i] > 1 && needsGradient[i]) {
                 sums[i] = new Buffer(arena, rows, shapes[i].size());
             }
@@ -695,14 +769,77 @@ public final class Model implements AutoCloseable {
         gradientSums = sums;
     }
 
+    /**
+     * Each layer's dX memory as {@code {fixed bytes, bytes per row, allocations}}, from reserving 1 and 2 rows in
+     * arenas that count (and are freed at once: the layers are left holding closed buffers, and the caller reserves
+     * afresh). An allocation's alignment padding is bounded by {@link Slices#ALIGN} a piece.
+     */
+    private long[][] measureGradients() {
+        long[][] bytes = new long[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            long[] b = new long[2];
+            long pieces = 0;
+            for (int rows = 1; rows <= 2; rows++) {
+                try (CountingArena own = new CountingArena(); CountingArena g = new CountingArena()) {
+                    layers[i].reserve(own, g, rows);
+                    b[rows - 1] = g.bytes;
+                    pieces = Math.max(pieces, g.pieces);
+                }
+            }
+            bytes[i] = new long[] {2 * b[0] - b[1], b[1] - b[0], pieces};
+        }
+        return bytes;
+    }
+
+    /**
+     * An arena that hands out consecutive pieces of one region (a colour's shared gradient memory), zeroed as an
+     * arena's are; the model frees the region.
+     */
+    private static final class Slices implements Arena {
+        static final long ALIGN = Matrix.ALIGNMENT;
+        private final MemorySegment region;
+        private long offset;
+
+        Slices(MemorySegment region) {
+            this.region = region;
+        }
+
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            if (byteAlignment > ALIGN || Long.bitCount(byteAlignment) != 1) {
+                throw new IllegalArgumentException("byteAlignment " + byteAlignment + ": shared gradient memory is"
+                        + " aligned to powers of two up to " + ALIGN);
+            }
+            long at = (offset + byteAlignment - 1) & -byteAlignment;
+            if (byteSize < 0 || at + byteSize > region.byteSize()) {
+                throw new IllegalStateException("a layer asked for " + byteSize + " bytes of gradient memory at offset " + at
+                        + " of " + region.byteSize() + ": more than it took when measured");
+            }
+            offset = at + byteSize;
+            return region.asSlice(at, byteSize).fill((byte) 0);
+        }
+
+        @Override
+        public MemorySegment.Scope scope() {
+            return region.scope();
+        }
+
+        @Override
+        public void close() {
+            throw new UnsupportedOperationException("the model frees its shared gradient memory");
+        }
+    }
+
     /** An arena that adds up the bytes asked of it. */
     private static final class CountingArena implements Arena {
         private final Arena arena = Arena.ofConfined();
         long bytes;
+        long pieces;
 
         @Override
         public MemorySegment allocate(long byteSize, long byteAlignment) {
             bytes += byteSize;
+            pieces++;
             return arena.allocate(byteSize, byteAlignment);
         }
 

@@ -51,9 +51,9 @@ abstract sealed class Pooling implements Layer permits MaxPool2D, AvgPool2D {
     }
 
     @Override
-    public final void reserve(Arena arena, int maxBatch) {
+    public final void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, g.outHeight() * g.outWidth() * g.channels());
-        dX = new Buffer(arena, maxBatch, g.height() * g.width() * g.channels());
+        dX = new Buffer(gradients, maxBatch, g.height() * g.width() * g.channels());
     }
 
     @Override

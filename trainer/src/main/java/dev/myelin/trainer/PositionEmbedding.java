@@ -71,7 +71,7 @@ public final class PositionEmbedding implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         y = new Buffer(arena, maxBatch, length * channels);
         tableRow = row(table.value());      // here, not in initialize, which a loaded model does not call
         gradRow = row(table.grad());
@@ -83,6 +83,11 @@ public final class PositionEmbedding implements Layer {
         k.copy(out, x);
         k.addRowVector(out, tableRow);      // y = x + table: one rounding per element
         return out;
+    }
+
+    @Override
+    public boolean passesGradient() {
+        return true;
     }
 
     @Override

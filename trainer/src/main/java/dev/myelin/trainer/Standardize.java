@@ -111,7 +111,7 @@ public final class Standardize implements Layer {
     }
 
     @Override
-    public void reserve(Arena arena, int maxBatch) {
+    public void reserve(Arena arena, Arena gradients, int maxBatch) {
         shift = Matrix.allocate(arena, 1, width);
         scale = Matrix.allocate(arena, 1, width);
         float[] s = new float[width];
@@ -124,7 +124,7 @@ public final class Standardize implements Layer {
         shift.copyFrom(s);
         scale.copyFrom(c);
         y = new Buffer(arena, maxBatch, width);
-        dX = new Buffer(arena, maxBatch, width);
+        dX = new Buffer(gradients, maxBatch, width);
     }
 
     @Override

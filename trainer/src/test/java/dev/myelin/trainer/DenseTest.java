@@ -24,7 +24,7 @@ class DenseTest {
         try (Arena arena = Arena.ofConfined(); Model model = Model.of(k, Shape.of(2), Loss.MSE, 1, d)) {
             Parameter w = d.parameters().get(0);
             Parameter b = d.parameters().get(1);
-            d.reserve(arena, 4);
+            d.reserve(arena, arena, 4);
             w.value().copyFrom(new float[] {1, 2, 3,
                                             4, 5, 6});        // W is (2, 3)
             b.value().copyFrom(new float[] {10, 20, 30});

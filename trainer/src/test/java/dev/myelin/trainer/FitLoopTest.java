@@ -295,10 +295,13 @@ class FitLoopTest {
         assertTrue(losses.endsWith(" steps 3"), "one step per epoch: " + out);
         assertEquals("batch 1000000000:" + losses, lines.get(1));
         assertEquals("batch 2147483647:" + losses, lines.get(2));
-        // Floats a sample: Dense(5->100000) y 100,000 and dX 5; ReLU y and dX 200,000; Dense(100000->3) y 3 and dX
-        // 100,000; the model's evaluation batch (inputs 5, targets 3) and scratch 3; the trainer's batch (5, 3) and
-        // output gradient 3: 400,030 floats, 1,600,120 bytes, no fixed part; 2,000 samples: 3,200,240,000 bytes.
-        assertTrue(lines.get(3).matches("error: the buffers for a batch of 2,000 samples need 3,200,240,000 bytes \\(1,600,120 a"
+        // Floats a sample: Dense(5->100000) y 100,000; ReLU y 100,000; Dense(100000->3) y 3; the input gradients (dX)
+        // in two shared regions: ReLU's 100,000 (busy at backward steps 1 and 0) and Dense(100000->3)'s 100,000 (steps
+        // 2 and 1), which Dense(5->100000)'s 5 (step 0) shares; the model's evaluation batch (inputs 5, targets 3) and
+        // scratch 3; the trainer's batch (5, 3) and output gradient 3: 400,025 floats, 1,600,100 bytes; fixed: each
+        // region's alignment allowance, 64 bytes for each of its largest member's 1 piece, 128 bytes; 2,000 samples:
+        // 3,200,200,128 bytes.
+        assertTrue(lines.get(3).matches("error: the buffers for a batch of 2,000 samples need 3,200,200,128 bytes \\(1,600,100 a"
                 + " sample\\), more than the [0-9,]+ this JVM may use \\(its heap limit, -Xmx, which also bounds memory off the"
                 + " heap\\); use a smaller batch size or give the JVM more memory"), out);
     }

@@ -71,6 +71,73 @@ class GraphModelTest {
         }
     }
 
+    /**
+     * The layers' dX memory ({@link Model#colourGradients}): in a chain each dX is busy from its layer's backward step
+     * to the next one's, so two regions alternate; in a residual block the gradient that {@link Add} hands on to both
+     * branches stays busy down to the block's input, so the branch's layers take regions of their own.
+     */
+    @Test
+    void gradientMemoryIsSharedByLayersNeverNeededAtOnce() {
+        Layer[] chain = {new Dense(4, Init.XAVIER), Activation.tanh(), new Dense(4, Init.XAVIER), Activation.tanh(),
+                new Dense(2, Init.XAVIER)};
+        int[][] chainInputs = {{Graph.INPUT}, {0}, {1}, {2}, {3}};
+        assertArrayEquals(new int[] {0, 1, 0, 1, 0}, Model.colourGradients(chain, chainInputs));
+        // 0 dense(x), 1 tanh(0), 2 dense(1), 3 add(2, 0), 4 dense(3): 4's dX reaches step 0 through the add, 3's is
+        // the same memory (the add passes it on), 2's is read at step 1 and 1's at step 0; 0's, at step 0 alone, may
+        // reuse 2's region
+        Layer[] block = {new Dense(4, Init.XAVIER), Activation.tanh(), new Dense(4, Init.XAVIER), new Add(),
+                new Dense(2, Init.XAVIER)};
+        int[][] blockInputs = {{Graph.INPUT}, {0}, {1}, {2, 0}, {3}};
+        assertArrayEquals(new int[] {2, 3, 2, 1, 0}, Model.colourGradients(block, blockInputs));
+    }
+
+    /** A layer that hands its dY on as dX without saying so would corrupt shared gradient memory: it is refused. */
+    @Test
+    void aLayerReturningItsDyUnannouncedIsRefused() {
+        Kernels k = Backends.reference();
+        Layer unannounced = new Layer() {
+            @Override
+            public Shape build(Shape input, Context context) {
+                return input;
+            }
+
+            @Override
+            public void reserve(Arena arena, Arena gradients, int maxBatch) {
+            }
+
+            @Override
+            public Matrix forward(Matrix x, boolean training) {
+                return x;
+            }
+
+            @Override
+            public Matrix backward(Matrix dY, boolean needInput, boolean accumulate) {
+                return needInput ? dY : null;
+            }
+
+            @Override
+            public String type() {
+                return "unannounced";
+            }
+
+            @Override
+            public String toString() {
+                return "Unannounced";
+            }
+        };
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.of(k, Shape.of(IN), Loss.MSE, 5, new Dense(4, Init.XAVIER), unannounced,
+                     new Dense(2, Init.XAVIER))) {
+            model.reserve(BATCH);
+            Matrix x = Matrix.allocate(arena, BATCH, IN);
+            model.forward(x, true);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> model.backward(Matrix.allocate(arena, BATCH, 2), false));
+            assertEquals("layer 1 (Unannounced) returned its dY's memory as dX but does not say so (Layer.passesGradient)",
+                    e.getMessage());
+        }
+    }
+
     @Test
     void addAndConcatForwardAndBackwardKnownAnswers() {
         Kernels k = Backends.reference();
@@ -80,8 +147,8 @@ class GraphModelTest {
         Add add = new Add();
         assertEquals(Shape.of(2), add.build(List.of(Shape.of(2), Shape.of(2), Shape.of(2)), new Ctx(k)));
         try (Arena arena = Arena.ofConfined()) {
-            concat.reserve(arena, 2);
-            add.reserve(arena, 2);
+            concat.reserve(arena, arena, 2);
+            add.reserve(arena, arena, 2);
             Matrix a = Matrix.of(arena, 2, 4, 1, 2, 3, 4, 5, 6, 7, 8);
             Matrix b = Matrix.of(arena, 2, 2, -1, -2, -5, -6);
             Matrix y = concat.forward(List.of(a, b), true);
