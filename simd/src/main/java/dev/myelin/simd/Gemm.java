@@ -52,6 +52,12 @@ final class Gemm {
 
     /** Deepest k block: measured best in 384..512 on Zen 4. Blocks are cut evenly: k = 784 gives 2 x 392. */
     static final int KC = 384;
+    /**
+     * Products of at most this many rows take the unpacked path ({@link #unpacked}): it reads B once a row, from
+     * memory, where packing would read and write B once and pack A; up to two rows that is no more traffic over B
+     * than packing, and a one-row product (a sequence model's next position) skips all of the packing.
+     */
+    static final int UNPACKED_ROWS = 2;
 
     /**
      * A micro-panels per block of packed A that the macro-kernel streams past each B panel: a
@@ -81,7 +87,7 @@ final class Gemm {
     /**
      * One reusable job per calling thread, with its packing buffers: a warm call allocates nothing. The
      * buffers hold one k block (kc <= KC) at a time, so they grow with m and n, never with k: packed A
-     * {@code ceil(m / MR) MR kc} floats, packed B {@code ceil(n / NR) NR kc}, the narrow path's B {@code 2 L kc}.
+     * {@code ceil(m / MR) MR kc} floats, packed B {@code ceil(n / NR) NR kc}, the unpacked path's partial strip of B {@code 2 L kc}.
      */
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
@@ -108,8 +114,8 @@ final class Gemm {
         }
         int blocks = (k + KC - 1) / KC;
         int kcMax = (k + blocks - 1) / blocks;
-        if (n <= 2 * L && opB == Trans.N) {
-            narrow(c, a, opA, b, alpha, beta, kcMax);
+        if (opB == Trans.N && (n <= 2 * L || m <= UNPACKED_ROWS)) {
+            unpacked(c, a, opA, b, alpha, beta, kcMax);
             return;
         }
         long work = (long) m * n * k;
@@ -129,20 +135,24 @@ final class Gemm {
     }
 
     /**
-     * The path for narrow outputs ({@code n <= 2} vectors, such as 10 logits) with {@code op(B) = B}, where
-     * packing B into NR-wide panels and A into micro-panels costs more than the product. For each k block,
-     * the block's kc rows of B are copied into a float[] of rows padded to two vectors (at most
-     * {@code KC * 2L} floats, whatever k: the scratch is bounded), and each row of C is accumulated from
-     * it (broadcast op(A)(i, l), FMA into two named accumulators) and stored. It sums exactly as the
-     * packed path does (k blocks of the same depth, one FMA per term in order of l from zero, the same
-     * store), so its results are bit-identical to it; walking the k blocks outermost changes the order in
+     * The path without packing, for narrow outputs ({@code n <= 2} vectors, such as 10 logits) and for products of
+     * at most {@link #UNPACKED_ROWS} rows (a sequence model's one new position at a time), with {@code op(B) = B}:
+     * there packing B into NR-wide panels and A into micro-panels costs as much as the product or more. C is walked
+     * in strips of two vectors: each row of C, for each k block, is accumulated from the block's kc rows of B
+     * (broadcast op(A)(i, l), FMA into two named accumulators) and stored. A whole strip is read from B's memory
+     * (it lies inside B's rows, so inside its segment); the last strip, if partial, is copied into a float[] of
+     * rows padded to two vectors (at most {@code KC * 2L} floats, whatever k: the scratch is bounded). It sums
+     * exactly as the packed path does (k blocks of the same depth, one FMA per term in order of l from zero, the
+     * same store), so its results are bit-identical to it; walking the k blocks outermost changes the order in
      * which elements of C are stored, not how any element is summed.
      */
-    private static void narrow(Matrix c, Matrix a, Trans opA, Matrix b, float alpha, float beta, int kcMax) {
+    private static void unpacked(Matrix c, Matrix a, Trans opA, Matrix b, float alpha, float beta, int kcMax) {
         int m = c.rows();
         int n = c.cols();
         int k = opA.cols(a);
         int w = 2 * L;
+        int whole = n / w * w;                                               // columns in whole strips
+        int rest = n - whole;
         Job job = JOBS.get();
         float[] bp = job.bp(kcMax * w);
         float[] row = job.rows[0];
@@ -150,13 +160,16 @@ final class Gemm {
         MemorySegment as = a.segment();
         MemorySegment bs = b.segment();
         MemorySegment cs = c.segment();
+        long ldBytes = (long) b.ld() * Float.BYTES;
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
-            for (int l = 0; l < kc; l++) {                                   // B[pc:pc+kc, 0:n] -> bp, rows of 2L
-                copyRow(bs, (b.offset() + (long) (pc + l) * b.ld()) * Float.BYTES, bp, l * w, n);
-                Arrays.fill(bp, l * w + n, (l + 1) * w, 0f);
+            for (int l = 0; rest > 0 && l < kc; l++) {                       // B[pc:pc+kc, whole:n] -> bp, rows of 2L
+                copyRow(bs, (b.offset() + (long) (pc + l) * b.ld() + whole) * Float.BYTES, bp, l * w, rest);
+                Arrays.fill(bp, l * w + rest, (l + 1) * w, 0f);
             }
             boolean first = pc == 0;
+            float stripBeta = first ? beta : 1f;
+            boolean overwrite = first && beta == 0;
             for (int i = 0; i < m; i++) {
                 if (opA == Trans.N) {
                     copyRow(as, (a.offset() + (long) i * a.ld() + pc) * Float.BYTES, row, 0, kc);
@@ -165,22 +178,49 @@ final class Gemm {
                         row[l] = as.getAtIndex(FL, a.offset() + (long) (pc + l) * a.ld() + i);
                     }
                 }
-                FloatVector acc0 = FloatVector.zero(F);
-                FloatVector acc1 = acc0;
-                for (int l = 0; l < kc; l++) {
-                    FloatVector x = FloatVector.broadcast(F, row[l]);
-                    acc0 = FloatVector.fromArray(F, bp, l * w).fma(x, acc0);
-                    acc1 = FloatVector.fromArray(F, bp, l * w + L).fma(x, acc1);
-                }
-                acc0.intoArray(tile, 0);
-                acc1.intoArray(tile, L);
                 long cRow = (c.offset() + (long) i * c.ld()) * Float.BYTES;
-                storeRow(cs, cRow, tile, 0, Math.min(L, n), alpha, first ? beta : 1f, first && beta == 0);
-                if (n > L) {
-                    storeRow(cs, cRow + (long) L * Float.BYTES, tile, L, n - L, alpha, first ? beta : 1f, first && beta == 0);
+                for (int j = 0; j < whole; j += w) {
+                    stripFromMemory(bs, (b.offset() + (long) pc * b.ld() + j) * Float.BYTES, ldBytes, row, kc, tile);
+                    storeRow(cs, cRow + (long) j * Float.BYTES, tile, 0, L, alpha, stripBeta, overwrite);
+                    storeRow(cs, cRow + (long) (j + L) * Float.BYTES, tile, L, L, alpha, stripBeta, overwrite);
+                }
+                if (rest > 0) {
+                    stripFromArray(bp, w, row, kc, tile);
+                    long at = cRow + (long) whole * Float.BYTES;
+                    storeRow(cs, at, tile, 0, Math.min(L, rest), alpha, stripBeta, overwrite);
+                    if (rest > L) {
+                        storeRow(cs, at + (long) L * Float.BYTES, tile, L, rest - L, alpha, stripBeta, overwrite);
+                    }
                 }
             }
         }
+    }
+
+    /** One strip of two vectors: {@code tile[0, 2L) = sum_l row[l] B[l][0, 2L)}, B's rows at byte {@code at}, ld bytes apart. */
+    private static void stripFromMemory(MemorySegment bs, long at, long ldBytes, float[] row, int kc, float[] tile) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int l = 0; l < kc; l++) {
+            FloatVector x = FloatVector.broadcast(F, row[l]);
+            long r = at + l * ldBytes;
+            acc0 = FloatVector.fromMemorySegment(F, bs, r, NATIVE).fma(x, acc0);
+            acc1 = FloatVector.fromMemorySegment(F, bs, r + F.vectorByteSize(), NATIVE).fma(x, acc1);
+        }
+        acc0.intoArray(tile, 0);
+        acc1.intoArray(tile, L);
+    }
+
+    /** {@link #stripFromMemory} from the copied strip {@code bp} (rows of {@code w = 2L} floats). */
+    private static void stripFromArray(float[] bp, int w, float[] row, int kc, float[] tile) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int l = 0; l < kc; l++) {
+            FloatVector x = FloatVector.broadcast(F, row[l]);
+            acc0 = FloatVector.fromArray(F, bp, l * w).fma(x, acc0);
+            acc1 = FloatVector.fromArray(F, bp, l * w + L).fma(x, acc1);
+        }
+        acc0.intoArray(tile, 0);
+        acc1.intoArray(tile, L);
     }
 
     /**

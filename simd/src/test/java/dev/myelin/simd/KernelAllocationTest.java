@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link Elementwise}'s class comment). Every {@link Kernels} method is called on {@code ROWS x (L + 3)}
  * operands whose last row ends exactly at the end of their segment: contiguous ones, which the kernels
  * walk as one row of {@code ROWS * (L + 3)} elements (not a multiple of L), and views at column 2 of a
- * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, packed,
+ * {@code ROWS x (L + 5)} matrix, walked row by row. GEMM is called on each of its paths (narrow, one row, packed,
  * transposes, alpha = 0), SGD with and without momentum, the convolution and pooling kernels on small
  * images of as many rows (channels and filters that end in a partial vector, strides, dilation, padding,
  * overlapping windows), the embedding kernels on a table of as many rows, attention on one sequence of as many
@@ -129,6 +129,8 @@ class KernelAllocationTest {
         Matrix b = o.matrix(5, n);
         Matrix bWide = o.matrix(5, 2 * Vectors.L + 3);
         Matrix cWide = o.matrix(o.rows, 2 * Vectors.L + 3);
+        Matrix aRow = o.matrix(1, 5);
+        Matrix cWideRow = o.matrix(1, 2 * Vectors.L + 3);
         Matrix cT = o.matrix(5, n);
         Matrix bT = o.matrix(5, n);
         Matrix cNT = o.matrix(o.rows, 5);
@@ -196,6 +198,7 @@ class KernelAllocationTest {
         list.add(new Call("gemm", "op(A) = A^T, op(B) = B, beta 0", () -> k.gemm(cT, a, Trans.T, y, Trans.N, 1f, 0f)));
         list.add(new Call("gemm", "op(A) = A, op(B) = B^T, beta 1", () -> k.gemm(cNT, x, Trans.N, bT, Trans.T, 1f, 1f)));
         list.add(new Call("gemm", "alpha 0, beta 0.5", () -> k.gemm(z, a, Trans.N, b, Trans.N, 0f, 0.5f)));
+        list.add(new Call("gemm", "one row, unpacked, beta 1", () -> k.gemm(cWideRow, aRow, Trans.N, bWide, Trans.N, 1f, 1f)));
         list.add(new Call("fill", "", () -> k.fill(z, 0.5f)));
         list.add(new Call("copy", "", () -> k.copy(z, x)));
         list.add(new Call("scale", "", () -> k.scale(z, -1f)));
