@@ -53,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     double temperature;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Seed of the draws (default: ${DEFAULT-VALUE}): the same seed, the same text.")
+            description = "Seed of the draws (default: ${DEFAULT-VALUE}): the same seed and backend, the same text.")
     long seed;
 
     @Override

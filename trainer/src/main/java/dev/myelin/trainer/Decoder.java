@@ -18,10 +18,10 @@ import java.util.List;
  * batch statistics (Flatten, a flat Dense, convolutions, pooling, batch normalization, Concat) and is refused when the
  * decoder is made, naming the layer.
  *
- * <p>Agreement: step t's logits are the model's full forward output at position t ({@link Model#logits}) on any
- * window that starts with the same t + 1 tokens, bit for bit on both backends while the window and the heads' size are
- * at most 384 (see {@code CausalSelfAttention.step}); every other layer runs its forward pass's kernels on rows whose
- * results do not depend on the rows around them.
+ * <p>Agreement: step t's logits are the model's full forward output at position t ({@link Model#logits}), on the same
+ * backend, for any window that starts with the same t + 1 tokens: bit for bit, on either backend, while the window and
+ * the heads' size are at most 384 (see {@code CausalSelfAttention.step}); every other layer runs its forward pass's
+ * kernels on rows whose results do not depend on the rows around them.
  *
  * <p>The window: positions 0 to T - 1, as the model was trained. When it is full, {@link #next} refuses; the caller
  * decides what comes next ({@link Generator} starts again on the latest half of the window). A decoder belongs to one

@@ -14,8 +14,9 @@ import java.util.function.IntConsumer;
  * {@code tau > 0} draws from {@code softmax(logits / tau)}, computed in double ({@code exp((l_j - max) / tau)} with
  * {@link StrictMath}, so the same on every JVM), with one {@link SplittableRandom#nextDouble()} per byte from
  * {@code new SplittableRandom(seed)}: the first byte j whose running sum of weights, in byte order, exceeds the draw
- * times their total. The same model, prompt, temperature and seed give the same bytes, on either backend (their logits
- * are the same bits while the window and head size are at most 384, see {@link Decoder}) and at any thread count.
+ * times their total. The same model, backend, prompt, temperature and seed give the same bytes, at any thread count
+ * (every kernel gives the same bits at any thread count). The two backends' logits differ in their last bits (their
+ * softmax, GELU and normalization round differently), so their texts agree until a draw falls between them.
  *
  * <p><b>The window.</b> The prompt is at most T bytes; an empty one starts from {@link #START}, a newline (in the
  * context only: it is not generated). When the window is full, the decoder starts again on the latest {@code T / 2}
