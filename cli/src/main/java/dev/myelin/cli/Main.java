@@ -8,8 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code myelin} command: {@code train}, {@code evaluate}, {@code predict}, {@code export}, {@code import} and
- * {@code info}. Exit codes: 0 success,
+ * The {@code myelin} command: {@code train}, {@code evaluate}, {@code predict}, {@code generate}, {@code export},
+ * {@code import} and {@code info}. Exit codes: 0 success,
  * 2 bad input (an unknown option, a bad value, a missing folder, a malformed data or checkpoint file:
  * one line on stderr, nothing written), 1 any other failure (an I/O error, such as a failed download, is
  * one line too; {@code -Dmyelin.debug=true} shows its stack trace; training that diverges is one line, and
@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "myelin", mixinStandardHelpOptions = true, version = "myelin 0.1.0",
         description = "Trains, evaluates and runs neural networks on the CPU with Myelin's kernels, on your CSV files or IDX "
                 + "images (Fashion-MNIST by default).",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, ImportCommand.class,
-                InfoCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, GenerateCommand.class, ExportCommand.class,
+                ImportCommand.class, InfoCommand.class})
 public final class Main implements Runnable {
 
     /** Thrown for input the user can fix; becomes one line on stderr and exit code 2. */
@@ -36,7 +36,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: train, evaluate, predict, export, import or info");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: train, evaluate, predict, generate, export, import or info");
     }
 
     /** Runs the command line and returns the exit code. */

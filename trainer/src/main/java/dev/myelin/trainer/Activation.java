@@ -108,6 +108,12 @@ public final class Activation implements Layer {
         this.x = x;
         Matrix out = y.rows(x.rows());
         this.out = out;
+        apply(out, x);
+        return out;
+    }
+
+    /** {@code out = f(x)}, element by element. */
+    private void apply(Matrix out, Matrix x) {
         switch (kind) {
             case IDENTITY -> k.identityForward(out, x);
             case RELU -> k.reluForward(out, x);
@@ -116,7 +122,18 @@ public final class Activation implements Layer {
             case TANH -> k.tanhForward(out, x);
             case GELU -> k.geluForward(out, x);
         }
-        return out;
+    }
+
+    /**
+     * For {@link Decoder}: one position's row, {@code (1, C)}, through the same kernel (each element's result depends
+     * on that element alone, vector lane or tail).
+     */
+    Decoder.Step step(Arena arena, int channels) {
+        Matrix out = Matrix.allocate(arena, 1, channels);
+        return (x, position) -> {
+            apply(out, x);
+            return out;
+        };
     }
 
     @Override

@@ -43,11 +43,25 @@ public final class Add implements Merge {
     @Override
     public Matrix forward(List<Matrix> inputs, boolean training) {
         Matrix out = y.rows(inputs.get(0).rows());
+        sum(out, inputs);
+        return out;
+    }
+
+    /** {@code out = x_0 + x_1 + ...}, left to right. */
+    private void sum(Matrix out, List<Matrix> inputs) {
         k.copy(out, inputs.get(0));
         for (int i = 1; i < inputs.size(); i++) {
             k.axpy(out, 1f, inputs.get(i));          // 1 * x_i + out: one rounding, the same as out + x_i
         }
-        return out;
+    }
+
+    /** For {@link Decoder}: the sum of one position's rows, {@code (1, C)} each, in the same order. */
+    Decoder.MergeStep step(Arena arena, int channels) {
+        Matrix out = Matrix.allocate(arena, 1, channels);
+        return (inputs, position) -> {
+            sum(out, inputs);
+            return out;
+        };
     }
 
     @Override

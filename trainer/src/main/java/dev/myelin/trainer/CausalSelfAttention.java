@@ -149,12 +149,60 @@ public final class CausalSelfAttention implements Layer {
         if (training) {
             this.x = xs;
         }
-        k.gemm(s.qkv, xs, Trans.N, wQkv.value(), Trans.N, 1f, 0f);         // QKV = x W_qkv
-        k.addRowVector(s.qkv, bQkv.value());                                // + b_qkv
+        project(s.qkv, xs);
         k.attentionForward(s.o, s.p, s.q, s.k, s.v, s.g, scale);            // O, P
-        k.gemm(s.yTokens, s.o, Trans.N, wO.value(), Trans.N, 1f, 0f);      // y = O W_o
-        k.addRowVector(s.yTokens, bO.value());                              // + b_o
+        output(s.yTokens, s.o);
         return s.y;
+    }
+
+    /** {@code QKV = x W_qkv + b_qkv} on rows of tokens. */
+    private void project(Matrix qkv, Matrix x) {
+        k.gemm(qkv, x, Trans.N, wQkv.value(), Trans.N, 1f, 0f);            // QKV = x W_qkv
+        k.addRowVector(qkv, bQkv.value());                                  // + b_qkv
+    }
+
+    /** {@code y = O W_o + b_o} on rows of tokens. */
+    private void output(Matrix y, Matrix o) {
+        k.gemm(y, o, Trans.N, wO.value(), Trans.N, 1f, 0f);                // y = O W_o
+        k.addRowVector(y, bO.value());                                      // + b_o
+    }
+
+    /**
+     * For {@link Decoder}: token {@code position} of one sequence, {@code (1, C)}, attending to the keys and values of
+     * the positions before it, which earlier calls (positions 0, 1, ... in order) left in this step's cache.
+     * {@code project} writes the token's Q, K and V into row {@code position} of a {@code (T, 3C)} cache; then per
+     * head h, over the cache's rows {@code [0, position]}:
+     * <pre>
+     * s   = scale q_h K_h^T          gemm, (1, p + 1): each an FMA chain over d from +0, times scale
+     * s   = softmax(s)               softmaxForward on the p + 1 scores
+     * o_h = s V_h                    gemm, (1, D): each an FMA chain over s from +0, times 1 (exact)
+     * </pre>
+     * and {@code output}. These are {@code attentionForward}'s operations on its row {@code position} in its orders
+     * (its Javadoc, and the SIMD kernel's, state them) as long as each GEMM is one k block of the SIMD GEMM
+     * ({@code D <= 384} and {@code position + 1 <= 384}): the logits are then the full forward pass's bits on both
+     * backends. Past that, the SIMD GEMM sums in blocks, and the two differ by its regrouping (within
+     * {@code gamma(k + 2)} of the products' magnitudes). A token costs one position: {@code O(C^2 + p C)}.
+     */
+    Decoder.Step step(Arena arena) {
+        int d = channels / heads;
+        Matrix cache = Matrix.allocate(arena, length, 3 * channels);   // row t: token t's Q, K, V
+        Matrix scores = Matrix.allocate(arena, 1, length);
+        Matrix o1 = Matrix.allocate(arena, 1, channels);
+        Matrix y1 = Matrix.allocate(arena, 1, channels);
+        return (x, position) -> {
+            Matrix qkv1 = cache.rows(position, 1);
+            project(qkv1, x);
+            int n = position + 1;
+            Matrix s = scores.view(0, 0, 1, n);
+            for (int h = 0; h < heads; h++) {
+                int c0 = h * d;
+                k.gemm(s, qkv1.view(0, c0, 1, d), Trans.N, cache.view(0, channels + c0, n, d), Trans.T, scale, 0f);
+                k.softmaxForward(s, s);
+                k.gemm(o1.view(0, c0, 1, d), s, Trans.N, cache.view(0, 2 * channels + c0, n, d), Trans.N, 1f, 0f);
+            }
+            output(y1, o1);
+            return y1;
+        };
     }
 
     @Override

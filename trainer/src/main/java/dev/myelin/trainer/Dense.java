@@ -142,9 +142,26 @@ public final class Dense implements Layer {
         if (training) {
             this.x = xs;
         }
+        apply(ys, xs);
+        return out;
+    }
+
+    /** {@code y = x W + b} on rows of {@code inputs} values (a batch, or a batch's positions). */
+    private void apply(Matrix ys, Matrix xs) {
         k.gemm(ys, xs, Trans.N, w.value(), Trans.N, 1f, 0f);     // y = x W
         k.addRowVector(ys, b.value());                           // y += b
-        return out;
+    }
+
+    /**
+     * For {@link Decoder}: one position's row, {@code (1, in)} to {@code (1, out)}, through the same GEMM and bias (each
+     * element of a GEMM depends on its k alone, not on the rows around it: the same bits as the whole sample's).
+     */
+    Decoder.Step step(Arena arena) {
+        Matrix out = Matrix.allocate(arena, 1, outputs);
+        return (x, position) -> {
+            apply(out, x);
+            return out;
+        };
     }
 
     @Override

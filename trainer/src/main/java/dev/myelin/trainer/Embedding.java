@@ -85,18 +85,41 @@ public final class Embedding implements Layer {
         int n = x.rows();
         for (int i = 0; i < n; i++) {
             for (int t = 0; t < length; t++) {
-                float v = x.get(i, t);
-                int id = (int) v;
-                if (id != v || id >= vocabulary || id < 0) {
-                    throw new IllegalArgumentException(this + ": the token id at sample " + i + ", position " + t + " is "
-                            + v + "; ids are integers in [0, " + vocabulary + ")");
-                }
-                ids[i * length + t] = id;
+                ids[i * length + t] = id(x.get(i, t), i, t);
             }
         }
         Matrix out = y.rows(n);
         k.embeddingForward(yView.of(out, "the output"), table.value(), ids);
         return out;
+    }
+
+    /** The token id {@code v} holds, checked: an integer in [0, vocabulary), else an error naming sample and position. */
+    private int id(float v, int sample, int position) {
+        int id = (int) v;
+        if (id != v || id >= vocabulary || id < 0) {
+            throw new IllegalArgumentException(this + ": the token id at sample " + sample + ", position " + position + " is "
+                    + v + "; ids are integers in [0, " + vocabulary + ")");
+        }
+        return id;
+    }
+
+    /** {@return the number of distinct token ids} */
+    public int vocabulary() {
+        return vocabulary;
+    }
+
+    /**
+     * For {@link Decoder}: the lookup of one token, {@code (1, 1)} holding its id, at any position: the table's row
+     * (the same {@code embeddingForward}, an exact copy).
+     */
+    Decoder.Step step(Arena arena) {
+        Matrix out = Matrix.allocate(arena, 1, width);
+        int[] one = new int[1];
+        return (x, position) -> {
+            one[0] = id(x.get(0, 0), 0, position);
+            k.embeddingForward(out, table.value(), one);
+            return out;
+        };
     }
 
     @Override

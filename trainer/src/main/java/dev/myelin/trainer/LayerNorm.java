@@ -111,6 +111,20 @@ public final class LayerNorm implements Layer {
         return out;
     }
 
+    /**
+     * For {@link Decoder}: one position's row {@code (1, C)}, the same {@code layerNormForward} (each row's result
+     * depends on that row alone).
+     */
+    Decoder.Step step(Arena arena) {
+        Matrix out = Matrix.allocate(arena, 1, channels);
+        Matrix mu = Matrix.allocate(arena, 1, 1);
+        Matrix rs = Matrix.allocate(arena, 1, 1);
+        return (x, position) -> {
+            k.layerNormForward(out, mu, rs, x, gamma.value(), beta.value(), eps);
+            return out;
+        };
+    }
+
     @Override
     public Matrix backward(Matrix dY, boolean needInput, boolean accumulate) {
         // the kernel writes dX with the parameter gradients in one pass; the first trainable layer discards it

@@ -85,6 +85,19 @@ public final class PositionEmbedding implements Layer {
         return out;
     }
 
+    /**
+     * For {@link Decoder}: one position's row {@code (1, C)}, {@code y = x + table[position]} (the same
+     * {@code addRowVector} on that row of the table: the same rounding as the whole sample's).
+     */
+    Decoder.Step step(Arena arena) {
+        Matrix out = Matrix.allocate(arena, 1, channels);
+        return (x, position) -> {
+            k.copy(out, x);
+            k.addRowVector(out, table.value().rows(position, 1));
+            return out;
+        };
+    }
+
     @Override
     public boolean passesGradient() {
         return true;
