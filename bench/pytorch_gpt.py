@@ -35,7 +35,7 @@ and the sample.
 
 usage: python3 pytorch_gpt.py TEXT [--blocks 4] [--heads 4] [--width 128] [--mlp 512] [--context 128] [--batch 32]
        [--steps 1000] [--eval-every 100] [--threads 1] [--seed 42] [--lr 1e-3] [--weight-decay 0.1]
-       [--validation 0.1] [--tokens 500] [--temperature 1.0] [--prompt TEXT]
+       [--validation 0.1] [--tokens 500] [--temperature 1.0] [--prompt TEXT] [--sample FILE]
 """
 import argparse
 import math
@@ -294,6 +294,7 @@ def main():
     for name, default in (("lr", 1e-3), ("weight-decay", 0.1), ("validation", 0.1), ("temperature", 1.0)):
         a.add_argument("--" + name, type=float, default=default)
     a.add_argument("--prompt", default="")
+    a.add_argument("--sample", metavar="FILE", help="write the prompt and the generated text there, not to stdout")
     args = a.parse_args()
     for name in ("blocks", "heads", "width", "mlp", "context", "batch", "steps", "eval_every", "threads", "tokens"):
         if getattr(args, name) < 1:
@@ -354,7 +355,12 @@ def main():
         sys.stdout.flush()
     model.eval()
     out, (pn, ps, gn, gs) = generate(model, args.prompt.encode("utf-8"), args.tokens, args.temperature, args.seed)
-    print(args.prompt + out.decode("utf-8", errors="replace"))
+    generated = args.prompt + out.decode("utf-8", errors="replace") + "\n"
+    if args.sample:
+        with open(args.sample, "w", encoding="utf-8") as f:
+            f.write(generated)
+    else:
+        sys.stdout.write(generated)
     print(f"prompt: {pn} tokens in {ps * 1e3:.1f} ms, {pn / max(ps, 1e-9):,.0f} tokens/s; generation: {gn} tokens in "
           f"{gs * 1e3:.1f} ms, {gn / max(gs, 1e-9):,.0f} tokens/s; pytorch, threads {torch.get_num_threads()}",
           file=sys.stderr)
