@@ -68,6 +68,7 @@ public final class Trainer implements AutoCloseable {
     private Arena batchArena;
     private Batch batch;
     private Buffer dOut;
+    private final ChannelView dOutView;   // dOut (B, P V) as (B P, V), one row per scored position
     private int[] predicted = new int[0];
     private int stepsPerEpoch;
     private float rate;
@@ -98,6 +99,7 @@ public final class Trainer implements AutoCloseable {
             state[i] = Matrix.allocate(arena, 1, model.values().cols());
         }
         this.rate = optimizer.learningRate();
+        this.dOutView = new ChannelView(model.outputs() / model.positions());
     }
 
     // ---------------------------------------------------------------- options
@@ -313,7 +315,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
-            double accuracy = train.labels() == null ? Double.NaN : (double) correct / per;
+            double accuracy = train.labels() == null ? Double.NaN : (double) correct / ((long) per * model.positions());
             if (!finite(model.values())) {
                 throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
                         "the parameters are NaN or infinite after its update");
@@ -424,13 +426,14 @@ public final class Trainer implements AutoCloseable {
             model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
             Matrix out = model.forward(batch.inputs(), true);
             Matrix d = dOut.rows(c);
-            float l = model.loss().compute(k, d, out, batch.targets(), y);
+            // the loss on one row per position ((B T, V) for a language model): the mean over every position
+            float l = model.loss().compute(k, dOutView.of(d, "dOut"), model.perPosition(out), batch.targets(), y);
             if (c != count) {
                 k.scale(d, (float) c / count);      // this micro-batch's share of the step's mean
             }
             if (y != null) {
                 model.classify(out, predicted);
-                for (int i = 0; i < c; i++) {
+                for (int i = 0; i < c * model.positions(); i++) {
                     correct += predicted[i] == y[i] ? 1 : 0;
                 }
             }
@@ -506,14 +509,14 @@ public final class Trainer implements AutoCloseable {
         model.reserve(rows);
         Arena a = Arena.ofShared();
         try {
-            batch = new Batch(a, rows, model.inputShape().size(), model.outputs());
+            batch = new Batch(a, rows, model.inputShape().size(), model.outputs(), model.positions());
             dOut = new Buffer(a, rows, model.outputs());
         } catch (RuntimeException | Error e) {
             a.close();
             batch = null;
             throw e;
         }
-        predicted = new int[rows];
+        predicted = new int[Math.multiplyExact(rows, model.positions())];
         if (batchArena != null) {
             batchArena.close();
         }
