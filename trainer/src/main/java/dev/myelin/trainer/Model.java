@@ -4,6 +4,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.data.TextCorpus;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
 
@@ -80,6 +82,7 @@ public final class Model implements AutoCloseable {
     private long passKey;
     private List<String> classNames = List.of();
     private List<String> featureNames = List.of();
+    private String tokens;                     // null, or the tokenization of a language model: "bytes"
     private float[] targetMean;                // null: the targets are used as given
     private float[] targetStd;
     private Matrix targetShift;                // (1, outputs): -mean
@@ -821,6 +824,38 @@ public final class Model implements AutoCloseable {
                     + names);
         }
         featureNames = List.copyOf(names);
+    }
+
+    /**
+     * The tokenization of a language model trained on a text, e.g. {@code "bytes"}
+     * ({@link TextCorpus#TOKENS}: each token a byte value, the vocabulary the 256 values; the
+     * command line's {@code train --text} sets it), or empty. The model file keeps it (its optional section "tokens",
+     * {@link ModelFile.Contents#tokens()}), so a text generator can refuse a model that is not a text model.
+     *
+     * @return the tokenization, or empty
+     */
+    public Optional<String> tokens() {
+        return Optional.ofNullable(tokens);
+    }
+
+    /**
+     * Records the model's tokenization: only {@code "bytes"} is known, for a model that takes token ids
+     * ({@code (T)} samples) and predicts, with softmax cross-entropy, one of the 256 byte values.
+     *
+     * @param name the tokenization, {@code "bytes"}
+     * @throws IllegalArgumentException if the name is not {@code "bytes"} or the model does not fit it
+     */
+    public void tokens(String name) {
+        if (!TextCorpus.TOKENS.equals(name)) {
+            throw new IllegalArgumentException("unknown tokenization '" + name + "'; known: "
+                    + TextCorpus.TOKENS);
+        }
+        if (loss != Loss.SOFTMAX_CROSS_ENTROPY || input.rank() != 1 || classes() != TextCorpus.VOCABULARY) {
+            throw new IllegalArgumentException("byte tokens need a model from token ids (T) to softmax cross-entropy over "
+                    + TextCorpus.VOCABULARY + " classes; this one takes " + input + " to " + classes()
+                    + " classes by " + loss.id());
+        }
+        tokens = name;
     }
 
     /**
