@@ -68,7 +68,8 @@ public final class Trainer implements AutoCloseable {
     private Arena batchArena;
     private Batch batch;
     private Buffer dOut;
-    private final ChannelView dOutView;   // dOut (B, P V) as (B P, V), one row per scored position
+    private final ChannelView dOutView;
+    private final List<Run> runs;           // the update's runs when the decay spares some parameters, else null   // dOut (B, P V) as (B P, V), one row per scored position
     private int[] predicted = new int[0];
     private int stepsPerEpoch;
     private float rate;
@@ -100,6 +101,43 @@ public final class Trainer implements AutoCloseable {
         }
         this.rate = optimizer.learningRate();
         this.dOutView = new ChannelView(model.outputs() / model.positions());
+        this.runs = optimizer.decaysWeightsOnly() ? runs(model, state) : null;
+    }
+
+    /** A run of neighbouring parameters in the slabs that the weight decay applies to, or spares: views of each slab. */
+    private record Run(Matrix values, Matrix gradients, Matrix[] state, boolean decay) {
+    }
+
+    /**
+     * The slabs cut into runs of neighbouring parameters alike in {@link Parameter#decays()}, each run from its first
+     * parameter's offset to the next run's (the zero gaps between parameters go with the run before them), the last to
+     * the slab's end; null when every parameter is alike, so the update stays one call.
+     */
+    private static List<Run> runs(Model model, Matrix[] state) {
+        List<Parameter> ps = model.parameters();
+        List<Run> runs = new ArrayList<>();
+        int slab = model.values().cols();
+        int from = 0;
+        for (int i = 1; i <= ps.size(); i++) {
+            if (i == ps.size() || ps.get(i).decays() != ps.get(from).decays()) {
+                long start = ps.get(from).offset();
+                long end = i == ps.size() ? slab : ps.get(i).offset();
+                Matrix[] s = new Matrix[state.length];
+                for (int j = 0; j < s.length; j++) {
+                    s[j] = slice(state[j], start, end);
+                }
+                runs.add(new Run(slice(model.values(), start, end), slice(model.gradients(), start, end), s,
+                        ps.get(from).decays()));
+                from = i;
+            }
+        }
+        return runs.size() > 1 ? List.copyOf(runs) : null;
+    }
+
+    /** Elements {@code [start, end)} of a {@code (1, n)} slab. */
+    private static Matrix slice(Matrix slab, long start, long end) {
+        int n = Math.toIntExact(end - start);
+        return Matrix.wrap(slab.segment(), slab.offset() + start, 1, n, n);
     }
 
     // ---------------------------------------------------------------- options
@@ -398,7 +436,13 @@ public final class Trainer implements AutoCloseable {
         }
         rate = schedule.rate(optimizer.learningRate(), steps, stepsPerEpoch);
         steps++;
-        optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
+        if (runs == null) {
+            optimizer.update(k, model.values(), model.gradients(), state, rate, steps, true);
+        } else {
+            for (Run r : runs) {
+                optimizer.update(k, r.values, r.gradients, r.state, rate, steps, r.decay);
+            }
+        }
     }
 
     /** One step on checked samples: gradients, the synchronisation hook, the update; adds to the epoch's sums. */
