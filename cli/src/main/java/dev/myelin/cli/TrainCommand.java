@@ -1,5 +1,6 @@
 package dev.myelin.cli;
 
+import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.Checkpoint;
 import dev.myelin.trainer.EarlyStopping;
 import dev.myelin.trainer.EpochResult;
@@ -30,12 +31,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code myelin train}: a model described by {@code --layers} on a CSV file or a folder of IDX files
- * (Fashion-MNIST by default); per-epoch progress, the test score at the end, the model file with {@code --save}.
+ * (Fashion-MNIST by default), or a character-level language model on a text ({@code --text}); per-epoch progress,
+ * the test score at the end, the model file with {@code --save}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Trains a model on a CSV file (--csv) or a folder of IDX images (--data; Fashion-MNIST by default) and "
                 + "prints loss, accuracy and seconds per epoch, the validation scores with --validation, and the test "
-                + "accuracy at the end. --save writes the model file that 'evaluate' and 'predict' read.")
+                + "accuracy at the end; or a byte-level language model on a text file or folder (--text), printing the "
+                + "validation loss in nats per byte. --save writes the model file that 'evaluate' and 'predict' read.")
 final class TrainCommand implements Callable<Integer> {
 
     /** The optimizers, as typed on the command line. */
@@ -82,11 +85,35 @@ final class TrainCommand implements Callable<Integer> {
                     + "~/.cache/myelin/fashion-mnist, fetched there with apt-get download if missing.")
     Path data;
 
+    @Option(names = "--text", paramLabel = "FILE_OR_DIR",
+            description = "Train a character-level language model on this text, read as bytes (tokens 0..255, vocabulary "
+                    + "256): a file, or a folder's files in name order (each once; hidden files, subfolders and binary files "
+                    + "such as fortune .dat indices left out). Samples are windows of --context + 1 bytes: the model predicts "
+                    + "each next byte. The last --validation of the bytes (default 0.1) is held out and scored after every "
+                    + "epoch, in nats per byte. --layers defaults to gpt:4:4:128; the optimizer's weight decay spares "
+                    + "biases, normalization and embeddings.")
+    Path text;
+
+    @Option(names = "--context", paramLabel = "T", defaultValue = "128",
+            description = "With --text: the tokens (bytes) a sample has (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--windows", paramLabel = "N",
+            description = "With --text: the random windows an epoch trains on, drawn afresh each epoch from the seed and the "
+                    + "epoch (default: the training bytes / --context, so an epoch reads about as many bytes as the text "
+                    + "has); steps per epoch = N / --batch-size, rounded up.")
+    Integer windows;
+
+    @Option(names = "--weight-decay", paramLabel = "W",
+            description = "The decoupled weight decay of adamw (default: 0.01).")
+    Float weightDecay;
+
     @Option(names = "--layers", paramLabel = "SPEC", defaultValue = "128:relu",
             description = "The layers, comma-separated: N (Dense of N units), N:ACT (with an activation: relu, leaky_relu, "
                     + "sigmoid, tanh, gelu), ACT, dropout:RATE, flatten, conv:F:KxK[:strideN][:padN][:nobias][:ACT], "
                     + "maxpool:K[:strideN], avgpool:K[:strideN][:padN], gap (global average pooling), bn[:momentumM][:epsE] "
-                    + "(batch normalization), ln[:epsE] (layer normalization), res(ITEMS) (a residual block x + f(x), a 1x1 "
+                    + "(batch normalization), ln[:epsE] (layer normalization), embed:V:C, pos, attn:H, N:pp (per position), "
+                    + "gpt:BLOCKS:HEADS:WIDTH[:MLP] (a GPT-style model on token ids), res(ITEMS) (a residual block x + f(x), a 1x1 "
                     + "convolution on the shortcut where f changes the shape); a Dense or conv item may end with an "
                     + "initialisation (he, xavier, fan_in_uniform). The output layer is added to fit the classes (default: "
                     + "${DEFAULT-VALUE}). Images are standardised first and flattened before a Dense layer.")
@@ -141,6 +168,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (text != null) {
+            return new TextTraining(this).call();
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Options.positive("--epochs", epochs);
@@ -151,10 +181,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(validation >= 0 && validation < 1)) {
             throw new Main.UsageException("--validation must be a fraction in [0, 1), got " + validation);
         }
-        float rate = lr != null ? lr : optimizer == OptimizerName.sgd ? 0.01f : 1e-3f;
-        if (!(rate > 0) || Float.isInfinite(rate)) {
-            throw new Main.UsageException("--lr must be a positive number, got " + lr);
-        }
+        float rate = rate();
         if (resume && checkpoint == null) {
             throw new Main.UsageException("--resume needs --checkpoint PATH");
         }
@@ -294,7 +321,25 @@ final class TrainCommand implements Callable<Integer> {
         return model;
     }
 
-    private Optimizer optimizer(float rate) {
-        return Optimizer.named(optimizer.name(), rate);
+    /** The --lr value, or the optimizer's default: 1e-3 for adam and adamw, 0.01 for sgd. */
+    float rate() {
+        float rate = lr != null ? lr : optimizer == OptimizerName.sgd ? 0.01f : 1e-3f;
+        if (!(rate > 0) || Float.isInfinite(rate)) {
+            throw new Main.UsageException("--lr must be a positive number, got " + lr);
+        }
+        return rate;
+    }
+
+    Optimizer optimizer(float rate) {
+        if (weightDecay == null) {
+            return Optimizer.named(optimizer.name(), rate);
+        }
+        if (optimizer != OptimizerName.adamw) {
+            throw new Main.UsageException("--weight-decay applies to adamw, not to " + optimizer);
+        }
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new Main.UsageException("--weight-decay must be a number >= 0, got " + weightDecay);
+        }
+        return Adam.adamw(rate, weightDecay);
     }
 }

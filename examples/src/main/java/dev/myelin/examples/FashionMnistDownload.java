@@ -2,16 +2,8 @@ package dev.myelin.examples;
 
 import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Finds the Fashion-MNIST files for the examples and the command line, downloading them when no folder has them
@@ -30,7 +22,7 @@ public final class FashionMnistDownload {
     /** Where that package installs them. */
     public static final String SYSTEM_FOLDER = "/usr/share/datasets/fashion-mnist";
     /** System property that overrides the cache folder. */
-    public static final String CACHE_PROPERTY = "myelin.cache";
+    public static final String CACHE_PROPERTY = DebianPackage.CACHE_PROPERTY;
 
     private FashionMnistDownload() {
     }
@@ -43,16 +35,7 @@ public final class FashionMnistDownload {
      * @return the cache folder (it may not exist yet)
      */
     public static Path cacheFolder() {
-        String base = System.getProperty(CACHE_PROPERTY);
-        if (base == null || base.isBlank()) {
-            base = System.getenv("MYELIN_CACHE");
-        }
-        if (base == null || base.isBlank()) {
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            Path root = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-            return root.resolve("myelin").resolve("fashion-mnist");
-        }
-        return Path.of(base).resolve("fashion-mnist");
+        return DebianPackage.cacheFolder("fashion-mnist");
     }
 
     /**
@@ -92,62 +75,11 @@ public final class FashionMnistDownload {
      * @throws IOException if {@code apt-get} or {@code dpkg-deb} is missing or fails, or the files cannot be moved
      */
     public static void fetch(Path cache, Consumer<String> log) throws IOException {
-        Path parent = cache.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
         log.accept("Fashion-MNIST is not in " + SYSTEM_FOLDER + " nor in " + cache + ": downloading the Debian package "
                 + PACKAGE + " (31 MB) with 'apt-get download' and unpacking it with 'dpkg-deb -x' into " + cache);
-        Path work = Files.createTempDirectory(parent, "fetch-fashion-mnist-");
-        try {
-            run(work, List.of("apt-get", "download", PACKAGE));
-            Path deb;
-            try (Stream<Path> s = Files.list(work)) {
-                deb = s.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()
-                        .orElseThrow(() -> new IOException("apt-get download left no .deb file in " + work + howTo(cache)));
-            }
-            Path root = work.resolve("root");
-            run(work, List.of("dpkg-deb", "-x", deb.toString(), root.toString()));
-            Path unpacked = root.resolve(SYSTEM_FOLDER.substring(1));
-            if (!FashionMnist.present(unpacked)) {
-                throw new IOException("the package " + deb.getFileName() + " has no "
-                        + String.join(", ", FashionMnist.FILES)
-                        + " in " + SYSTEM_FOLDER + howTo(cache));
-            }
-            Files.createDirectories(cache);
-            for (String f : FashionMnist.FILES) {   // same file system, so each move is an atomic rename
-                Files.move(unpacked.resolve(f), cache.resolve(f), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-            log.accept("Fashion-MNIST is in " + cache);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static void run(Path dir, List<String> command) throws IOException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run '" + command.get(0) + "' (" + e.getMessage() + ")" + howTo(cacheFolder()), e);
-        }
-        String output;
-        try {
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("'" + String.join(" ", command) + "' did not finish in 10 minutes" + howTo(cacheFolder()));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running '" + String.join(" ", command) + "'", e);
-        }
-        if (p.exitValue() != 0) {
-            String hint = output.contains("Unable to locate package")
-                    ? " (the package lists are missing or old: run 'apt-get update' as root first)" : "";
-            throw new IOException("'" + String.join(" ", command) + "' failed with exit code " + p.exitValue() + hint
-                    + ": " + lastLine(output) + howTo(cacheFolder()));
-        }
+        DebianPackage.fetch(PACKAGE, SYSTEM_FOLDER, cache, FashionMnist::present,
+                f -> FashionMnist.FILES.contains(f.getFileName().toString()), howTo(cache));
+        log.accept("Fashion-MNIST is in " + cache);
     }
 
     private static String howTo(Path cache) {
@@ -155,24 +87,5 @@ public final class FashionMnistDownload {
                 + SYSTEM_FOLDER + "); or put " + String.join(", ", FashionMnist.FILES)
                 + " (from github.com/zalandoresearch/fashion-mnist)"
                 + " into " + cache + " or into a folder you pass with --data";
-    }
-
-    private static String lastLine(String s) {
-        String[] lines = s.split("\\R");
-        return lines.length == 0 ? "" : lines[lines.length - 1];
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.forEach(all::add);
-        }
-        all.sort(Comparator.reverseOrder());
-        for (Path p : all) {
-            Files.deleteIfExists(p);
-        }
     }
 }

@@ -28,7 +28,12 @@ public final class Adam extends Optimizer {
      * @param decoupled    true for AdamW (the weights decay directly), false for Adam (L2 added to the gradient)
      */
     public Adam(float learningRate, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
-        super(learningRate);
+        this(learningRate, beta1, beta2, eps, weightDecay, decoupled, false);
+    }
+
+    private Adam(float learningRate, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
+                 boolean weightsOnly) {
+        super(learningRate, weightsOnly);
         if (!(beta1 >= 0 && beta1 < 1)) {
             throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
         }
@@ -70,6 +75,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    public Adam decayWeightsOnly() {
+        return new Adam(learningRate(), beta1, beta2, eps, weightDecay, decoupled, true);
+    }
+
+    @Override
     public String name() {
         return decoupled ? "adamw" : "adam";
     }
@@ -80,17 +90,18 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step) {
+    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step, boolean decay) {
+        float wd = decay ? weightDecay : 0f;
         if (decoupled) {
-            k.adamwUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, weightDecay, step);
+            k.adamwUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, wd, step);
         } else {
-            k.adamUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, weightDecay, step);
+            k.adamUpdate(values, state[0], state[1], gradients, lr, beta1, beta2, eps, wd, step);
         }
     }
 
     @Override
     public String toString() {
         return name() + "(lr=" + learningRate() + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
-                + ", weightDecay=" + weightDecay + ")";
+                + ", weightDecay=" + weightDecay + decayScope() + ")";
     }
 }

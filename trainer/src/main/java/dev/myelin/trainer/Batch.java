@@ -14,29 +14,37 @@ final class Batch {
 
     private final Buffer x;
     private final Buffer t;
+    private final int capacity;
+    private final int positions;
     private final int[] y;
     private Matrix inputs;
     private Matrix targets;
     private int[] labels;
 
-    /** Buffers for up to {@code capacity} samples of {@code inputs} values with {@code outputs} targets each. */
-    Batch(Arena arena, int capacity, int inputs, int outputs) {
+    /**
+     * Buffers for up to {@code capacity} samples of {@code inputs} values with {@code outputs} targets and
+     * {@code positions} labels each ({@link Model#positions()}).
+     */
+    Batch(Arena arena, int capacity, int inputs, int outputs, int positions) {
         this.x = new Buffer(arena, capacity, inputs);
         this.t = new Buffer(arena, capacity, outputs);
-        this.y = new int[capacity];
+        this.capacity = capacity;
+        this.positions = positions;
+        this.y = new int[Math.multiplyExact(capacity, positions)];
     }
 
     /** {@return the most samples a batch may have} */
     int capacity() {
-        return y.length;
+        return capacity;
     }
 
     /**
      * Gathers the samples {@code rows[from .. from + count)} of {@code data} ({@code data}'s rows
      * {@code from .. from + count} when {@code rows} is null), {@code 1 <= count <= capacity}: afterwards
      * {@link #inputs()} is {@code (count, width)}, {@link #targets()} {@code (count, outputs)} or null when
-     * {@code data} has none, {@link #labels()} holds the labels in its first {@code count} entries or is null when
-     * {@code data} has none.
+     * {@code data} has none, {@link #labels()} holds the labels in its first {@code count * positions} entries (sample
+     * after sample) or is null when {@code data} has none. {@code data} has as many labels per sample as this batch
+     * was made for (the model's check).
      */
     void gather(Dataset data, int[] rows, int from, int count) {
         inputs = x.rows(count);
@@ -48,7 +56,7 @@ final class Batch {
         }
         labels = null;
         if (data.labels() != null) {
-            copyLabels(y, data.labels(), rows, from, count);
+            copyLabels(y, data.labels(), positions, rows, from, count);
             labels = y;
         }
     }
@@ -63,7 +71,10 @@ final class Batch {
         return targets;
     }
 
-    /** {@return the labels of the last gathered batch (its first rows), or null when its data has none} */
+    /**
+     * {@return the labels of the last gathered batch (its first {@code count * positions} entries), or null when its
+     * data has none}
+     */
     int[] labels() {
         return labels;
     }
@@ -80,14 +91,17 @@ final class Batch {
         }
     }
 
-    /** {@code dst[i] = labels[rows[from + i]]} (or {@code labels[from + i]} when {@code rows} is null). */
-    private static void copyLabels(int[] dst, int[] labels, int[] rows, int from, int count) {
+    /**
+     * Sample i's {@code p} labels {@code dst[i p .. (i + 1) p) = labels[r p .. (r + 1) p)} for
+     * {@code r = rows[from + i]} (or {@code from + i} when {@code rows} is null).
+     */
+    private static void copyLabels(int[] dst, int[] labels, int p, int[] rows, int from, int count) {
         if (rows == null) {
-            System.arraycopy(labels, from, dst, 0, count);
+            System.arraycopy(labels, from * p, dst, 0, count * p);
             return;
         }
         for (int i = 0; i < count; i++) {
-            dst[i] = labels[rows[from + i]];
+            System.arraycopy(labels, rows[from + i] * p, dst, i * p, p);
         }
     }
 }

@@ -84,8 +84,8 @@ public final class BatchNorm implements Layer {
         this.k = context.kernels();
         this.channels = input.dim(input.rank() - 1);
         this.width = input.size();
-        gamma = new Parameter("gamma", 1, channels);
-        beta = new Parameter("beta", 1, channels);
+        gamma = Parameter.withoutDecay("gamma", 1, channels);
+        beta = Parameter.withoutDecay("beta", 1, channels);
         runningMean = Parameter.state("running_mean", 1, channels, Float.NEGATIVE_INFINITY);
         runningVar = Parameter.state("running_var", 1, channels, 0f);
         xView = new ChannelView(channels);

@@ -79,9 +79,9 @@ public final class CausalSelfAttention implements Layer {
         this.channels = input.dim(1);
         this.scale = (float) (1 / Math.sqrt(channels / heads));
         wQkv = new Parameter("W_qkv", channels, Math.multiplyExact(3, channels));
-        bQkv = new Parameter("b_qkv", 1, 3 * channels);
+        bQkv = Parameter.withoutDecay("b_qkv", 1, 3 * channels);
         wO = new Parameter("W_o", channels, channels);
-        bO = new Parameter("b_o", 1, channels);
+        bO = Parameter.withoutDecay("b_o", 1, channels);
         xView = new ChannelView(channels);
         dYView = new ChannelView(channels);
         return input;

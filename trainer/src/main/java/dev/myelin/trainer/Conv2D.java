@@ -157,7 +157,7 @@ public final class Conv2D implements Layer {
         this.g = new Conv2d(input.dim(2), input.dim(0), input.dim(1), filters, kernelHeight, kernelWidth, strideHeight,
                 strideWidth, padHeight, padWidth, 1, 1);
         w = new Parameter("W", kernelHeight * kernelWidth * input.dim(2), filters);
-        b = bias ? new Parameter("b", 1, filters) : null;
+        b = bias ? Parameter.withoutDecay("b", 1, filters) : null;
         return Shape.of(g.outHeight(), g.outWidth(), filters);
     }
 

@@ -107,7 +107,7 @@ public final class Dense implements Layer {
         this.width = input.size();
         this.positions = width / inputs;
         w = new Parameter("W", inputs, outputs);
-        b = new Parameter("b", 1, outputs);
+        b = Parameter.withoutDecay("b", 1, outputs);
         xView = new ChannelView(inputs);
         yView = new ChannelView(outputs);
         dYView = new ChannelView(outputs);

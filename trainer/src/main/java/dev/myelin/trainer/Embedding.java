@@ -58,7 +58,7 @@ public final class Embedding implements Layer {
         }
         this.k = context.kernels();
         this.length = input.dim(0);
-        table = new Parameter("table", vocabulary, width);
+        table = Parameter.withoutDecay("table", vocabulary, width);
         yView = new ChannelView(width);
         dYView = new ChannelView(width);
         return Shape.of(length, width);

@@ -76,7 +76,7 @@ public final class Evaluation {
         return sum / errors.squared.length;
     }
 
-    /** {@return the number of samples scored} */
+    /** {@return the number of samples scored: of positions, for a model that scores several per sample} */
     public long samples() {
         return samples;
     }

@@ -66,8 +66,8 @@ public final class LayerNorm implements Layer {
         this.k = context.kernels();
         this.channels = input.dim(input.rank() - 1);
         this.width = input.size();
-        gamma = new Parameter("gamma", 1, channels);
-        beta = new Parameter("beta", 1, channels);
+        gamma = Parameter.withoutDecay("gamma", 1, channels);
+        beta = Parameter.withoutDecay("beta", 1, channels);
         xView = new ChannelView(channels);
         yView = new ChannelView(channels);
         dYView = new ChannelView(channels);

@@ -73,6 +73,11 @@ public final class Layers {
      *       Dense item acts on each position ({@link Dense#perPosition}: {@code 512:gelu} gives {@code (T, 512)})
      *       where a {@code pp} part ends it, as in {@code 512:gelu:pp}; without it the sequence is flattened first. A
      *       GPT-2 block is {@code res(ln,attn:4),res(ln,512:gelu:pp,128:pp)}.</li>
+     *   <li>{@code gpt:L:H:C} (or {@code gpt:L:H:C:M}): a GPT-style character model on samples of token ids
+     *       {@code (T)}: {@code embed:V:C,pos}, then L pre-normalization blocks
+     *       {@code res(ln,attn:H),res(ln,M:gelu:gpt2:pp,C:gpt2:pp)} (M, the MLP's width, {@code 4 C} unless given), then
+     *       {@code ln}; V is {@code outputs}, the vocabulary. The issue's model is {@code gpt:4:4:128}. It stands for
+     *       the whole description (nothing else may go with it).</li>
      *   <li>{@code res(ITEMS)}: a residual block, {@code x + block(x)} where {@code block} is the items inside (any of
      *       the above, nested blocks too) applied to x. Where the block changes the shape of an image (more channels,
      *       a stride), the shortcut is a 1x1 convolution with that stride and channel count, with the settings of
@@ -81,7 +86,9 @@ public final class Layers {
      * </ul>
      * A Flatten is put in before a Dense layer whose input has more than one dimension. Unless the
      * description ends with a Dense layer of exactly {@code outputs} units and no activation, that output layer
-     * (Xavier) is appended. E.g. {@code "128:relu"} and {@code "128:relu,10"} both give, for 10 outputs,
+     * (Xavier) is appended; on a sequence {@code (T, C)} it is per position, {@code Dense.perPosition(outputs,
+     * Init.GPT2)}, giving {@code (T, outputs)}: one prediction a position, as a language model makes (a description
+     * ending in {@code outputs:pp} has it already). E.g. {@code "128:relu"} and {@code "128:relu,10"} both give, for 10 outputs,
      * {@code Dense(128) ReLU Dense(10)}. A bad item is an {@link IllegalArgumentException} that quotes it.
      *
      * @param description the items, comma-separated, e.g. {@code "conv:32:3x3:pad1:relu,maxpool:2,128:relu"} or
@@ -97,14 +104,44 @@ public final class Layers {
             throw new NullPointerException("description is null");
         }
         Parser p = new Parser(description, from, input);
-        p.items(description.strip(), outputs);
+        p.items(gpt(description.strip(), outputs), outputs);
         if (!p.endsWithOutput) {
-            if (p.shape.rank() > 1) {
-                p.add(new Flatten());
+            if (p.shape.rank() == 2) {
+                p.add(Dense.perPosition(outputs, Init.GPT2));
+            } else {
+                if (p.shape.rank() > 1) {
+                    p.add(new Flatten());
+                }
+                p.add(new Dense(outputs, Init.XAVIER));
             }
-            p.add(new Dense(outputs, Init.XAVIER));
         }
         return p.node;
+    }
+
+    /**
+     * {@code gpt:L:H:C[:M]} written out (see {@link #parse}), for a vocabulary of {@code outputs}; any other
+     * description as it is.
+     */
+    static String gpt(String description, int outputs) {
+        String[] parts = description.toLowerCase(Locale.ROOT).split(":", -1);
+        if (!parts[0].equals("gpt")) {
+            return description;
+        }
+        if ((parts.length != 4 && parts.length != 5) || description.contains(",")
+                || !java.util.Arrays.stream(parts, 1, parts.length).allMatch(s -> s.matches("[1-9]\\d{0,5}"))) {
+            throw new IllegalArgumentException("layer '" + description + "': expected gpt:BLOCKS:HEADS:WIDTH[:MLP], each a "
+                    + "positive number, alone (the preset is the whole description)");
+        }
+        int blocks = Integer.parseInt(parts[1]);
+        int heads = Integer.parseInt(parts[2]);
+        int width = Integer.parseInt(parts[3]);
+        int mlp = parts.length == 5 ? Integer.parseInt(parts[4]) : 4 * width;
+        StringBuilder b = new StringBuilder("embed:" + outputs + ":" + width + ",pos");
+        for (int i = 0; i < blocks; i++) {
+            b.append(",res(ln,attn:").append(heads).append("),res(ln,").append(mlp).append(":gelu:gpt2:pp,").append(width)
+                    .append(":gpt2:pp)");
+        }
+        return b.append(",ln").toString();
     }
 
     /** The state of a parse: the node so far and its shape. */
@@ -164,7 +201,8 @@ public final class Layers {
                         if (act != null) {
                             p.add(activation(act));
                         }
-                        p.endsWithOutput = act == null && units == outputs && p.shape.rank() == 1;
+                        p.endsWithOutput = act == null && units == outputs && (p.shape.rank() == 1
+                                || perPosition && p.shape.rank() == 2);
                     } else if (parts[0].equals("conv")) {
                         if (parts.length < 3 || !parts[1].matches("\\d+")) {
                             throw new IllegalArgumentException("expected conv:FILTERS:KxK[:strideN][:padN][:nobias][:ACTIVATION][:INIT]");

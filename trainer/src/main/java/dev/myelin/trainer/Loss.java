@@ -101,7 +101,8 @@ public enum Loss {
 
     /**
      * The batch's mean loss; writes {@code dOut = dLoss/dOut} (same shape as out). targets or labels may be null if
-     * unused.
+     * unused. For a model that scores several positions per sample ({@link Model#positions()}) out and dOut are the
+     * {@code (batch * positions, classes)} views, one row per position, and the mean is over all those rows.
      *
      * @param k       the kernels to compute with
      * @param dOut    the gradient with respect to the outputs, {@code (batch, outputs)}: written
@@ -115,7 +116,8 @@ public enum Loss {
 
     /**
      * The sum over the batch's rows of each sample's loss (for MSE and BCE the mean over the sample's outputs),
-     * without any gradient; {@code scratch} is shaped like {@code out} and may be overwritten.
+     * without any gradient; {@code scratch} is shaped like {@code out} and may be overwritten. Rows are positions for
+     * a model that scores several per sample, as in {@link #compute}.
      */
     abstract double total(Kernels k, Matrix scratch, Matrix out, Matrix targets, int[] labels);
 

@@ -4,6 +4,7 @@ import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.core.Matrix;
 import dev.myelin.trainer.data.Dataset;
+import dev.myelin.trainer.data.TextCorpus;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
 
@@ -57,6 +59,9 @@ public final class Model implements AutoCloseable {
     private final Layer[] layers;              // the graph's layers, each after its inputs, the output last
     private final int[][] inputs;              // the inputs of each layer: earlier layers, or Graph.INPUT
     private final Shape[] shapes;              // output shape of each layer
+    private final int positions;               // rows of classes per sample the loss scores separately (positions())
+    private final ChannelView outView;         // (B, P V) outputs as (B P, V) for the loss; its own per use, as each caches
+    private final ChannelView scratchView;
     private final List<Parameter> parameters;
     private final boolean[] needsGradient;     // whether the backward pass reaches a parameter through this layer
     private final int[] readers;               // the later layers' inputs that read each layer's output
@@ -81,6 +86,7 @@ public final class Model implements AutoCloseable {
     private long passKey;
     private List<String> classNames = List.of();
     private List<String> featureNames = List.of();
+    private String tokens;                     // null, or the tokenization of a language model: "bytes"
     private float[] targetMean;                // null: the targets are used as given
     private float[] targetStd;
     private Matrix targetShift;                // (1, outputs): -mean
@@ -105,6 +111,10 @@ public final class Model implements AutoCloseable {
         this.grads = new Matrix[layers.length];
         try {
             this.shapes = graph.build(input, LayerContext::new);
+            Shape out = shapes[shapes.length - 1];
+            this.positions = loss == Loss.SOFTMAX_CROSS_ENTROPY && out.rank() >= 2 ? out.size() / out.dim(out.rank() - 1) : 1;
+            this.outView = new ChannelView(out.size() / positions);
+            this.scratchView = new ChannelView(out.size() / positions);
             List<Parameter> all = new ArrayList<>();
             for (int i = 0; i < layers.length; i++) {
                 inputs[i] = graph.inputs(i);
@@ -366,7 +376,7 @@ public final class Model implements AutoCloseable {
             int count = Math.min(chunk, x.rows() - from);
             Matrix y = forward(x.rows(from, count), false);
             if (output) {
-                loss.output(kernels, out.rows(from, count), y);
+                loss.output(kernels, scratchView.of(out.rows(from, count), "out"), outView.of(y, "the outputs"));
                 unscale(out.rows(from, count));
             } else {
                 kernels.copy(out.rows(from, count), y);
@@ -375,22 +385,24 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * The predicted class of each row of {@code x} (see {@link Loss#classify}).
+     * The predicted class of each row of {@code x} (see {@link Loss#classify}), or of each of its
+     * {@link #positions()}.
      *
      * @param x the inputs, one sample per row: {@code (n, inputShape().size())}
-     * @return the class of each row, length n
+     * @return the class of each row, length n, or of each position, length {@code n * positions()}, sample after sample
      */
     public int[] predictClasses(Matrix x) {
-        int[] classes = new int[rowsOf(x, "x")];
+        int[] classes = new int[Math.multiplyExact(rowsOf(x, "x"), positions)];
         predictClasses(x, classes);
         return classes;
     }
 
     /**
-     * Writes the predicted class of each row of {@code x} into {@code classes[0..n)}.
+     * Writes the predicted class of each row of {@code x} into {@code classes[0..n)}, or of each of its
+     * {@link #positions()} into {@code classes[0..n positions)}, sample after sample.
      *
      * @param x       the inputs, one sample per row: {@code (n, inputShape().size())}
-     * @param classes receives the class of each row; length at least n
+     * @param classes receives the classes; length at least {@code n * positions()}
      */
     public void predictClasses(Matrix x, int[] classes) {
         checkOpen();
@@ -398,15 +410,16 @@ public final class Model implements AutoCloseable {
         if (classes == null) {
             throw new NullPointerException("classes is null");
         }
-        if (classes.length < x.rows()) {
-            throw new IllegalArgumentException("classes has length " + classes.length + ", x has " + x.rows() + " rows");
+        if (classes.length < (long) x.rows() * positions) {
+            throw new IllegalArgumentException("classes has length " + classes.length + ", x has " + x.rows() + " rows"
+                    + (positions == 1 ? "" : " of " + positions + " positions"));
         }
         int chunk = chunk();
         growScratch(chunk);
         for (int from = 0; from < x.rows(); from += chunk) {
             int count = Math.min(chunk, x.rows() - from);
             classify(forward(x.rows(from, count), false), predicted);
-            System.arraycopy(predicted, 0, classes, from, count);
+            System.arraycopy(predicted, 0, classes, from * positions, count * positions);
         }
     }
 
@@ -432,7 +445,7 @@ public final class Model implements AutoCloseable {
         check(data);
         int n = rows == null ? data.size() : rows.length;
         reserve(Math.min(batchSize, n));
-        int classes = Loss.classes(outputs());
+        int classes = classes();
         long[][] confusion = data.labels() == null ? null : new long[classes][classes];
         Evaluation.Errors errors = loss == Loss.MSE ? new Evaluation.Errors(data.targets(), rows) : null;
         double sum = 0;
@@ -446,23 +459,35 @@ public final class Model implements AutoCloseable {
                 errors.add(values, batch.targets());
             }
             if (y != null) {
-                loss.classify(kernels, values, predicted);
-                for (int i = 0; i < count; i++) {
+                loss.classify(kernels, outView.of(values, "the outputs"), predicted);
+                for (int i = 0; i < count * positions; i++) {
                     confusion[y[i]][predicted[i]]++;
                 }
             }
             scaleTargets(batch.targets());
-            sum += loss.total(kernels, scratch.rows(count), out, batch.targets(), y);
+            sum += loss.total(kernels, scratchView.of(scratch.rows(count), "scratch"), outView.of(out, "the outputs"),
+                    batch.targets(), y);
         }
-        return new Evaluation(sum / n, n, confusion, classNames, errors);
+        long scored = (long) n * positions;
+        return new Evaluation(sum / scored, scored, confusion, classNames, errors);
     }
 
     /**
-     * The predicted class of each row of {@code out} (model outputs, at most the batch capacity) into
-     * {@code classes}, thresholding MSE outputs in the targets' units (see {@link Loss#classify}).
+     * The predicted class of each row of {@code out} (model outputs, at most the batch capacity), or of each of its
+     * {@link #positions()}, into {@code classes}, thresholding MSE outputs in the targets' units (see
+     * {@link Loss#classify}).
      */
     void classify(Matrix out, int[] classes) {
-        loss.classify(kernels, unscaled(out), classes);
+        loss.classify(kernels, outView.of(unscaled(out), "the outputs"), classes);
+    }
+
+    /**
+     * {@code out} (a batch of outputs, {@code (B, outputs())}) as the loss scores it: {@code (B positions, classes)},
+     * one row per position ({@link #positions()}); the same matrix when there is one position. The memory is shared;
+     * the rows of {@code out} must follow each other.
+     */
+    Matrix perPosition(Matrix out) {
+        return outView.of(out, "the outputs");
     }
 
     /** The outputs in the targets' units: {@code out} itself, or (standardised targets) a copy in scratch, unscaled. */
@@ -496,7 +521,7 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** The data fits this model: sample size, target width, label range, open memory. */
+    /** The data fits this model: sample size, target width, labels per sample, label range, open memory. */
     void check(Dataset data) {
         if (data == null) {
             throw new NullPointerException("data is null");
@@ -517,9 +542,14 @@ public final class Model implements AutoCloseable {
         } else if (data.labels() == null) {
             throw new IllegalArgumentException(data.name() + " has no class labels; softmax cross-entropy needs them");
         }
-        if (data.labels() != null && data.classes() > Loss.classes(outputs())) {
+        if (data.labels() != null && data.labelsPerSample() != positions) {
+            throw new IllegalArgumentException(data.name() + " has " + data.labelsPerSample() + " label"
+                    + (data.labelsPerSample() == 1 ? "" : "s") + " per sample, the model scores " + positions + " position"
+                    + (positions == 1 ? "" : "s") + " of its output " + outputShape() + " per sample");
+        }
+        if (data.labels() != null && data.classes() > classes()) {
             throw new IllegalArgumentException(data.name() + " has " + data.classes() + " classes, the model predicts "
-                    + Loss.classes(outputs()));
+                    + classes());
         }
     }
 
@@ -665,7 +695,7 @@ public final class Model implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             reserveLayers(arena, rows);
-            batch = new Batch(arena, rows, input.size(), outputs());
+            batch = new Batch(arena, rows, input.size(), outputs(), positions);
             scratch = new Buffer(arena, rows, outputs());
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -731,7 +761,7 @@ public final class Model implements AutoCloseable {
             try (CountingArena a = new CountingArena()) {
                 reserveLayers(a, rows);
                 if (batch) {
-                    new Batch(a, rows, input.size(), outputs());
+                    new Batch(a, rows, input.size(), outputs(), positions);
                     new Buffer(a, rows, outputs());
                 }
                 bytes[rows - 1] = a.bytes;
@@ -855,8 +885,8 @@ public final class Model implements AutoCloseable {
     }
 
     private void growScratch(int rows) {
-        if (predicted.length < rows) {
-            predicted = new int[rows];
+        if (predicted.length < (long) rows * positions) {
+            predicted = new int[Math.multiplyExact(rows, positions)];
         }
     }
 
@@ -893,13 +923,13 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Names the classes: one distinct name per class ({@link Loss#classes} of the outputs).
+     * Names the classes: one distinct name per class ({@link #classes()}).
      *
      * @param names the name of class 0, 1, ...
      * @throws IllegalArgumentException if the number of names differs from the classes or two are equal
      */
     public void classNames(List<String> names) {
-        int k = Loss.classes(outputs());
+        int k = classes();
         if (names.size() != k || names.stream().distinct().count() != k) {
             throw new IllegalArgumentException("the model predicts " + k + " classes, which need as many distinct names; got "
                     + names);
@@ -931,6 +961,38 @@ public final class Model implements AutoCloseable {
                     + names);
         }
         featureNames = List.copyOf(names);
+    }
+
+    /**
+     * The tokenization of a language model trained on a text, e.g. {@code "bytes"}
+     * ({@link TextCorpus#TOKENS}: each token a byte value, the vocabulary the 256 values; the
+     * command line's {@code train --text} sets it), or empty. The model file keeps it (its optional section "tokens",
+     * {@link ModelFile.Contents#tokens()}), so a text generator can refuse a model that is not a text model.
+     *
+     * @return the tokenization, or empty
+     */
+    public Optional<String> tokens() {
+        return Optional.ofNullable(tokens);
+    }
+
+    /**
+     * Records the model's tokenization: only {@code "bytes"} is known, for a model that takes token ids
+     * ({@code (T)} samples) and predicts, with softmax cross-entropy, one of the 256 byte values.
+     *
+     * @param name the tokenization, {@code "bytes"}
+     * @throws IllegalArgumentException if the name is not {@code "bytes"} or the model does not fit it
+     */
+    public void tokens(String name) {
+        if (!TextCorpus.TOKENS.equals(name)) {
+            throw new IllegalArgumentException("unknown tokenization '" + name + "'; known: "
+                    + TextCorpus.TOKENS);
+        }
+        if (loss != Loss.SOFTMAX_CROSS_ENTROPY || input.rank() != 1 || classes() != TextCorpus.VOCABULARY) {
+            throw new IllegalArgumentException("byte tokens need a model from token ids (T) to softmax cross-entropy over "
+                    + TextCorpus.VOCABULARY + " classes; this one takes " + input + " to " + classes()
+                    + " classes by " + loss.id());
+        }
+        tokens = name;
     }
 
     /**
@@ -1095,6 +1157,28 @@ public final class Model implements AutoCloseable {
     /** {@return the values per output row: the size of {@link #outputShape()}} */
     public int outputs() {
         return outputShape().size();
+    }
+
+    /**
+     * The positions of a sample the loss scores separately: for softmax cross-entropy on an output of shape
+     * {@code (..., V)} of rank 2 or more (a language model's {@code (T, V)}), the product of the leading dimensions,
+     * each position's row of V logits a softmax of its own with a label of its own (the next token); else 1, the
+     * sample's outputs scored as one row. Data for it has this many labels per sample
+     * ({@link Dataset#labelsPerSample()}); the loss is the mean over every position of the batch (PyTorch's
+     * {@code cross_entropy(logits.view(-1, V), labels.view(-1))}), accuracy and the confusion matrix count positions,
+     * and {@link #predict} gives each position's probabilities.
+     *
+     * @return the positions per sample, {@code >= 1}
+     */
+    public int positions() {
+        return positions;
+    }
+
+    /**
+     * {@return the number of classes the model predicts: {@link Loss#classes} of the outputs of one position}
+     */
+    public int classes() {
+        return Loss.classes(outputs() / positions);
     }
 
     /** {@return the total number of trainable values} */

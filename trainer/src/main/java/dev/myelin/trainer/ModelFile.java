@@ -2,6 +2,7 @@ package dev.myelin.trainer;
 
 import dev.myelin.core.Kernels;
 import dev.myelin.trainer.data.InvalidDataException;
+import dev.myelin.trainer.data.TextCorpus;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -52,6 +54,9 @@ import java.util.TreeMap;
  *                      means and variances), as the tensors above: 4 count, then per tensor name, rows, cols, values;
  *                      written only for a model with state, required for one (each value finite and at least its
  *                      tensor's {@link Parameter#minimum()}: a variance is >= 0)
+ *     "tokens"         2+n the tokenization of a language model's input and classes ("bytes": each token a byte value,
+ *                      {@link dev.myelin.trainer.data.TextCorpus}), then 4 the vocabulary, int32, equal to the model's
+ *                      classes (written only for a model with {@link Model#tokens()}, one trained on a text)
  * </pre>
  */
 public final class ModelFile {
@@ -112,10 +117,15 @@ public final class ModelFile {
      *                   "graph")
      * @param runningState the model state tensors, in the model's order, or an empty list (the optional section
      *                     "running state")
+     * @param tokens     the tokenization of a language model trained on a text, e.g. {@code "bytes"}
+     *                   ({@link dev.myelin.trainer.data.TextCorpus#TOKENS}: a byte-level model, vocabulary 256), or empty
+     *                   for any other model and for files written before the section existed (the optional section
+     *                   "tokens"); what {@link Model#tokens()} gives once built. A generator refuses a model without it.
      */
     public record Contents(Path file, Shape input, Loss loss, long seed, String backend, List<LayerSpec> layers,
                            List<String> classNames, List<Tensor> tensors, List<String> featureNames,
-                           TargetScaling targetScaling, List<int[]> graph, List<Tensor> runningState) {
+                           TargetScaling targetScaling, List<int[]> graph, List<Tensor> runningState,
+                           Optional<String> tokens) {
 
         /**
          * The model on {@code kernels}, with the stored weights. A tensor that does not fit is named.
@@ -153,6 +163,14 @@ public final class ModelFile {
                     }
                 }
                 applyTargetScaling(file, targetScaling, model);
+                if (tokens.isPresent()) {
+                    try {
+                        model.tokens(tokens.get());
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidDataException(file, "malformed section '" + TOKENS + "': " + printable(e.getMessage()),
+                                e);
+                    }
+                }
                 copyInto(file, tensors, model.parameters());
                 copyInto(file, runningState, model.runningStateTensors());
                 return model;
@@ -295,6 +313,7 @@ public final class ModelFile {
             writeTargetScaling(out, model.targetMean(), model.targetStd());
             writeGraph(out, model);
             writeRunningState(out, model.runningStateTensors());
+            writeTokens(out, model);
         });
     }
 
@@ -352,6 +371,7 @@ public final class ModelFile {
             TargetScaling targetScaling = null;
             List<int[]> graph = null;
             List<Tensor> runningState = null;
+            String tokens = null;
             while (in.available() > 0) {
                 String section = in.readUTF();
                 field = "the section '" + section + "'";
@@ -363,13 +383,16 @@ public final class ModelFile {
                     graph = readGraph(in, file, layers.size());
                 } else if (section.equals(RUNNING_STATE) && runningState == null) {
                     runningState = readRunningState(in, file);
+                } else if (section.equals(TOKENS) && tokens == null) {
+                    tokens = readTokens(in, file);
                 } else {
                     throw new InvalidDataException(file, "malformed: an unknown or repeated section '" + section
                             + "' after the last tensor");
                 }
             }
             return new Contents(file, input, loss, seed, backend, List.copyOf(layers), List.copyOf(classNames), tensors,
-                    featureNames, targetScaling, graph, runningState == null ? List.of() : runningState);
+                    featureNames, targetScaling, graph, runningState == null ? List.of() : runningState,
+                    Optional.ofNullable(tokens));
         } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
             // the checksum matched, so these bytes are as written: by another program, or a bug
             throw malformed(file, field, e);
@@ -407,6 +430,37 @@ public final class ModelFile {
             }
         }
         return b.toString();
+    }
+
+    /** The name of the optional section of a language model's tokenization. */
+    private static final String TOKENS = "tokens";
+
+    /** The optional section "tokens", if the model has a tokenization: its name and the vocabulary (its classes). */
+    private static void writeTokens(DataOutputStream out, Model model) throws IOException {
+        if (model.tokens().isPresent()) {
+            out.writeUTF(TOKENS);
+            out.writeUTF(model.tokens().get());
+            out.writeInt(model.classes());
+        }
+    }
+
+    /**
+     * The content of the section "tokens" (after its name): the tokenization's name and its vocabulary, 256 for bytes;
+     * the model's own check, that its classes are the vocabulary ({@link Model#tokens(String)}), follows when it is
+     * built.
+     */
+    private static String readTokens(DataInputStream in, Path file) throws IOException {
+        String name = in.readUTF();
+        int vocabulary = in.readInt();
+        if (name.isEmpty() || vocabulary < 1) {
+            throw new InvalidDataException(file, "malformed section '" + TOKENS + "': tokenization '" + printable(name)
+                    + "' of vocabulary " + vocabulary);
+        }
+        if (name.equals(TextCorpus.TOKENS) && vocabulary != TextCorpus.VOCABULARY) {
+            throw new InvalidDataException(file, "malformed section '" + TOKENS + "': byte tokens have a vocabulary of "
+                    + TextCorpus.VOCABULARY + ", the file says " + vocabulary);
+        }
+        return name;
     }
 
     /** The name of the optional section of the feature names. */

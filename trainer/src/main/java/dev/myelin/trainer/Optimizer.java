@@ -13,18 +13,42 @@ import java.util.Locale;
 public abstract sealed class Optimizer permits Sgd, Adam {
 
     private final float learningRate;
+    private final boolean weightsOnly;
 
     /**
      * The settings every rule has; the subclasses check their own.
      *
      * @param learningRate the base learning rate, finite and {@code >= 0}
+     * @param weightsOnly  whether weight decay spares the parameters made {@link Parameter#withoutDecay}
      * @throws IllegalArgumentException if the learning rate is negative, infinite or NaN
      */
-    protected Optimizer(float learningRate) {
+    Optimizer(float learningRate, boolean weightsOnly) {
         if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
         }
         this.learningRate = learningRate;
+        this.weightsOnly = weightsOnly;
+    }
+
+    /**
+     * This rule with weight decay on the weights only: the parameters made {@link Parameter#withoutDecay} (biases,
+     * normalization scales and shifts, embedding tables) are updated without it, as GPT-2 and nanoGPT train (PyTorch's
+     * AdamW with two parameter groups, one of {@code weight_decay=0}). Without this, the decay applies to every
+     * parameter, as PyTorch's optimizers do with one group. Without a decay it changes nothing. The trainer then updates
+     * the model in one kernel call per run of neighbouring parameters of the same kind, each with its own decay (or 0).
+     *
+     * @return the rule with the same settings, decaying the weights only
+     */
+    public abstract Optimizer decayWeightsOnly();
+
+    /** {@return whether the weight decay spares the {@link Parameter#withoutDecay} parameters ({@link #decayWeightsOnly})} */
+    public final boolean decaysWeightsOnly() {
+        return weightsOnly;
+    }
+
+    /** {@code ", weights only"} when the decay spares some parameters, for {@link #toString()}; else empty. */
+    final String decayScope() {
+        return weightsOnly ? ", decay on weights only" : "";
     }
 
     /**
@@ -60,11 +84,12 @@ public abstract sealed class Optimizer permits Sgd, Adam {
     abstract List<String> stateNames();
 
     /**
-     * One update of every parameter: {@code values} and {@code gradients} are the model's slabs, {@code state}
-     * the blocks named by {@link #stateNames()}, {@code lr} this step's learning rate and {@code step} the
-     * number of this update, from 1. One kernel call.
+     * One update of every parameter in {@code values}: the model's slab, or a run of it, {@code gradients} and
+     * {@code state} (the blocks named by {@link #stateNames()}) the same run of theirs, {@code lr} this step's learning
+     * rate and {@code step} the number of this update, from 1; with the rule's weight decay if {@code decay}, else
+     * none. One kernel call.
      */
-    abstract void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step);
+    abstract void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step, boolean decay);
 
     /** The rule and every setting, e.g. {@code adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1.0E-8, weightDecay=0.0)}. */
     @Override

@@ -20,6 +20,7 @@ public final class Parameter {
     private final int cols;
     private final boolean trainable;
     private final float minimum;
+    private final boolean decays;
     private long offset = -1;
     private Matrix value;
     private Matrix grad;
@@ -32,7 +33,22 @@ public final class Parameter {
      * @param cols the columns, {@code >= 1}
      */
     public Parameter(String name, int rows, int cols) {
-        this(name, rows, cols, true, Float.NEGATIVE_INFINITY);
+        this(name, rows, cols, true, Float.NEGATIVE_INFINITY, true);
+    }
+
+    /**
+     * A trainable parameter that an optimizer set to decay the weights only ({@link Optimizer#decayWeightsOnly()})
+     * leaves out of its weight decay: a bias, a normalization's scale and shift, an embedding table (GPT-2's rule, as
+     * nanoGPT's parameter groups apply it: decay pulls a value towards 0, which suits the weights of a product, not
+     * a shift, a scale that starts at 1, or the vectors a lookup returns).
+     *
+     * @param name the name within its layer, not empty
+     * @param rows the rows, {@code >= 1}
+     * @param cols the columns, {@code >= 1}
+     * @return the parameter, not yet backed by memory
+     */
+    public static Parameter withoutDecay(String name, int rows, int cols) {
+        return new Parameter(name, rows, cols, true, Float.NEGATIVE_INFINITY, false);
     }
 
     /**
@@ -51,10 +67,10 @@ public final class Parameter {
         if (Float.isNaN(minimum)) {
             throw new IllegalArgumentException("state tensor " + name + ": the minimum must not be NaN");
         }
-        return new Parameter(name, rows, cols, false, minimum);
+        return new Parameter(name, rows, cols, false, minimum, false);
     }
 
-    private Parameter(String name, int rows, int cols, boolean trainable, float minimum) {
+    private Parameter(String name, int rows, int cols, boolean trainable, float minimum, boolean decays) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a parameter needs a name, got " + (name == null ? "null" : "\"\""));
         }
@@ -66,6 +82,12 @@ public final class Parameter {
         this.cols = cols;
         this.trainable = trainable;
         this.minimum = minimum;
+        this.decays = decays;
+    }
+
+    /** {@return whether weight decay applies to it: true for weights, false for {@link #withoutDecay} parameters and state} */
+    public boolean decays() {
+        return decays;
     }
 
     /** {@return true for a trainable parameter, false for model state ({@link #state}), which has no gradient} */

@@ -51,7 +51,7 @@ public final class PositionEmbedding implements Layer {
         }
         this.k = context.kernels();
         this.channels = input.dim(1);
-        table = new Parameter("table", length, channels);
+        table = Parameter.withoutDecay("table", length, channels);
         return input;
     }
 

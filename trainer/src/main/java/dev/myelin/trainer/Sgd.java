@@ -18,7 +18,11 @@ public final class Sgd extends Optimizer {
      * @param weightDecay  the L2 factor added to the gradient ({@code g = dW + weightDecay W}), finite and {@code >= 0}
      */
     public Sgd(float learningRate, float momentum, float weightDecay) {
-        super(learningRate);
+        this(learningRate, momentum, weightDecay, false);
+    }
+
+    private Sgd(float learningRate, float momentum, float weightDecay, boolean weightsOnly) {
+        super(learningRate, weightsOnly);
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
@@ -40,6 +44,11 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
+    public Sgd decayWeightsOnly() {
+        return new Sgd(learningRate(), momentum, weightDecay, true);
+    }
+
+    @Override
     public String name() {
         return "sgd";
     }
@@ -50,12 +59,12 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step) {
-        k.sgdUpdate(values, state[0], gradients, lr, momentum, weightDecay, false);
+    void update(Kernels k, Matrix values, Matrix gradients, Matrix[] state, float lr, int step, boolean decay) {
+        k.sgdUpdate(values, state[0], gradients, lr, momentum, decay ? weightDecay : 0f, false);
     }
 
     @Override
     public String toString() {
-        return "sgd(lr=" + learningRate() + ", momentum=" + momentum + ", weightDecay=" + weightDecay + ")";
+        return "sgd(lr=" + learningRate() + ", momentum=" + momentum + ", weightDecay=" + weightDecay + decayScope() + ")";
     }
 }

@@ -68,6 +68,8 @@ public final class Trainer implements AutoCloseable {
     private Arena batchArena;
     private Batch batch;
     private Buffer dOut;
+    private final ChannelView dOutView;
+    private final List<Run> runs;           // the update's runs when the decay spares some parameters, else null   // dOut (B, P V) as (B P, V), one row per scored position
     private int[] predicted = new int[0];
     private int stepsPerEpoch;
     private float rate;
@@ -98,6 +100,44 @@ public final class Trainer implements AutoCloseable {
             state[i] = Matrix.allocate(arena, 1, model.values().cols());
         }
         this.rate = optimizer.learningRate();
+        this.dOutView = new ChannelView(model.outputs() / model.positions());
+        this.runs = optimizer.decaysWeightsOnly() ? runs(model, state) : null;
+    }
+
+    /** A run of neighbouring parameters in the slabs that the weight decay applies to, or spares: views of each slab. */
+    private record Run(Matrix values, Matrix gradients, Matrix[] state, boolean decay) {
+    }
+
+    /**
+     * The slabs cut into runs of neighbouring parameters alike in {@link Parameter#decays()}, each run from its first
+     * parameter's offset to the next run's (the zero gaps between parameters go with the run before them), the last to
+     * the slab's end; null when every parameter is alike, so the update stays one call.
+     */
+    private static List<Run> runs(Model model, Matrix[] state) {
+        List<Parameter> ps = model.parameters();
+        List<Run> runs = new ArrayList<>();
+        int slab = model.values().cols();
+        int from = 0;
+        for (int i = 1; i <= ps.size(); i++) {
+            if (i == ps.size() || ps.get(i).decays() != ps.get(from).decays()) {
+                long start = ps.get(from).offset();
+                long end = i == ps.size() ? slab : ps.get(i).offset();
+                Matrix[] s = new Matrix[state.length];
+                for (int j = 0; j < s.length; j++) {
+                    s[j] = slice(state[j], start, end);
+                }
+                runs.add(new Run(slice(model.values(), start, end), slice(model.gradients(), start, end), s,
+                        ps.get(from).decays()));
+                from = i;
+            }
+        }
+        return runs.size() > 1 ? List.copyOf(runs) : null;
+    }
+
+    /** Elements {@code [start, end)} of a {@code (1, n)} slab. */
+    private static Matrix slice(Matrix slab, long start, long end) {
+        int n = Math.toIntExact(end - start);
+        return Matrix.wrap(slab.segment(), slab.offset() + start, 1, n, n);
     }
 
     // ---------------------------------------------------------------- options
@@ -313,7 +353,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             double seconds = (System.nanoTime() - start) * 1e-9;
-            double accuracy = train.labels() == null ? Double.NaN : (double) correct / per;
+            double accuracy = train.labels() == null ? Double.NaN : (double) correct / ((long) per * model.positions());
             if (!finite(model.values())) {
                 throw new DivergenceException(e, stepsPerEpoch, stepsPerEpoch, rate,
                         "the parameters are NaN or infinite after its update");
@@ -396,7 +436,13 @@ public final class Trainer implements AutoCloseable {
         }
         rate = schedule.rate(optimizer.learningRate(), steps, stepsPerEpoch);
         steps++;
-        optimizer.update(k, model.values(), model.gradients(), state, rate, steps);
+        if (runs == null) {
+            optimizer.update(k, model.values(), model.gradients(), state, rate, steps, true);
+        } else {
+            for (Run r : runs) {
+                optimizer.update(k, r.values, r.gradients, r.state, rate, steps, r.decay);
+            }
+        }
     }
 
     /** One step on checked samples: gradients, the synchronisation hook, the update; adds to the epoch's sums. */
@@ -424,13 +470,14 @@ public final class Trainer implements AutoCloseable {
             model.passKey(passKey(seed, epochIndex, f / batchSize, rank));
             Matrix out = model.forward(batch.inputs(), true);
             Matrix d = dOut.rows(c);
-            float l = model.loss().compute(k, d, out, batch.targets(), y);
+            // the loss on one row per position ((B T, V) for a language model): the mean over every position
+            float l = model.loss().compute(k, dOutView.of(d, "dOut"), model.perPosition(out), batch.targets(), y);
             if (c != count) {
                 k.scale(d, (float) c / count);      // this micro-batch's share of the step's mean
             }
             if (y != null) {
                 model.classify(out, predicted);
-                for (int i = 0; i < c; i++) {
+                for (int i = 0; i < c * model.positions(); i++) {
                     correct += predicted[i] == y[i] ? 1 : 0;
                 }
             }
@@ -506,14 +553,14 @@ public final class Trainer implements AutoCloseable {
         model.reserve(rows);
         Arena a = Arena.ofShared();
         try {
-            batch = new Batch(a, rows, model.inputShape().size(), model.outputs());
+            batch = new Batch(a, rows, model.inputShape().size(), model.outputs(), model.positions());
             dOut = new Buffer(a, rows, model.outputs());
         } catch (RuntimeException | Error e) {
             a.close();
             batch = null;
             throw e;
         }
-        predicted = new int[rows];
+        predicted = new int[Math.multiplyExact(rows, model.positions())];
         if (batchArena != null) {
             batchArena.close();
         }

@@ -382,7 +382,9 @@ class SequenceLayersTest {
     /**
      * The short syntax builds the same block as the graph API, byte for byte in the model file:
      * {@code embed:V:C,pos,res(ln,attn:H),res(ln,HIDDEN:gelu:gpt2:pp,C:gpt2:pp),ln,V:gpt2:pp} and then the output
-     * layer the syntax appends, here replaced by comparing against the same graph followed by Flatten and Dense.
+     * layer the syntax appends on a sequence, per position: {@code Dense.perPosition(outputs, GPT2)}; none when the
+     * description ends in one of {@code outputs} units. The preset {@code gpt:1:2:8:16} is the same block, for a
+     * vocabulary of the outputs.
      */
     @Test
     void theShortSyntaxBuildsTheBlock() {
@@ -390,10 +392,34 @@ class SequenceLayersTest {
         int outputs = 3;
         Node parsed = Layers.parse("embed:7:8,pos,res(ln,attn:2),res(ln,16:gelu:gpt2:pp,8:gpt2:pp),ln,7:gpt2:pp",
                 Node.input(), Shape.of(4), outputs);
-        Node built = transformer(7, 4, 8, 2, 16).then(new Flatten(), new Dense(outputs, Init.XAVIER));
+        Node built = transformer(7, 4, 8, 2, 16).then(Dense.perPosition(outputs, Init.GPT2));
         try (Model a = Model.of(k, Shape.of(4), Loss.MSE, 9, parsed); Model b = Model.of(k, Shape.of(4), Loss.MSE, 9, built)) {
             assertEquals(b.toString(), a.toString());
             assertArrayEquals(b.toBytes(), a.toBytes());
+            assertEquals(Shape.of(4, outputs), a.outputShape());
+        }
+        Node ending = Layers.parse("embed:7:8,pos,res(ln,attn:2),res(ln,16:gelu:gpt2:pp,8:gpt2:pp),ln,7:gpt2:pp",
+                Node.input(), Shape.of(4), 7);
+        for (String preset : List.of("gpt:1:2:8:16", "GPT:1:2:8:16")) {
+            Node gpt = Layers.parse(preset, Node.input(), Shape.of(4), 7);
+            try (Model a = Model.of(k, Shape.of(4), Loss.SOFTMAX_CROSS_ENTROPY, 9, ending);
+                 Model b = Model.of(k, Shape.of(4), Loss.SOFTMAX_CROSS_ENTROPY, 9, transformer(7, 4, 8, 2, 16));
+                 Model c = Model.of(k, Shape.of(4), Loss.SOFTMAX_CROSS_ENTROPY, 9, gpt)) {
+                assertArrayEquals(b.toBytes(), a.toBytes(), "ends in the output: nothing appended");
+                assertEquals(4, a.positions());
+                assertArrayEquals(b.toBytes(), c.toBytes(), preset);
+            }
+            ending = Layers.parse("embed:7:8,pos,res(ln,attn:2),res(ln,16:gelu:gpt2:pp,8:gpt2:pp),ln,7:gpt2:pp",
+                    Node.input(), Shape.of(4), 7);
+        }
+        assertEquals("embed:256:128,pos" + ",res(ln,attn:4),res(ln,512:gelu:gpt2:pp,128:gpt2:pp)".repeat(4) + ",ln",
+                Layers.gpt("gpt:4:4:128", 256), "the issue's model");
+        assertEquals("embed:7:8,pos,res(ln,attn:2),res(ln,32:gelu:gpt2:pp,8:gpt2:pp),ln", Layers.gpt("gpt:1:2:8", 7),
+                "the MLP 4 x 8 = 32 wide unless given");
+        for (String bad : List.of("gpt:4:4", "gpt:4:4:128,10", "gpt:0:4:128", "gpt:4:x:128", "gpt:4:4:128:512:1")) {
+            assertEquals("layer '" + bad + "': expected gpt:BLOCKS:HEADS:WIDTH[:MLP], each a positive number, alone (the "
+                    + "preset is the whole description)", assertThrows(IllegalArgumentException.class,
+                    () -> Layers.parse(bad, Node.input(), Shape.of(4), 7)).getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Layers.parse("pos", Node.input(), Shape.of(4), 2));
         assertThrows(IllegalArgumentException.class, () -> Layers.parse("embed:7", Node.input(), Shape.of(4), 2));

@@ -26,12 +26,15 @@ public final class Dataset implements AutoCloseable {
     private final Matrix features;
     private final Matrix targets;
     private final int[] labels;
+    private final int positions;
     private final int classes;
     private List<String> classNames;
     private List<String> featureNames;
 
-    private Dataset(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels, int classes) {
+    private Dataset(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels, int positions,
+                    int classes) {
         this.name = name;
+        this.positions = positions;
         this.arena = arena;
         this.shape = shape;
         this.features = features;
@@ -92,6 +95,40 @@ public final class Dataset implements AutoCloseable {
      */
     public static Dataset own(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels,
                               int classes) {
+        return checked(name, arena, shape, features, targets, labels, 1, classes);
+    }
+
+    /**
+     * A sequence dataset over matrices already allocated from {@code arena}, which the dataset then owns (and
+     * closes): each sample has {@code positions} labels, one per position of the model's output (for a language
+     * model, the next token at each of the T positions), stored sample after sample: sample i's labels are
+     * {@code labels[i * positions .. (i + 1) * positions)}, kept, not copied. A model trained on it scores every
+     * position: softmax cross-entropy over each position's row of its {@code (positions, classes)} output, the loss
+     * the mean over all positions of the batch, the accuracy per position ({@link dev.myelin.trainer.Model#check}).
+     *
+     * @param name      what to call the dataset in messages
+     * @param arena     the arena the features come from; the dataset closes it
+     * @param shape     the shape of one sample
+     * @param features  the features, {@code (n, shape.size())}
+     * @param labels    the labels, {@code n * positions} of them, each in {@code [0, classes)}
+     * @param positions the labels per sample, {@code >= 1}
+     * @param classes   the number of classes
+     * @return the dataset
+     * @throws IllegalArgumentException if the counts do not fit or a label is outside {@code [0, classes)}
+     */
+    public static Dataset sequences(String name, Arena arena, Shape shape, Matrix features, int[] labels, int positions,
+                                    int classes) {
+        if (labels == null) {
+            throw new NullPointerException(name + ": labels is null");
+        }
+        if (positions < 1) {
+            throw new IllegalArgumentException(name + ": positions must be >= 1, got " + positions);
+        }
+        return checked(name, arena, shape, features, null, labels, positions, classes);
+    }
+
+    private static Dataset checked(String name, Arena arena, Shape shape, Matrix features, Matrix targets, int[] labels,
+                                   int positions, int classes) {
         int n = features.rows();
         if (shape.size() != features.cols()) {
             throw new IllegalArgumentException(name + ": samples of shape " + shape + " have " + shape.size()
@@ -101,17 +138,18 @@ public final class Dataset implements AutoCloseable {
             throw new IllegalArgumentException(name + ": " + targets.rows() + " target rows for " + n + " samples");
         }
         if (labels != null) {
-            if (labels.length != n) {
-                throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + n + " samples");
+            if (labels.length != (long) n * positions) {
+                throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + n + " samples"
+                        + (positions == 1 ? "" : " of " + positions + " positions"));
             }
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < labels.length; i++) {
                 if (labels[i] < 0 || labels[i] >= classes) {
-                    throw new IllegalArgumentException(name + ": label " + labels[i] + " of sample " + i
-                            + " is outside [0, " + classes + ")");
+                    throw new IllegalArgumentException(name + ": label " + labels[i] + " of sample " + i / positions
+                            + (positions == 1 ? "" : " position " + i % positions) + " is outside [0, " + classes + ")");
                 }
             }
         }
-        return new Dataset(name, arena, shape, features, targets, labels, labels == null ? 0 : classes);
+        return new Dataset(name, arena, shape, features, targets, labels, positions, labels == null ? 0 : classes);
     }
 
     /**
@@ -230,12 +268,12 @@ public final class Dataset implements AutoCloseable {
             }
             int[] y = null;
             if (labels != null) {
-                y = new int[rows.length];
+                y = new int[Math.multiplyExact(rows.length, positions)];
                 for (int i = 0; i < rows.length; i++) {
-                    y[i] = labels[rows[i]];
+                    System.arraycopy(labels, rows[i] * positions, y, i * positions, positions);
                 }
             }
-            Dataset d = own(name, a, shape, x, t, y, classes);
+            Dataset d = checked(name, a, shape, x, t, y, positions, classes);
             d.classNames = classNames;
             d.featureNames = featureNames;
             return d;
@@ -424,9 +462,17 @@ public final class Dataset implements AutoCloseable {
         return targets;
     }
 
-    /** {@return the class labels (length n; do not modify), or null} */
+    /**
+     * {@return the class labels (do not modify), or null: length n, or for a {@link #sequences} dataset
+     * {@code n * labelsPerSample()}, sample after sample}
+     */
     public int[] labels() {
         return labels;
+    }
+
+    /** {@return the labels per sample: 1, or a {@link #sequences} dataset's positions} */
+    public int labelsPerSample() {
+        return positions;
     }
 
     /** {@return the number of classes (0 without labels)} */
@@ -445,6 +491,6 @@ public final class Dataset implements AutoCloseable {
     public String toString() {
         return name + " (" + size() + " samples of shape " + shape
                 + (targets != null ? ", targets of width " + targets.cols() : "")
-                + (labels != null ? ", " + classes + " classes" + (classNames != null ? " " + classNames : "") : "") + ")";
+                + (labels != null ? (positions == 1 ? "" : ", " + positions + " labels each") + ", " + classes + " classes" + (classNames != null ? " " + classNames : "") : "") + ")";
     }
 }
