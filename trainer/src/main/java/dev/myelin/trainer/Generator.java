@@ -1,6 +1,7 @@
 package dev.myelin.trainer;
 
 import dev.myelin.core.Matrix;
+import dev.myelin.trainer.data.TextCorpus;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
@@ -62,7 +63,8 @@ public final class Generator implements AutoCloseable {
     /**
      * The one check that {@code model} is a byte-level text model, for {@link #of} and the command line: its input is
      * {@code (T)} token ids, its first layer an {@link Embedding} of 256 ids that takes that input, its output
-     * {@code (T, 256)} logits. A model file's own statement of what its tokens are belongs here too.
+     * {@code (T, 256)} logits; and if the model says what its tokens are ({@link Model#tokens}, from its file's
+     * {@code tokens} section), they are bytes.
      *
      * @param model the model
      * @throws IllegalArgumentException if it is not, naming what it is
@@ -75,6 +77,11 @@ public final class Generator implements AutoCloseable {
         Shape out = model.outputShape();
         Layer first = model.layers().get(0);
         boolean bytes = first instanceof Embedding e && e.vocabulary() == VOCABULARY && model.inputsOf(0)[0] == Graph.INPUT;
+        String tokens = model.tokens().orElse(TextCorpus.TOKENS);
+        if (!tokens.equals(TextCorpus.TOKENS)) {
+            throw new IllegalArgumentException("the model's tokens are '" + tokens + "'; generate knows byte-level text"
+                    + " models ('" + TextCorpus.TOKENS + "') only");
+        }
         if (in.rank() != 1 || !bytes || !out.equals(Shape.of(in.dim(0), VOCABULARY))) {
             throw new IllegalArgumentException("the model is not a byte-level text model (input (T) byte ids, first layer "
                     + "Embedding(256, C), output (T, 256) logits): it takes " + in + ", gives " + out + ", and its first "
