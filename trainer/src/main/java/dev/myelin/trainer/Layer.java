@@ -93,9 +93,9 @@ public interface Layer {
     void reserve(Arena arena, Arena gradients, int maxBatch);
 
     /**
-     * Whether {@link #backward} may return dY itself (or a view of it) as dX instead of memory of its own from the
-     * {@code gradients} arena. The model keeps dY's memory unshared for as long as the layers that read it need it;
-     * a layer that returns dY without saying so here is stopped by an error at its first backward pass.
+     * {@return whether {@link #backward} may return dY itself (or a view of it) as dX instead of memory of its own from
+     * the {@code gradients} arena} The model keeps dY's memory busy for as long as the layers that read it as dX
+     * need it; a layer that returns dY without saying so here is stopped by an error at its first backward pass.
      */
     default boolean passesGradient() {
         return false;
