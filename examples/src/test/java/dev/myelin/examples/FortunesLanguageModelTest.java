@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Issue 22's training test: a GPT-style byte-level model of 2 blocks, 4 heads and width 64 ({@code gpt:2:4:64}, MLP
  * 256; 137,216 parameters), context 64, trained for 200 steps of 32 windows (two epochs of 3,200, drawn from the seed)
  * with AdamW (rate 1e-3, weight decay 0.1 on the weights only) on the fortune files' first 90%, and scored on the last
- * 10% (3,842 consecutive windows of 65 bytes), as {@code myelin train --text} does.
+ * 10% (3,872 consecutive windows of 65 bytes), as {@code myelin train --text} does.
  *
  * <p>The bar, 2.75 nats a byte after 200 steps, is above the spread measured over seeds on a Zen 3 (AVX2, 2 threads;
  * {@code myelin train --text ~/.cache/myelin/fortunes --layers gpt:2:4:64 --context 64 --windows 3200 --epochs 2
