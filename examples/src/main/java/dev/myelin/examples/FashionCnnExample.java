@@ -88,9 +88,18 @@ public final class FashionCnnExample {
      */
     public static Result run(Kernels kernels, FashionMnistExample.Data data, long seed, int epochs, TrainingListener... listeners)
             throws IOException {
+        return trainAndTest(model(kernels, seed, data.stats()), BATCH, LEARNING_RATE, data, seed, epochs, listeners);
+    }
+
+    /**
+     * The loop of this example and of {@link FashionResNetExample}: trains {@code model} with Adam at {@code rate} in
+     * batches of {@code batch} for {@code epochs} epochs on {@code data.train()}, scoring {@code data.test()} after each;
+     * closes the model.
+     */
+    static Result trainAndTest(Model model, int batch, float rate, FashionMnistExample.Data data, long seed, int epochs,
+                               TrainingListener... listeners) throws IOException {
         List<Evaluation> test = new ArrayList<>();
-        try (Model model = model(kernels, seed, data.stats());
-             Trainer trainer = new Trainer(model, Adam.adam(LEARNING_RATE)).batchSize(BATCH).seed(seed)) {
+        try (model; Trainer trainer = new Trainer(model, Adam.adam(rate)).batchSize(batch).seed(seed)) {
             List<EpochResult> history = new ArrayList<>();
             for (int e = 1; e <= epochs; e++) {
                 history.addAll(trainer.fit(data.train(), e, listeners));

@@ -3,12 +3,10 @@ package dev.myelin.examples;
 import dev.myelin.core.Backends;
 import dev.myelin.core.Kernels;
 import dev.myelin.trainer.Activation;
-import dev.myelin.trainer.Adam;
 import dev.myelin.trainer.BatchNorm;
 import dev.myelin.trainer.Conv2D;
 import dev.myelin.trainer.Dense;
 import dev.myelin.trainer.EpochResult;
-import dev.myelin.trainer.Evaluation;
 import dev.myelin.trainer.GlobalAvgPool;
 import dev.myelin.trainer.Init;
 import dev.myelin.trainer.Loss;
@@ -16,14 +14,11 @@ import dev.myelin.trainer.Model;
 import dev.myelin.trainer.Node;
 import dev.myelin.trainer.Shape;
 import dev.myelin.trainer.Standardize;
-import dev.myelin.trainer.Trainer;
 import dev.myelin.trainer.TrainingListener;
 import dev.myelin.trainer.data.Dataset;
 import dev.myelin.trainer.data.FashionMnist;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -85,15 +80,6 @@ public final class FashionResNetExample {
     }
 
     /**
-     * The per-epoch results and the test set's scores after each epoch.
-     *
-     * @param history what each epoch measured
-     * @param test    the test set's scores after each epoch
-     */
-    public record Result(List<EpochResult> history, List<Evaluation> test) {
-    }
-
-    /**
      * Trains for {@code epochs} epochs on {@code data.train()}, scoring {@code data.test()} after each (in inference
      * mode: batch normalization from its running statistics).
      *
@@ -106,18 +92,10 @@ public final class FashionResNetExample {
      * @return the history and the test scores
      * @throws IOException if a listener fails to write
      */
-    public static Result run(Kernels kernels, FashionMnistExample.Data data, long seed, int width, int epochs,
-                             TrainingListener... listeners) throws IOException {
-        List<Evaluation> test = new ArrayList<>();
-        try (Model model = model(kernels, seed, data.stats(), width);
-             Trainer trainer = new Trainer(model, Adam.adam(LEARNING_RATE)).batchSize(BATCH).seed(seed)) {
-            List<EpochResult> history = new ArrayList<>();
-            for (int e = 1; e <= epochs; e++) {
-                history.addAll(trainer.fit(data.train(), e, listeners));
-                test.add(model.evaluate(data.test()));
-            }
-            return new Result(history, test);
-        }
+    public static FashionCnnExample.Result run(Kernels kernels, FashionMnistExample.Data data, long seed, int width,
+                                               int epochs, TrainingListener... listeners) throws IOException {
+        return FashionCnnExample.trainAndTest(model(kernels, seed, data.stats(), width), BATCH, LEARNING_RATE, data, seed,
+                epochs, listeners);
     }
 
     /**
@@ -139,7 +117,7 @@ public final class FashionResNetExample {
             try (Model m = model(k, seed, data.stats(), width)) {
                 System.out.println(m.summary());
             }
-            Result r = run(k, data, seed, width, epochs);
+            FashionCnnExample.Result r = run(k, data, seed, width, epochs);
             for (int e = 0; e < r.history().size(); e++) {
                 EpochResult h = r.history().get(e);
                 System.out.printf(Locale.ROOT, "epoch %d  loss %.4f  accuracy %.2f%%  test accuracy %.2f%%  %.1f s%n", h.epoch(),

@@ -64,7 +64,7 @@ class FashionResNetExampleTest {
     void aNarrowResidualNetworkLearnsFashionMnistInOneEpoch() throws IOException {
         Path folder = FashionMnistDownload.locate(null, System.err::println);
         try (FashionMnistExample.Data data = FashionMnistExample.load(folder)) {
-            FashionResNetExample.Result r = FashionResNetExample.run(Backends.get(), data, SEED, WIDTH, 1, new TrainingListener() {
+            FashionCnnExample.Result r = FashionResNetExample.run(Backends.get(), data, SEED, WIDTH, 1, new TrainingListener() {
                 @Override
                 public void onEpochEnd(EpochResult e, Trainer t) {
                     System.out.printf(Locale.ROOT, "epoch %d  loss %.4f  accuracy %.4f  %.1f s%n", e.epoch(), e.trainLoss(),
