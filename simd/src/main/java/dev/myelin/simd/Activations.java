@@ -240,16 +240,21 @@ final class Activations {
 
     /** {@code n} elements of gelu's backward: dY and x from bytes g0 and x0, dX to byte d0. */
     static void geluBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment xs, long x0, int n) {
+        // One call of the one-vector body: the tail is the loop's last turn, on dY and x staged in slots 0 and 1 of the
+        // tail buffer, the result in slot 0. With a second call for the tail, C2 inlined the body and exp twice, the
+        // graph passed its inlining cutoff and the kernel boxed (KernelAllocationTest, 480-672 bytes a call in one run;
+        // docs/kernels.md, "Inlining and boxing"), as log-softmax backward did.
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            geluBackward(ds, d0 + bytes(j), gs, g0 + bytes(j), xs, x0 + bytes(j));
-        }
-        if (j < n) {
-            MemorySegment t = tail();
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
             int c = n - j;
-            geluBackward(t, 0, t, stage(t, 0, gs, g0 + bytes(j), c), t, stage(t, 1, xs, x0 + bytes(j), c));
-            unstage(t, ds, d0 + bytes(j), c);
+            long gAt = whole ? g0 + bytes(j) : stage(t, 0, gs, g0 + bytes(j), c);
+            long xAt = whole ? x0 + bytes(j) : stage(t, 1, xs, x0 + bytes(j), c);
+            geluBackward(whole ? ds : t, whole ? d0 + bytes(j) : 0, whole ? gs : t, gAt, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ds, d0 + bytes(j), c);
+            }
         }
     }
 
