@@ -4,7 +4,6 @@ import static dev.myelin.simd.Elementwise.FLOAT;
 import static dev.myelin.simd.Elementwise.NATIVE;
 import static dev.myelin.simd.Elementwise.bytes;
 import static dev.myelin.simd.Elementwise.stage;
-import static dev.myelin.simd.Elementwise.sumDoubleLanes;
 import static dev.myelin.simd.Elementwise.sumLanes;
 import static dev.myelin.simd.Elementwise.tail;
 import static dev.myelin.simd.Elementwise.unstage;
@@ -12,11 +11,8 @@ import static dev.myelin.simd.Vectors.F;
 import static dev.myelin.simd.Vectors.L;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * SIMD activations, forward and backward: range functions, each computing n elements (softmax, log-softmax: one
@@ -56,10 +52,6 @@ final class Activations {
     /** |x| beyond which gelu' is exactly 0 or 1 in float (see the class comment). */
     static final float GELU_CLAMP = 20f;
 
-    /** Doubles in a vector of F's size: half as many lanes (log-softmax backward's sum). */
-    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
-    /** Half a vector of floats: L / 2 lanes, which F2D widens into one D vector. */
-    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     private Activations() {
     }
@@ -377,55 +369,30 @@ final class Activations {
     }
 
     /**
-     * One row of log-softmax's backward, n elements: {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in double as in the
-     * reference (in a different order): the two halves of each vector of dY are loaded as half-width float
-     * vectors and widened (F2D) into two double accumulators (a whole vector's parts 0 and 1 would need a
-     * lane extraction for part 1), then the accumulators are added, then their lanes in lane order; the
-     * same pass takes the row's maximum Y ({@code MAX}, then Math.max over the lanes; the tail's padding lanes are 0,
-     * which leaves the test below as it is). A row
-     * whose Y are all {@code <= 0} (as every log-softmax output is, so exp(Y) <= 1) and whose s rounds to a
-     * finite float takes the float path, {@code dX = fl(dY - fl(EXP(Y) fl(s)))}. Any other row (some Y > 0
-     * or NaN, |s| past the float range, an infinite or NaN dY) is computed as the reference computes it
-     * ({@link #logSoftmaxBackwardAsReference}): there a float exp or product could overflow where the
-     * reference's double ones do not (exp(100) * 0 is 0 in double, Inf * 0 = NaN in float).
+     * One row of log-softmax's backward, n elements: {@code dX = dY - exp(Y) s}, {@code s = sum_k dY[i][k]}, summed in
+     * double in order of k as in the reference, in scalar; the same pass takes the row's maximum Y (Math.max). The
+     * row sums are scalar because their vector form (dY's halves widened into two double accumulators) was seen to
+     * box those accumulators on every row in some runs of KernelAllocationTest (672 bytes a call, 2026-12-07;
+     * docs/kernels.md, "Inlining and boxing"); next to the row's exp they cost little. A row whose Y are all
+     * {@code <= 0} (as every log-softmax output is, so exp(Y) <= 1) and whose s rounds to a finite float takes
+     * the float path, {@code dX = fl(dY - fl(EXP(Y) fl(s)))}. Any other row (some Y > 0 or NaN, |s| past the float
+     * range, an infinite or NaN dY) is computed as the reference computes it ({@link #logSoftmaxBackwardAsReference}):
+     * there a float exp or product could overflow where the reference's double ones do not (exp(100) * 0 is 0 in
+     * double, Inf * 0 = NaN in float).
      */
     static void logSoftmaxBackward(MemorySegment ds, long d0, MemorySegment gs, long g0, MemorySegment ys, long y0, int n) {
-        MemorySegment t = tail();
-        // No vector is live across a call that C2 might not inline (stage, sumDoubleLanes): it would be
-        // boxed on every row. The tails of dY and Y are staged before the loop (slots 2 and 1, the other lanes 0),
-        // and the loop's last turn reads them there: one copy of the loop body, not a second one for the tail
-        // (docs/kernels.md, "Inlining and boxing": a repeated body took this kernel's graph past C2's inlining
-        // cutoffs). A zero lane adds 0 to the sum and leaves the maximum's test (all Y <= 0) as it is.
-        int bound = F.loopBound(n);
-        long gTail = bound < n ? stage(t, 2, gs, g0 + bytes(bound), n - bound) : 0;
-        long yTail = bound < n ? stage(t, 1, ys, y0 + bytes(bound), n - bound) : 0;
-        DoubleVector acc0 = DoubleVector.zero(D);
-        DoubleVector acc1 = DoubleVector.zero(D);
-        FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);   // max Y, in Math.max order
-        for (int j = 0; j < n; j += L) {
-            boolean whole = j < bound;
-            MemorySegment g = whole ? gs : t;
-            long gAt = whole ? g0 + bytes(j) : gTail;
-            MemorySegment y = whole ? ys : t;
-            long yAt = whole ? y0 + bytes(j) : yTail;
-            acc0 = ((DoubleVector) FloatVector.fromMemorySegment(FH, g, gAt, NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-            acc1 = ((DoubleVector) FloatVector.fromMemorySegment(FH, g, gAt + bytes(L / 2), NATIVE).convertShape(VectorOperators.F2D, D, 0)).add(acc1);
-            top = FloatVector.fromMemorySegment(F, y, yAt, NATIVE).lanewise(VectorOperators.MAX, top);
-        }
-        DoubleVector.broadcast(D, -0.0).add(acc0).add(acc1).intoMemorySegment(t, 0, NATIVE);   // -0 + acc0: see Elementwise
-        FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).lanewise(VectorOperators.MAX, top)
-                .intoMemorySegment(t, F.vectorByteSize(), NATIVE);
-        double s = sumDoubleLanes(t);
+        double s = 0;
         float maxY = Float.NEGATIVE_INFINITY;
-        for (int l = 0; l < L; l++) {
-            maxY = Math.max(maxY, t.get(FLOAT, F.vectorByteSize() + bytes(l)));
+        for (int j = 0; j < n; j++) {
+            s += gs.get(FLOAT, g0 + bytes(j));
+            maxY = Math.max(maxY, ys.get(FLOAT, y0 + bytes(j)));
         }
         float sf = (float) s;
         if (!(maxY <= 0f) || !Float.isFinite(sf)) {
             logSoftmaxBackwardAsReference(ds, d0, gs, g0, ys, y0, n, s);
             return;
         }
-        logSoftmaxBackwardFloat(t, ds, d0, gs, g0, ys, y0, n, sf);
+        logSoftmaxBackwardFloat(tail(), ds, d0, gs, g0, ys, y0, n, sf);
     }
 
     /**
