@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SIMD activations, forward and backward: range functions, each computing n elements (softmax, log-softmax: one
  * row of n) at byte offsets of its operands' segments, which {@link Walker} calls over the matrices. Loops as in
- * {@link Elementwise}: loopBound, vector main loop, one tail (scalar where exact, else staged).
+ * {@link Elementwise}: loopBound, vector main loop, one tail (scalar where exact, else staged). Where the loop's body
+ * goes through VectorMath's exp or tanh, the staged tail is the loop's last turn, so that the body, and exp's or tanh's
+ * graph, is in the kernel once (docs/kernels.md, "Inlining and boxing").
  *
  * <p>Exact kernels (bit for bit the reference): relu, leaky relu, and the sigmoid and tanh backward,
  * which perform the reference's float operations in its order. The others compute in float with
@@ -129,34 +131,22 @@ final class Activations {
 
     // ---------------------------------------------------------------- sigmoid, tanh
 
-    /** One vector of a one-input activation: y at byte {@code yAt} of ys from x at byte {@code xAt} of xs. */
-    @FunctionalInterface
-    private interface OneVector {
-        void run(MemorySegment ys, long yAt, MemorySegment xs, long xAt);
-    }
-
-    /**
-     * The staged tail (see {@link Elementwise}) of a one-input activation computed a vector at a time: elements
-     * {@code [j, n)}, if any, through this thread's tail buffer. {@code f} is a method reference, a constant where
-     * this method is inlined (then so is f); it takes segments and offsets, so nothing is boxed where it is not.
-     */
-    private static void stagedTail(OneVector f, MemorySegment ys, long y0, MemorySegment xs, long x0, int j, int n) {
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            f.run(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
-    }
-
     /** {@code n} elements of sigmoid's forward from byte x0 of xs to byte y0 of ys. */
     static void sigmoidForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of the one-vector body, which inlines VectorMath.exp: the tail is the loop's last turn, on x staged in
+        // slot 0 of the tail buffer, the result in slot 0. A second call for the tail puts exp's graph in the kernel twice,
+        // which can pass C2's inlining cutoff and box vectors (docs/kernels.md, "Inlining and boxing"; see geluBackward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            sigmoid(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(Activations::sigmoid, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -189,12 +179,18 @@ final class Activations {
 
     /** {@code n} elements of tanh's forward from byte x0 of xs to byte y0 of ys. */
     static void tanhForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of VectorMath.tanh: the tail is the loop's last turn (see sigmoidForward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            VectorMath.tanh(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(VectorMath::tanh, ys, y0, xs, x0, j, n);
     }
 
     /** {@code n} elements of tanh's backward: dY and y from bytes g0 and y0, dX to byte d0. */
@@ -216,12 +212,18 @@ final class Activations {
 
     /** {@code n} elements of gelu's forward from byte x0 of xs to byte y0 of ys. */
     static void geluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of the one-vector body, which inlines VectorMath.exp: the tail is the loop's last turn (see sigmoidForward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            gelu(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(Activations::gelu, ys, y0, xs, x0, j, n);
     }
 
     /**
