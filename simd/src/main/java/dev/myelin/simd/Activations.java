@@ -304,31 +304,30 @@ final class Activations {
      * {@code sum exp(x - max)} over the n elements from x0 in float, one vector accumulator (lane l sums elements l,
      * l+L, ... in order, then the lanes in lane order). With {@code keep} the e are also written to the n elements
      * from {@code y0} of ys (which may be x's row itself: softmax's and softmax cross-entropy's second pass); without
-     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t.
+     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t (whose slot 1
+     * holds a staged tail).
      */
     static float sumExp(MemorySegment xs, long x0, int n, float max, boolean keep, MemorySegment ys, long y0,
                         MemorySegment t) {
-        MemorySegment es = keep ? ys : t;
-        long e0 = keep ? y0 : 0;
-        long step = keep ? 1 : 0;                                        // e's byte offset is e0 + step * bytes(j)
-        FloatVector acc = FloatVector.zero(F);
+        // exp's graph is in the loop once (sigmoidForward): the tail is the loop's last turn, on x's last c elements,
+        // staged in slot 1 before the loop (as logSoftmaxBackward does, so that acc is live across no call but exp's
+        // and unstage's), its e in slot 0. The mask gives the lanes past the row -0, which adds nothing to acc.
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            long at = e0 + step * bytes(j);
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(es, at, NATIVE);
-            VectorMath.exp(es, at, es, at);
-            acc = FloatVector.fromMemorySegment(F, es, at, NATIVE).add(acc);
-        }
-        if (j < n) {
-            int c = n - j;
-            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            if (keep) {
-                unstage(t, ys, y0 + bytes(j), c);
+        long xTail = bound < n ? stage(t, 1, xs, x0 + bytes(bound), n - bound) : 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            MemorySegment x = whole ? xs : t;
+            long xAt = whole ? x0 + bytes(j) : xTail;
+            MemorySegment e = whole && keep ? ys : t;
+            long eAt = whole && keep ? y0 + bytes(j) : 0;
+            FloatVector.fromMemorySegment(F, x, xAt, NATIVE).sub(max).intoMemorySegment(e, eAt, NATIVE);
+            VectorMath.exp(e, eAt, e, eAt);
+            FloatVector ej = FloatVector.fromMemorySegment(F, e, eAt, NATIVE);
+            acc = FloatVector.broadcast(F, -0f).blend(ej, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
+            if (!whole && keep) {
+                unstage(t, ys, y0 + bytes(j), n - j);
             }
-            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
         }
         FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);   // -0 + acc: see Elementwise
         return sumLanes(t);
