@@ -17,7 +17,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD activations, forward and backward: range functions, each computing n elements (softmax, log-softmax: one
  * row of n) at byte offsets of its operands' segments, which {@link Walker} calls over the matrices. Loops as in
- * {@link Elementwise}: loopBound, vector main loop, one tail (scalar where exact, else staged).
+ * {@link Elementwise}: loopBound, vector main loop, one tail (scalar where exact, else staged). Where the loop's body
+ * goes through VectorMath's exp or tanh, the staged tail is the loop's last turn, so that the body, and exp's or tanh's
+ * graph, is in the kernel once (docs/kernels.md, "Inlining and boxing").
  *
  * <p>Exact kernels (bit for bit the reference): relu, leaky relu, and the sigmoid and tanh backward,
  * which perform the reference's float operations in its order. The others compute in float with
@@ -121,34 +123,22 @@ final class Activations {
 
     // ---------------------------------------------------------------- sigmoid, tanh
 
-    /** One vector of a one-input activation: y at byte {@code yAt} of ys from x at byte {@code xAt} of xs. */
-    @FunctionalInterface
-    private interface OneVector {
-        void run(MemorySegment ys, long yAt, MemorySegment xs, long xAt);
-    }
-
-    /**
-     * The staged tail (see {@link Elementwise}) of a one-input activation computed a vector at a time: elements
-     * {@code [j, n)}, if any, through this thread's tail buffer. {@code f} is a method reference, a constant where
-     * this method is inlined (then so is f); it takes segments and offsets, so nothing is boxed where it is not.
-     */
-    private static void stagedTail(OneVector f, MemorySegment ys, long y0, MemorySegment xs, long x0, int j, int n) {
-        if (j < n) {
-            MemorySegment t = tail();
-            int c = n - j;
-            f.run(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c));
-            unstage(t, ys, y0 + bytes(j), c);
-        }
-    }
-
     /** {@code n} elements of sigmoid's forward from byte x0 of xs to byte y0 of ys. */
     static void sigmoidForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of the one-vector body, which inlines VectorMath.exp: the tail is the loop's last turn, on x staged in
+        // slot 0 of the tail buffer, the result in slot 0. A second call for the tail puts exp's graph in the kernel twice,
+        // which can pass C2's inlining cutoff and box vectors (docs/kernels.md, "Inlining and boxing"; see geluBackward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            sigmoid(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            sigmoid(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(Activations::sigmoid, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -181,12 +171,18 @@ final class Activations {
 
     /** {@code n} elements of tanh's forward from byte x0 of xs to byte y0 of ys. */
     static void tanhForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of VectorMath.tanh: the tail is the loop's last turn (see sigmoidForward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            VectorMath.tanh(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            VectorMath.tanh(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(VectorMath::tanh, ys, y0, xs, x0, j, n);
     }
 
     /** {@code n} elements of tanh's backward: dY and y from bytes g0 and y0, dX to byte d0. */
@@ -208,12 +204,18 @@ final class Activations {
 
     /** {@code n} elements of gelu's forward from byte x0 of xs to byte y0 of ys. */
     static void geluForward(MemorySegment ys, long y0, MemorySegment xs, long x0, int n) {
+        // One call of the one-vector body, which inlines VectorMath.exp: the tail is the loop's last turn (see sigmoidForward).
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            gelu(ys, y0 + bytes(j), xs, x0 + bytes(j));
+        MemorySegment t = bound < n ? tail() : null;
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            int c = n - j;
+            long xAt = whole ? x0 + bytes(j) : stage(t, 0, xs, x0 + bytes(j), c);
+            gelu(whole ? ys : t, whole ? y0 + bytes(j) : 0, whole ? xs : t, xAt);
+            if (!whole) {
+                unstage(t, ys, y0 + bytes(j), c);
+            }
         }
-        stagedTail(Activations::gelu, ys, y0, xs, x0, j, n);
     }
 
     /**
@@ -294,31 +296,30 @@ final class Activations {
      * {@code sum exp(x - max)} over the n elements from x0 in float, one vector accumulator (lane l sums elements l,
      * l+L, ... in order, then the lanes in lane order). With {@code keep} the e are also written to the n elements
      * from {@code y0} of ys (which may be x's row itself: softmax's and softmax cross-entropy's second pass); without
-     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t.
+     * (log-softmax, which reads x again), each vector of e goes through slot 0 of the tail buffer t (whose slot 1
+     * holds a staged tail).
      */
     static float sumExp(MemorySegment xs, long x0, int n, float max, boolean keep, MemorySegment ys, long y0,
                         MemorySegment t) {
-        MemorySegment es = keep ? ys : t;
-        long e0 = keep ? y0 : 0;
-        long step = keep ? 1 : 0;                                        // e's byte offset is e0 + step * bytes(j)
-        FloatVector acc = FloatVector.zero(F);
+        // exp's graph is in the loop once (sigmoidForward): the tail is the loop's last turn, on x's last c elements,
+        // staged in slot 1 before the loop (as logSoftmaxBackward does, so that acc is live across no call but exp's
+        // and unstage's), its e in slot 0. The mask gives the lanes past the row -0, which adds nothing to acc.
         int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            long at = e0 + step * bytes(j);
-            FloatVector.fromMemorySegment(F, xs, x0 + bytes(j), NATIVE).sub(max).intoMemorySegment(es, at, NATIVE);
-            VectorMath.exp(es, at, es, at);
-            acc = FloatVector.fromMemorySegment(F, es, at, NATIVE).add(acc);
-        }
-        if (j < n) {
-            int c = n - j;
-            FloatVector.fromMemorySegment(F, t, stage(t, 0, xs, x0 + bytes(j), c), NATIVE).sub(max).intoMemorySegment(t, 0, NATIVE);
-            VectorMath.exp(t, 0, t, 0);
-            if (keep) {
-                unstage(t, ys, y0 + bytes(j), c);
+        long xTail = bound < n ? stage(t, 1, xs, x0 + bytes(bound), n - bound) : 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            MemorySegment x = whole ? xs : t;
+            long xAt = whole ? x0 + bytes(j) : xTail;
+            MemorySegment e = whole && keep ? ys : t;
+            long eAt = whole && keep ? y0 + bytes(j) : 0;
+            FloatVector.fromMemorySegment(F, x, xAt, NATIVE).sub(max).intoMemorySegment(e, eAt, NATIVE);
+            VectorMath.exp(e, eAt, e, eAt);
+            FloatVector ej = FloatVector.fromMemorySegment(F, e, eAt, NATIVE);
+            acc = FloatVector.broadcast(F, -0f).blend(ej, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
+            if (!whole && keep) {
+                unstage(t, ys, y0 + bytes(j), n - j);
             }
-            FloatVector e = FloatVector.fromMemorySegment(F, t, 0, NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(e, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
         }
         FloatVector.broadcast(F, -0f).add(acc).intoMemorySegment(t, 0, NATIVE);   // -0 + acc: see Elementwise
         return sumLanes(t);
