@@ -455,14 +455,13 @@ final class Attention {
          */
         private static void pack(float[] pt, float[] rows, Matrix x, int r0, int c0, int tn, int dn, int tp) {
             copyRows(rows, dn, x, r0, c0, tn, dn);
-            for (int s = 0; s < tn; s++) {
-                for (int d = 0; d < dn; d++) {
-                    pt[d * tp + s] = rows[s * dn + d];
+            for (int d = 0; d < dn; d++) {                 // pt's rows written in order (rows' reads stay in L1)
+                int at = d * tp;
+                for (int s = 0; s < tn; s++) {
+                    pt[at + s] = rows[s * dn + d];
                 }
-            }
-            for (int d = 0; d < dn; d++) {
                 for (int s = tn; s < tp; s++) {
-                    pt[d * tp + s] = 0f;
+                    pt[at + s] = 0f;
                 }
             }
         }
