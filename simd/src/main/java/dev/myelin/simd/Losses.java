@@ -98,24 +98,26 @@ final class Losses {
     /** BCE with logits on n elements: dX = (sigmoid(x) - y) * scale, returning the terms' sum in double (class comment). */
     static double bceWithLogits(MemorySegment ds, long d0, MemorySegment xs, long x0, MemorySegment ys, long y0, int n,
                                 float scale) {
+        // One call of the one-vector body, which inlines VectorMath.exp and log1p: the tail is the loop's last turn, on x
+        // and y's last c elements staged in slots 0 and 1 before the loop (as sumExp does, so that the accumulators are
+        // live across no call but bce's and unstage's), dX in slot 0, the terms in slot 2 on every turn. With a second
+        // call for the tail, the kernel's graph holds exp and log1p twice (docs/kernels.md, "Inlining and boxing").
         MemorySegment t = tail();
         long termAt = 2L * F.vectorByteSize();
+        int bound = F.loopBound(n);
+        long xTail = bound < n ? stage(t, 0, xs, x0 + bytes(bound), n - bound) : 0;
+        long yTail = bound < n ? stage(t, 1, ys, y0 + bytes(bound), n - bound) : 0;
         DoubleVector acc0 = DoubleVector.zero(D);
         DoubleVector acc1 = DoubleVector.zero(D);
-        int bound = F.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            bce(ds, d0 + bytes(j), xs, x0 + bytes(j), ys, y0 + bytes(j), scale, t, termAt);
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j < bound;
+            bce(whole ? ds : t, whole ? d0 + bytes(j) : 0, whole ? xs : t, whole ? x0 + bytes(j) : xTail,
+                    whole ? ys : t, whole ? y0 + bytes(j) : yTail, scale, t, termAt);
+            if (!whole) {
+                unstage(t, ds, d0 + bytes(j), n - j);
+            }
             FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
-            acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
-            acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
-        }
-        if (j < n) {
-            int c = n - j;
-            bce(t, 0, t, stage(t, 0, xs, x0 + bytes(j), c), t, stage(t, 1, ys, y0 + bytes(j), c), scale, t, termAt);
-            unstage(t, ds, d0 + bytes(j), c);
-            FloatVector term = FloatVector.fromMemorySegment(F, t, termAt, NATIVE);
-            term = FloatVector.zero(F).blend(term, F.indexInRange(j, n));    // lanes past the row hold log(2): drop them
+            term = FloatVector.zero(F).blend(term, F.indexInRange(j, n));    // lanes past the row hold log(2): +0 instead
             acc0 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0)).add(acc0);
             acc1 = ((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1)).add(acc1);
         }
@@ -127,9 +129,11 @@ final class Losses {
      * One vector of BCE: from the logits at {@code xAt} and the targets at {@code yAt}, writes
      * {@code dX = (sigmoid(x) - y) * scale} at {@code dAt} (which also holds exp's and log1p's lanes on the
      * way; it may be {@code xAt}, read first) and the terms {@code max(x, 0) - x y + log1p(exp(-|x|))} at
-     * {@code termAt}. The main loop and the staged tail both call it, so the kernel's graph holds this
-     * code once: written out in both, the tail's calls went past C2's node cutoff and its vectors were
-     * boxed (measured: 240 bytes per row in {@code KernelAllocationTest}).
+     * {@code termAt}. Called once, from {@link #bceWithLogits}'s one loop, whose last turn is the staged tail, so
+     * the kernel's graph holds this code, exp and log1p once. Written out in the main loop and again in the tail,
+     * the tail's calls went past C2's node cutoff and its vectors were boxed (240 bytes per row in
+     * {@code KernelAllocationTest}); called from both (until 2026-12-07), it was inlined at each call site, so the
+     * graph still held exp and log1p twice, as GELU backward's did before it boxed.
      */
     private static void bce(MemorySegment ds, long dAt, MemorySegment xs, long xAt, MemorySegment ys, long yAt,
                             float scale, MemorySegment ts, long termAt) {
