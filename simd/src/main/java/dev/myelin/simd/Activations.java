@@ -303,9 +303,12 @@ final class Activations {
                         MemorySegment t) {
         // exp's graph is in the loop once (sigmoidForward): the tail is the loop's last turn, on x's last c elements,
         // staged in slot 1 before the loop (as logSoftmaxBackward does, so that acc is live across no call but exp's
-        // and unstage's), its e in slot 0. The mask gives the lanes past the row -0, which adds nothing to acc.
+        // and unstage's), its e in slot 0. The slot's lanes past the row hold -Inf, whose exp(-Inf - max) is +0
+        // (exp clamps to -104, where it is exactly +0), or NaN when max is -Inf and the row's own lanes are NaN too:
+        // acc's lanes are +0 or sums of e >= 0 or NaN, to which +0 adds nothing. (A mask blended into every turn
+        // instead was measurably slower on short rows.)
         int bound = F.loopBound(n);
-        long xTail = bound < n ? stage(t, 1, xs, x0 + bytes(bound), n - bound) : 0;
+        long xTail = bound < n ? stage(t, 1, xs, x0 + bytes(bound), n - bound, Float.NEGATIVE_INFINITY) : 0;
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
             boolean whole = j < bound;
@@ -316,7 +319,7 @@ final class Activations {
             FloatVector.fromMemorySegment(F, x, xAt, NATIVE).sub(max).intoMemorySegment(e, eAt, NATIVE);
             VectorMath.exp(e, eAt, e, eAt);
             FloatVector ej = FloatVector.fromMemorySegment(F, e, eAt, NATIVE);
-            acc = FloatVector.broadcast(F, -0f).blend(ej, F.indexInRange(j, n)).add(acc);   // lanes past the row: -0 + acc
+            acc = ej.add(acc);
             if (!whole && keep) {
                 unstage(t, ys, y0 + bytes(j), n - j);
             }

@@ -104,12 +104,17 @@ final class Elementwise {
      * element: a call of {@code MemorySegment.copy} costs more than a few floats are worth.
      */
     static long stage(MemorySegment t, int slot, MemorySegment s, long at, int c) {
+        return stage(t, slot, s, at, c, 0f);
+    }
+
+    /** {@link #stage(MemorySegment, int, MemorySegment, long, int)} with {@code pad} in the slot's other lanes. */
+    static long stage(MemorySegment t, int slot, MemorySegment s, long at, int c, float pad) {
         long to = (long) slot * F.vectorByteSize();
         for (int l = 0; l < c; l++) {
             t.set(FLOAT, to + bytes(l), s.get(FLOAT, at + bytes(l)));
         }
         for (int l = c; l < L; l++) {
-            t.set(FLOAT, to + bytes(l), 0f);
+            t.set(FLOAT, to + bytes(l), pad);
         }
         return to;
     }
