@@ -54,7 +54,6 @@ final class Activations {
     /** |x| beyond which gelu' is exactly 0 or 1 in float (see the class comment). */
     static final float GELU_CLAMP = 20f;
 
-
     private Activations() {
     }
 
