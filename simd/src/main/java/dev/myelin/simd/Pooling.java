@@ -34,6 +34,12 @@ import jdk.incubator.vector.VectorOperators;
  * No vector carried round a loop is the receiver of a call and none is picked by a branch (see
  * {@link Elementwise}); the loads never reach past a row's C channels, so no access is masked. Images run in
  * parallel (each writes its own row of the output), on one thread below {@link #PARALLEL_MIN_WORK}.
+ *
+ * <p>Each kernel writes out its own walk over the windows (the window's bounds clipped to the image, the same few
+ * lines in all four, and the window's maximum in both max kernels): the walk is the loop around the kernel's
+ * vector code, and sharing it would put a call per window (a callback or a switch) inside that loop, or return the
+ * window's maximum vector from a helper, which is boxed unless C2 inlines it (see {@link ConvKernels}). Four short
+ * loops cost less to read than that would cost to check.
  */
 final class Pooling {
 
@@ -50,40 +56,44 @@ final class Pooling {
 
     // y is (N, P*Q*C), x is (N, H*W*C)
     static void maxPool2dForward(Matrix y, Matrix x, Pool2d g, Parallel pool) {
-        JOBS.get().start(Job.MAX_FORWARD, y, x, null, g, pool);
+        JOBS.get().start(Kernel.MAX_FORWARD, y, x, null, g, pool);
     }
 
     // dX, x are (N, H*W*C), dY is (N, P*Q*C)
     static void maxPool2dBackward(Matrix dX, Matrix dY, Matrix x, Pool2d g, Parallel pool) {
-        JOBS.get().start(Job.MAX_BACKWARD, dX, x, dY, g, pool);
+        JOBS.get().start(Kernel.MAX_BACKWARD, dX, x, dY, g, pool);
     }
 
     // y is (N, P*Q*C), x is (N, H*W*C)
     static void avgPool2dForward(Matrix y, Matrix x, Pool2d g, Parallel pool) {
-        JOBS.get().start(Job.AVG_FORWARD, y, x, null, g, pool);
+        JOBS.get().start(Kernel.AVG_FORWARD, y, x, null, g, pool);
     }
 
     // dX is (N, H*W*C), dY is (N, P*Q*C)
     static void avgPool2dBackward(Matrix dX, Matrix dY, Pool2d g, Parallel pool) {
-        JOBS.get().start(Job.AVG_BACKWARD, dX, dY, null, g, pool);
+        JOBS.get().start(Kernel.AVG_BACKWARD, dX, dY, null, g, pool);
+    }
+
+    /** The four kernels, each over one image: {@code out} is Y or dX, {@code in} is X (dY for the average's backward). */
+    private enum Kernel {
+        MAX_FORWARD,
+        MAX_BACKWARD,
+        AVG_FORWARD,
+        AVG_BACKWARD
     }
 
     /** One call: the kernel, its operands, and {@link #run} for one image. */
     static final class Job implements Parallel.Job {
 
-        static final int MAX_FORWARD = 0;
-        static final int MAX_BACKWARD = 1;
-        static final int AVG_FORWARD = 2;
-        static final int AVG_BACKWARD = 3;
-
-        private int mode;
+        private Kernel kernel;
         private Matrix out;
         private Matrix in;
+        /** dY, for the max's backward only (which also reads X). */
         private Matrix dy;
         private Pool2d g;
 
-        void start(int mode, Matrix out, Matrix in, Matrix dy, Pool2d g, Parallel pool) {
-            this.mode = mode;
+        void start(Kernel kernel, Matrix out, Matrix in, Matrix dy, Pool2d g, Parallel pool) {
+            this.kernel = kernel;
             this.out = out;
             this.in = in;
             this.dy = dy;
@@ -104,11 +114,11 @@ final class Pooling {
 
         @Override
         public void run(int n, int thread) {
-            switch (mode) {
+            switch (kernel) {
                 case MAX_FORWARD -> maxForward(out, in, g, n);
                 case MAX_BACKWARD -> maxBackward(out, dy, in, g, n);
                 case AVG_FORWARD -> avgForward(out, in, g, n);
-                default -> avgBackward(out, in, g, n);
+                case AVG_BACKWARD -> avgBackward(out, in, g, n);
             }
         }
     }
