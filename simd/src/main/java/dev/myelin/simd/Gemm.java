@@ -566,12 +566,10 @@ final class Gemm {
     private static void transpose(MemorySegment src, long first, int ld, int count, int kc, float[] rows,
                                   float[] panel, int at, int width) {
         if (count >= Q) {
-            int r = 0;
-            for (; r + Q <= count; r += Q) {
-                transposeRows4(src, first, ld, r, kc, panel, at, width);
-            }
-            if (r < count) {                 // the last count % 4 rows: one more block of 4, over rows already written
-                transposeRows4(src, first, ld, count - Q, kc, panel, at, width);
+            // blocks of 4 rows; the last count % 4 rows as one more block of 4, over rows already written. One call
+            // site, so that C2 inlines the shuffles once (docs/kernels.md, "Inlining and boxing", 2026-12-08)
+            for (int r = 0; r < count; r += Q) {
+                transposeRows4(src, first, ld, Math.min(r, count - Q), kc, panel, at, width);
             }
         } else {
             for (int r = 0; r < count; r++) {
