@@ -127,6 +127,8 @@ final class Activations {
         // One call of the one-vector body, which inlines VectorMath.exp: the tail is the loop's last turn, on x staged in
         // slot 0 of the tail buffer, the result in slot 0. A second call for the tail puts exp's graph in the kernel twice,
         // which can pass C2's inlining cutoff and box vectors (docs/kernels.md, "Inlining and boxing"; see geluBackward).
+        // Sigmoid, tanh and GELU forward each write this loop out: one loop shared through a method reference to the
+        // body made sigmoidForward 1.37x slower at 256 x 784 (docs/kernels.md, 2026-12-08).
         int bound = F.loopBound(n);
         MemorySegment t = bound < n ? tail() : null;
         for (int j = 0; j < n; j += L) {
