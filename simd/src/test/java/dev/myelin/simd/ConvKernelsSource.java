@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
@@ -16,9 +17,9 @@ import java.util.stream.IntStream;
  * per tile; {@code ConvKernelsSourceTest} fails when the file and this generator differ.
  *
  * <p>To change a kernel or add a tile: edit this class, then rewrite the file with the JDK's source launcher (no
- * build needed; the class uses the JDK alone), from the repository's root:
+ * build needed; the class uses the JDK alone; {@code $JAVA25} is a JDK 25 {@code java}), from the repository's root:
  * <pre>
- *   $JAVA25/bin/java simd/src/test/java/dev/myelin/simd/ConvKernelsSource.java simd/src/main/java/dev/myelin/simd/ConvKernels.java
+ *   $JAVA25 simd/src/test/java/dev/myelin/simd/ConvKernelsSource.java simd/src/main/java/dev/myelin/simd/ConvKernels.java
  * </pre>
  */
 final class ConvKernelsSource {
@@ -59,35 +60,38 @@ final class ConvKernelsSource {
         return s.out.toString();
     }
 
-    /** Rewrites the generated part of the file named by the one argument. */
+    /**
+     * Rewrites the generated part of the file named by the one argument: the new text goes to a file beside it, which
+     * then replaces it in one move, so the file is never left half written.
+     */
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {
             throw new IllegalArgumentException("usage: ConvKernelsSource <path of ConvKernels.java>, got " + args.length + " arguments");
         }
         Path file = Path.of(args[0]);
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        Files.writeString(file, replaceGenerated(text, render()), StandardCharsets.UTF_8);
+        int[] part = generatedBounds(text);
+        Path next = file.resolveSibling(file.getFileName() + ".next");
+        Files.writeString(next, text.substring(0, part[0]) + render() + text.substring(part[1]), StandardCharsets.UTF_8);
+        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The file's text with its generated part (from the begin marker's line to the end marker's line) replaced. */
-    static String replaceGenerated(String text, String generated) {
+    /** The generated part of the file's text, marker lines included. */
+    static String generatedPart(String text) {
+        int[] part = generatedBounds(text);
+        return text.substring(part[0], part[1]);
+    }
+
+    /** Where the generated part starts (its begin marker's line) and ends (after its end marker's line). */
+    private static int[] generatedBounds(String text) {
         int begin = text.indexOf(BEGIN);
         int end = text.indexOf(END);
         if (begin < 0 || end < begin) {
             throw new IllegalArgumentException("the file has no generated part between the marker lines '" + BEGIN.strip()
                     + "' and '" + END.strip() + "'");
         }
-        return text.substring(0, begin) + generated + text.substring(end + END.length() + 1);
-    }
-
-    /** The generated part of the file's text, marker lines included. */
-    static String generatedPart(String text) {
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        if (begin < 0 || end < begin) {
-            throw new IllegalArgumentException("the file has no generated part between the marker lines");
-        }
-        return text.substring(begin, end + END.length() + 1);
+        int lineEnd = text.indexOf('\n', end);
+        return new int[] {begin, lineEnd < 0 ? text.length() : lineEnd + 1};
     }
 
     // ---------------------------------------------------------------- families
